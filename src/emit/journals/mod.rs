@@ -1,0 +1,1 @@
+//! Settlement journals: SIE4 and CSV.

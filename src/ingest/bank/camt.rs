@@ -1,0 +1,1 @@
+//! camt.053 reader.

@@ -1,0 +1,50 @@
+//! Plain domain types: money, claims, bank transactions, letters, journal
+//! entries, events and configuration. No I/O here.
+
+mod claim;
+mod config;
+mod journal;
+mod letter;
+mod money;
+mod payment;
+
+pub use claim::*;
+pub use config::*;
+pub use journal::*;
+pub use letter::*;
+pub use money::*;
+pub use payment::*;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Where a value came from: the input file's name and the 1-based line.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Source {
+    pub file: String,
+    pub line: u32,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One entry of the append-only audit log: what happened to a claim or a
+/// payment, when, by which rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub date: NaiveDate,
+    /// Claim id, or empty for payment-only events.
+    pub claim_id: String,
+    /// Payment id, or empty.
+    pub payment_id: String,
+    /// e.g. `admitted`, `refused`, `letter`, `fee`, `allocation`, `direct_payment`.
+    pub kind: String,
+    pub amount: Decimal,
+    /// The rule that decided it, e.g. `se::late_interest`.
+    pub rule: String,
+    pub detail: String,
+}

@@ -1,0 +1,1 @@
+//! camt_corpus

@@ -1,0 +1,1 @@
+//! journals_sie
