@@ -1,6 +1,54 @@
-//! Input files -> model types. Format is detected from content.
+//! Input files -> model types. The format is detected from content; every
+//! error names file, line, field, the value seen and what was expected.
 
+pub mod approvals;
 pub mod bank;
+pub mod detect;
 mod error;
+pub mod receivables;
 
 pub use error::Error;
+
+use crate::model::{Approval, ReceivableRow};
+use bank::BankFile;
+
+/// One parsed input file.
+#[derive(Debug)]
+pub enum Input {
+    /// Good rows, and rows rejected one by one.
+    Receivables { rows: Vec<ReceivableRow>, rejects: Vec<Error> },
+    Bank(BankFile),
+    Approvals(Vec<Approval>),
+}
+
+/// Detects and parses one file. `name` is the file's name in the inbox.
+///
+/// # Errors
+/// Every reason the whole file is rejected, each with `name` filled in.
+pub fn read(name: &str, bytes: &[u8]) -> Result<Input, Vec<Error>> {
+    let tag = |errs: Vec<Error>| errs.into_iter().map(|e| e.with_file(name)).collect::<Vec<_>>();
+    match detect::detect(bytes) {
+        Some(detect::Format::Receivables) => receivables::csv::parse(name, bytes)
+            .map(|p| Input::Receivables {
+                rows: p.rows,
+                rejects: p.rejects.into_iter().map(|e| e.with_file(name)).collect(),
+            })
+            .map_err(tag),
+        Some(detect::Format::Approvals) => approvals::parse(name, bytes).map(Input::Approvals).map_err(tag),
+        Some(detect::Format::Camt) => bank::camt::parse(bytes)
+            .map(|mut f| {
+                for t in &mut f.transactions {
+                    t.source.file = name.to_string();
+                }
+                Input::Bank(f)
+            })
+            .map_err(tag),
+        None => Err(vec![Error::new(
+            1,
+            "(format)",
+            &String::from_utf8_lossy(&bytes[..bytes.len().min(40)]),
+            "a receivables CSV (header with creditor_id, invoice_number, open_amount), approvals.csv (claim_id,step,decision) or an ISO 20022 camt.052/053/054 XML file",
+        )
+        .with_file(name)]),
+    }
+}

@@ -7,6 +7,7 @@ mod journal;
 mod letter;
 mod money;
 mod payment;
+mod receivable;
 
 pub use claim::*;
 pub use config::*;
@@ -14,6 +15,7 @@ pub use journal::*;
 pub use letter::*;
 pub use money::*;
 pub use payment::*;
+pub use receivable::*;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;

@@ -1,0 +1,60 @@
+//! `approvals.csv` from the creditor or finance staff: `claim_id,step,decision`
+//! with step `collection` or `legal` and decision `approve` or `reject`.
+
+use crate::ingest::Error;
+use crate::model::{Approval, ApprovalStep, Source};
+
+/// True if the header is `claim_id,step,decision`.
+pub fn sniff(bytes: &[u8]) -> bool {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = b.split(|&c| c == b'\n').next().unwrap_or(b);
+    String::from_utf8_lossy(first).trim().replace(' ', "") == "claim_id,step,decision"
+}
+
+/// Parses the file; every bad row is reported.
+///
+/// # Errors
+/// All bad rows (line, field, value, expected), when there is any.
+pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<Approval>, Vec<Error>> {
+    let mut reader = ::csv::ReaderBuilder::new().flexible(true).trim(::csv::Trim::All).from_reader(bytes);
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as u32);
+                errors.push(Error::new(line, "(row)", &e.to_string(), "claim_id,step,decision in UTF-8"));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line() as u32);
+        let claim_id = record.get(0).unwrap_or("").to_string();
+        let step = match record.get(1).unwrap_or("") {
+            "collection" => ApprovalStep::Collection,
+            "legal" => ApprovalStep::Legal,
+            v => {
+                errors.push(Error::new(line, "step", v, "collection or legal"));
+                continue;
+            }
+        };
+        let approve = match record.get(2).unwrap_or("") {
+            "approve" => true,
+            "reject" => false,
+            v => {
+                errors.push(Error::new(line, "decision", v, "approve or reject"));
+                continue;
+            }
+        };
+        if claim_id.is_empty() {
+            errors.push(Error::new(line, "claim_id", "", "a claim id like 5561234567-1001"));
+            continue;
+        }
+        out.push(Approval { source: Source { file: file.to_string(), line }, claim_id, step, approve });
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,27 @@
+//! Format detection from content, never from the file name.
+
+use super::{approvals, bank, receivables};
+
+/// The input formats we read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// The canonical receivables CSV.
+    Receivables,
+    /// `approvals.csv`.
+    Approvals,
+    /// ISO 20022 camt.052/053/054.
+    Camt,
+}
+
+/// Detects the format of `bytes`, or `None` when it is none we read.
+pub fn detect(bytes: &[u8]) -> Option<Format> {
+    if bank::camt::sniff(bytes) {
+        Some(Format::Camt)
+    } else if receivables::csv::sniff(bytes) {
+        Some(Format::Receivables)
+    } else if approvals::sniff(bytes) {
+        Some(Format::Approvals)
+    } else {
+        None
+    }
+}
