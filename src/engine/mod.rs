@@ -1,1 +1,252 @@
-//! The day's steps.
+//! The day's steps, in the order DOMAIN.md Part A fixes ("Order of a
+//! night"): the creditors' exports (admission, then their own news: direct
+//! payments and credit notes), approvals, payments (match and allocate),
+//! the ladder (letters), settlement. Then the invariant checks.
+//!
+//! Pure functions from (state, inputs, date) to (state, outputs): no I/O,
+//! no clock, no hash-map iteration reaching an output.
+
+pub mod accrue;
+pub mod admit;
+pub mod advance;
+pub mod allocate;
+pub mod approve;
+pub mod checks;
+pub mod matching;
+pub mod news;
+pub mod settle;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::model::{
+    Approval, BankTransaction, Claim, Config, Currency, Event, Letter, ReceivableRow, Source,
+    Verification,
+};
+use crate::rules::{self, MissingRate, RulePack, UnknownCountry};
+
+/// A payment already booked on an earlier day (or earlier tonight): its
+/// idempotency key makes a repeat of the same bank transaction a no-op.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookedPayment {
+    pub payment_id: String,
+    pub key: String,
+    pub booked_on: NaiveDate,
+    pub booking_date: NaiveDate,
+    pub amount: Decimal,
+    pub currency: Currency,
+    /// `allocated`, `refund` or `suspense`.
+    pub outcome: String,
+    pub claim_id: String,
+}
+
+/// Everything carried from one night to the next.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct State {
+    /// The last committed day this state is the result of.
+    pub date: Option<NaiveDate>,
+    /// Every claim ever admitted, by claim id.
+    pub claims: BTreeMap<String, Claim>,
+    /// Every booked bank transaction, by idempotency key.
+    pub payments: BTreeMap<String, BookedPayment>,
+    /// The next claim sequence number (agency OCR references derive from it).
+    pub next_claim_no: u64,
+}
+
+/// The first claim number; OCR references start at six digits.
+pub const FIRST_CLAIM_NO: u64 = 1001;
+
+/// The night's parsed inputs, in a deterministic order (file name, line).
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    pub receivables: Vec<ReceivableRow>,
+    pub transactions: Vec<BankTransaction>,
+    pub approvals: Vec<Approval>,
+}
+
+/// A receivables row that was not admitted, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub source: Source,
+    pub creditor_id: String,
+    pub invoice_number: String,
+    /// Stable reason code, e.g. `below_min_amount`.
+    pub reason: &'static str,
+    pub detail: String,
+}
+
+/// How a payment was split over its claim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allocation {
+    pub payment_id: String,
+    pub claim_id: String,
+    pub creditor_id: String,
+    pub invoice_number: String,
+    pub booking_date: NaiveDate,
+    pub currency: Currency,
+    pub fees: Decimal,
+    pub interest: Decimal,
+    pub principal: Decimal,
+    /// How the payment found its claim, e.g. `agency_ocr`.
+    pub method: &'static str,
+}
+
+impl Allocation {
+    pub fn total(&self) -> Decimal {
+        self.fees + self.interest + self.principal
+    }
+}
+
+/// A payment no claim could take.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SuspenseItem {
+    pub payment: BankTransaction,
+    pub reason: String,
+}
+
+/// Money to pay back: overpayments and payments to closed claims.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refund {
+    pub payment: BankTransaction,
+    pub claim_id: String,
+    pub amount: Decimal,
+    pub reason: &'static str,
+}
+
+/// A claim waiting for the creditor's approval.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Awaiting {
+    pub claim_id: String,
+    pub creditor_id: String,
+    pub step: &'static str,
+    pub since: NaiveDate,
+}
+
+/// Everything a day produced.
+#[derive(Clone, Debug)]
+pub struct Day {
+    pub date: NaiveDate,
+    pub state: State,
+    pub events: Vec<Event>,
+    pub admitted: Vec<String>,
+    pub refusals: Vec<Refusal>,
+    pub allocations: Vec<Allocation>,
+    pub suspense: Vec<SuspenseItem>,
+    pub refunds: Vec<Refund>,
+    /// Bank transactions seen again (same idempotency key): no effect.
+    pub duplicates: Vec<BankTransaction>,
+    /// Debit entries on the client-funds account (not debtor payments).
+    pub debits: Vec<BankTransaction>,
+    pub letters: Vec<Letter>,
+    pub awaiting: Vec<Awaiting>,
+    pub verifications: Vec<Verification>,
+}
+
+/// Why a day could not be computed at all.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A day without a known reference rate.
+    #[error(transparent)]
+    MissingRate(#[from] MissingRate),
+    /// A creditor in a country without a rule pack.
+    #[error("creditor {creditor}: {source}")]
+    UnknownCountry { creditor: String, source: UnknownCountry },
+    /// A verification that does not balance (a bug: settle builds them).
+    #[error(transparent)]
+    Unbalanced(#[from] crate::model::Unbalanced),
+    /// `date` is not after the state's last committed day.
+    #[error("day {date} is not after the last committed day {last}")]
+    NotAfter { date: NaiveDate, last: NaiveDate },
+}
+
+/// The rule packs of the configured creditors, by creditor id.
+pub struct Packs {
+    by_creditor: BTreeMap<String, Box<dyn RulePack>>,
+}
+
+impl Packs {
+    /// # Errors
+    /// `EngineError::UnknownCountry` for a creditor whose country has no pack.
+    pub fn new(config: &Config) -> Result<Packs, EngineError> {
+        let mut by_creditor = BTreeMap::new();
+        for c in &config.creditors {
+            let pack = rules::pack_for(&c.country, config)
+                .map_err(|source| EngineError::UnknownCountry { creditor: c.id.clone(), source })?;
+            by_creditor.insert(c.id.clone(), pack);
+        }
+        Ok(Packs { by_creditor })
+    }
+    pub fn get(&self, creditor_id: &str) -> Option<&dyn RulePack> {
+        self.by_creditor.get(creditor_id).map(|b| b.as_ref())
+    }
+}
+
+/// Runs day `date` on `prev` (the state after the last committed day).
+///
+/// # Errors
+/// See `EngineError`. Invariant violations are not errors here: the caller
+/// runs `checks::run` on the returned `Day` before committing anything.
+pub fn day(prev: &State, inputs: &Inputs, config: &Config, date: NaiveDate) -> Result<Day, EngineError> {
+    if let Some(last) = prev.date {
+        if date <= last {
+            return Err(EngineError::NotAfter { date, last });
+        }
+    }
+    let packs = Packs::new(config)?;
+    let mut state = prev.clone();
+    state.date = Some(date);
+    if state.next_claim_no < FIRST_CLAIM_NO {
+        state.next_claim_no = FIRST_CLAIM_NO;
+    }
+    let mut events = Vec::new();
+    let rows = sorted_rows(&inputs.receivables);
+
+    let admission = admit::admit(&mut state, &rows, config, &packs, date, &mut events); // who is taken over tonight
+    let mut refusals = admission.refusals;
+    refusals.extend(news::apply(&mut state, &rows, &admission.admitted, config, &packs, date, &mut events)?); // direct payments, credit notes
+    let approved = approve::apply(&mut state, &inputs.approvals, date, &mut events); // approvals.csv
+    let paid = allocate::book_payments(&mut state, &inputs.transactions, &packs, date, &mut events)?; // match + allocate
+    let ladder = advance::advance(&mut state, &admission.admitted, &approved, config, &packs, date, &mut events)?; // letters
+    let verifications = settle::settle(&paid.allocations, config, date)?; // creditor journals
+
+    Ok(Day {
+        date,
+        state,
+        events,
+        admitted: admission.admitted.into_iter().collect(),
+        refusals,
+        allocations: paid.allocations,
+        suspense: paid.suspense,
+        refunds: paid.refunds,
+        duplicates: paid.duplicates,
+        debits: paid.debits,
+        letters: ladder.letters,
+        awaiting: ladder.awaiting,
+        verifications,
+    })
+}
+
+/// Rows in (file, line) order: the documented total order of a night's rows.
+fn sorted_rows(rows: &[ReceivableRow]) -> Vec<&ReceivableRow> {
+    let mut v: Vec<&ReceivableRow> = rows.iter().collect();
+    v.sort_by(|a, b| a.source.cmp(&b.source));
+    v
+}
+
+/// Claim ids admitted tonight.
+pub type Admitted = BTreeSet<String>;
+
+/// An event on a claim.
+pub(crate) fn event(date: NaiveDate, claim_id: &str, kind: &str, amount: Decimal, rule: &str, detail: String) -> Event {
+    Event {
+        date,
+        claim_id: claim_id.to_string(),
+        payment_id: String::new(),
+        kind: kind.to_string(),
+        amount,
+        rule: rule.to_string(),
+        detail,
+    }
+}

@@ -1,0 +1,192 @@
+//! The dunning ladder (DOMAIN.md Part A, "The ladder").
+//!
+//! 1. On admission: a reminder, pay-by = letter date + 10 days moved to a
+//!    banking day; straight to step 2 when `reminded_by_creditor`.
+//! 2. A reminder unpaid `reminder_to_collection_days` after its date: an
+//!    inkassokrav (kind `collection`), or, with `approve_before_collection`,
+//!    a wait for approval; the inkassokrav goes out the night it arrives.
+//! 3. An inkassokrav whose pay-by + 14 days has passed unpaid: wait for
+//!    legal approval (`approve_before_legal`, the default), listed in
+//!    `awaiting_approval.csv`; without that policy the claim is cleared for
+//!    legal steps directly. Legal steps themselves come in a later issue.
+//!
+//! Steps compare dates, so a night after a gap catches up: each claim takes
+//! at most one step a night, and the letter's figures are as of that night.
+
+use std::collections::BTreeSet;
+
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+
+use super::accrue::{balance, interest_due};
+use super::{event, news::close, Admitted, Awaiting, EngineError, Packs, State};
+use crate::model::{
+    Claim, ClosedReason, Config, Event, Fee, FeeKind, FeeLine, Letter, LetterKind, Rounding, Sender, SentLetter, Stage,
+};
+use crate::rules::RulePack;
+
+/// Days after an inkassokrav's pay-by date before legal steps (DOMAIN.md).
+pub const LEGAL_AFTER_PAY_BY_DAYS: i64 = 14;
+
+/// Tonight's letters and the claims waiting for approval.
+pub struct Ladder {
+    pub letters: Vec<Letter>,
+    pub awaiting: Vec<Awaiting>,
+}
+
+/// Moves every open claim one step if its time has come, in claim-id order.
+///
+/// # Errors
+/// Interest evaluation errors (missing reference rate).
+pub fn advance(
+    state: &mut State,
+    admitted: &Admitted,
+    approved: &BTreeSet<String>,
+    config: &Config,
+    packs: &Packs,
+    date: NaiveDate,
+    events: &mut Vec<Event>,
+) -> Result<Ladder, EngineError> {
+    let mut letters = Vec::new();
+    for claim in state.claims.values_mut().filter(|c| !c.stage.is_closed()) {
+        let Some(creditor) = config.creditor(&claim.creditor_id) else { continue };
+        let pack = packs.get(&claim.creditor_id).expect("invariant: admitted claims have a pack");
+        let policy = &creditor.policy;
+        let owed = balance(claim, date, pack)?;
+        if owed.is_zero() {
+            close(claim, ClosedReason::Paid, date, events);
+            continue;
+        }
+        let step = if admitted.contains(&claim.claim_id) {
+            if claim.reminded_by_creditor { Step::Collection } else { Step::Reminder }
+        } else {
+            match claim.stage {
+                Stage::Reminder => {
+                    let since = claim.last_letter(LetterKind::Reminder).map_or(claim.stage_since, |l| l.date);
+                    if date >= since + Duration::days(policy.reminder_to_collection_days) { Step::Collection } else { Step::Stay }
+                }
+                Stage::AwaitingCollectionApproval if approved.contains(&claim.claim_id) => Step::ApprovedCollection,
+                Stage::Collection => match claim.last_letter(LetterKind::Collection) {
+                    Some(l) if date > l.pay_by + Duration::days(LEGAL_AFTER_PAY_BY_DAYS) => Step::Legal,
+                    _ => Step::Stay,
+                },
+                _ => Step::Stay,
+            }
+        };
+        let kind = match step {
+            Step::Stay => continue,
+            Step::Reminder => LetterKind::Reminder,
+            Step::Collection if policy.approve_before_collection => {
+                set_stage(claim, Stage::AwaitingCollectionApproval, date, events);
+                continue;
+            }
+            Step::Collection | Step::ApprovedCollection => LetterKind::Collection,
+            Step::Legal => {
+                let next = if policy.approve_before_legal { Stage::AwaitingLegalApproval } else { Stage::LegalApproved };
+                set_stage(claim, next, date, events);
+                continue;
+            }
+        };
+        letters.push(send_letter(claim, kind, config, policy, pack, date, events)?);
+    }
+    let awaiting = state
+        .claims
+        .values()
+        .filter_map(|c| {
+            let step = match c.stage {
+                Stage::AwaitingCollectionApproval => "collection",
+                Stage::AwaitingLegalApproval => "legal",
+                _ => return None,
+            };
+            Some(Awaiting { claim_id: c.claim_id.clone(), creditor_id: c.creditor_id.clone(), step, since: c.stage_since })
+        })
+        .collect();
+    Ok(Ladder { letters, awaiting })
+}
+
+enum Step {
+    Stay,
+    Reminder,
+    Collection,
+    ApprovedCollection,
+    Legal,
+}
+
+fn set_stage(claim: &mut Claim, stage: Stage, date: NaiveDate, events: &mut Vec<Event>) {
+    claim.stage = stage;
+    claim.stage_since = date;
+    events.push(event(date, &claim.claim_id, "stage", Decimal::ZERO, "ladder", stage.as_str().to_string()));
+}
+
+/// Charges the letter's fees, records it on the claim and builds the letter
+/// with its figures as of `date`.
+fn send_letter(
+    claim: &mut Claim,
+    kind: LetterKind,
+    config: &Config,
+    policy: &crate::model::Policy,
+    pack: &dyn RulePack,
+    date: NaiveDate,
+    events: &mut Vec<Event>,
+) -> Result<Letter, EngineError> {
+    let charged: Vec<FeeKind> = claim.fees.iter().map(|f| f.kind).collect();
+    for fee in pack.fees_for_letter(kind, claim.debtor.kind, policy, &charged) {
+        events.push(event(date, &claim.claim_id, "fee", fee.amount, fee.rule, fee.kind.as_str().to_string()));
+        claim.fees.push(Fee { kind: fee.kind, amount: fee.amount, date, rule: fee.rule.to_string() });
+    }
+    let (interest, segments) = interest_due(claim, date, pack)?;
+    let principal = claim.principal_now();
+    let fees = claim.fees_outstanding();
+    let amount_due = principal + interest + fees;
+    let pay_by = pack.pay_by(kind, date);
+    let stage = match kind {
+        LetterKind::Reminder => Stage::Reminder,
+        LetterKind::Collection => Stage::Collection,
+    };
+    claim.stage = stage;
+    claim.stage_since = date;
+    claim.letters.push(SentLetter { kind, date, pay_by, amount_due });
+    events.push(event(date, &claim.claim_id, "letter", amount_due, "ladder", format!("{} pay by {pay_by}", kind.as_str())));
+    let creditor = config.creditor(&claim.creditor_id);
+    let paid_so_far = claim.fees_paid + claim.interest_paid
+        + claim.principal_changes.iter().filter(|c| c.cause == crate::model::PrincipalCause::Payment).map(|c| -c.delta).sum::<Decimal>();
+    Ok(Letter {
+        letter_id: format!("{date}-{}-{}", claim.claim_id, kind.as_str()),
+        claim_id: claim.claim_id.clone(),
+        creditor_id: claim.creditor_id.clone(),
+        invoice_number: claim.invoice_number.clone(),
+        invoice_date: claim.invoice_date,
+        due_date: claim.due_date,
+        description: claim.description.clone(),
+        debtor: claim.debtor.clone(),
+        kind,
+        language: if claim.debtor.language.is_empty() { "sv".into() } else { claim.debtor.language.clone() },
+        channel: claim.channel,
+        currency: claim.currency,
+        date,
+        pay_by,
+        principal,
+        original_principal: claim.principal_original,
+        paid_so_far,
+        interest: Rounding::InterestToOre.apply(interest),
+        interest_lines: segments.iter().map(|s| s.to_line()).collect(),
+        fees,
+        fee_lines: claim.fees.iter().map(|f| FeeLine { kind: f.kind, amount: f.amount }).collect(),
+        amount_due,
+        reference: claim.agency_reference.clone(),
+        sender: Sender {
+            agency_name: config.agency.name.clone(),
+            agency_org_no: config.agency.org_no.clone(),
+            agency_address: config.agency.address.clone(),
+            agency_phone: config.agency.phone.clone(),
+            agency_email: config.agency.email.clone(),
+            bankgiro: config.agency.bankgiro.clone(),
+            iban: config.agency.iban.clone(),
+            bic: config.agency.bic.clone(),
+            creditor_name: creditor.map(|c| c.name.clone()).unwrap_or_default(),
+            creditor_org_no: claim.creditor_id.clone(),
+        },
+        file: String::new(),
+        page: 0,
+    })
+}
