@@ -1,0 +1,38 @@
+//! Atomic file writes: a temp file in the same folder, fsync, rename, fsync
+//! the folder. A crash leaves either the old file or the new one, never half.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::{io, Error};
+
+/// Writes `bytes` to `path` atomically, creating parent folders (0700).
+///
+/// # Errors
+/// `Error::Io` naming the path on any failure (ENOSPC, EIO, permissions).
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    create_dir(dir)?;
+    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir).map_err(io(dir))?;
+    tmp.write_all(bytes).map_err(io(path))?;
+    tmp.as_file().sync_all().map_err(io(path))?;
+    tmp.persist(path).map_err(|e| Error::Io { path: path.to_path_buf(), source: e.error })?;
+    sync_dir(dir)
+}
+
+/// Creates a folder and its parents, readable by the owner only.
+///
+/// # Errors
+/// `Error::Io` naming the folder.
+pub fn create_dir(dir: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io(dir))
+}
+
+/// fsyncs a folder so that a rename in it is durable.
+///
+/// # Errors
+/// `Error::Io` naming the folder.
+pub fn sync_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::File::open(dir).and_then(|f| f.sync_all()).map_err(io(dir))
+}
