@@ -781,7 +781,7 @@ fn sie_text() -> impl Strategy<Value = String> {
 fn credit() -> impl Strategy<Value = (String, i64, String)> {
     (
         prop::sample::select(vec!["1510", "1512", "8313", "3010"]).prop_map(String::from),
-        1i64..100_000_000_00,
+        1i64..10_000_000_000, // 0.01 .. 100 million kronor, in öre
         sie_text(),
     )
 }

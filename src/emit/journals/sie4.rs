@@ -4,8 +4,8 @@
 //! sie.se). The choices, with the part of the spec each rests on:
 //!
 //! * **File type.** `#SIETYP 4` with only `#VER` blocks and no balances
-//!   (`#IB`/`#UB`/`#RES`) and no `#RAR`: that is a 4I import file, the type
-//!   Fortnox ("Importera SIE 4I") and Visma take for posting
+//!   (`#IB`/`#UB`/`#RES`) and no `#RAR`: that is a 4I import file
+//!   ("importfil"), the type Fortnox and Visma take for posting
 //!   verifications into an existing ledger. The identification records
 //!   4B requires in every file come first, `#FLAGGA` as the very first
 //!   line: `#FLAGGA 0`, `#FORMAT PC8`, `#SIETYP 4`, `#PROGRAM`, `#GEN`,
@@ -18,9 +18,11 @@
 //!   written as `o`/`O` ("Søren Bækgaard" -> "Soren Bækgaard"). `€` becomes
 //!   `EUR`, typographic quotes/dashes their ASCII forms, any other
 //!   character outside CP437 `?`.
-//! * **Line ends.** Every record (line) ends with CR LF, the line end of a
-//!   PC8 (DOS) text file that the 4B format was defined for; readers
-//!   accept it everywhere (the corpus has LF, CR LF and even bare CR).
+//! * **Line ends.** Every record (line) ends with CR LF: 4B defines the
+//!   file as a PC8 (IBM PC / DOS) text file with one record per line, and
+//!   CR LF is that platform's line end. Readers accept it everywhere (the
+//!   real exports in our test corpus use LF, CR LF and even bare CR, and
+//!   the test reader takes all three).
 //! * **Fields.** 4B: fields are separated by spaces; a field containing
 //!   spaces must be in double quotes, and a `"` inside a field is written
 //!   `\"`; control characters (ASCII 0-31, 127) may not occur. We quote
@@ -35,13 +37,15 @@
 //!   [`Posting`](crate::model::Posting).
 //! * **`#VER serie vernr verdatum vertext`.** Written as
 //!   `#VER "" "" 20250110 "text"`: empty series and empty number. 4B
-//!   allows both to be left empty in an import file, in which case the
-//!   receiving program puts the verification in its default series and
-//!   gives it the next free number. Fortnox does exactly that (a 4I file
-//!   without series is booked in series A with Fortnox's own numbers).
-//!   Sending our own numbers would collide with the receiving ledger's
-//!   series (ours restart per creditor and day), so the number stays in
-//!   [`Verification`] and in the CSV, and the text carries the meaning.
+//!   allows both to be left empty in an import file; the receiving program
+//!   then puts the verification in its default series and gives it the
+//!   next free number. The automatic SIE 4I import for Fortnox
+//!   (fortnox.se integration "SIE automatisk import") documents exactly
+//!   that: a file without series is booked in series A, and real
+//!   4I files from Visma Fakturering and a POS system (test corpus) send
+//!   an empty number too. Sending our own numbers would collide with the
+//!   receiving ledger's series (ours restart per creditor and day), so
+//!   the number stays in [`Verification`] and in the CSV (`voucher`).
 //! * **`#TRANS kontonr {objektlista} belopp transdat transtext`.** The
 //!   object list is always present and empty (`{}`), as 4B requires for
 //!   `#TRANS`. The transaction date is left empty (`""`, i.e. the
@@ -50,8 +54,8 @@
 //! * **`#KONTO`.** One line per account used, in ascending order, with the
 //!   BAS names 1510 "Kundfordringar", 1512 "Belånade kundfordringar",
 //!   8313 "Ränteintäkter från kortfristiga fordringar"; any other account
-//!   is named "Konto NNNN". Importers use these only to create accounts
-//!   that are missing.
+//!   is named "Konto NNNN". Importers use them to create accounts the
+//!   ledger lacks; existing accounts keep their names.
 //! * **`#ORGNR`.** Ten digits are written `NNNNNN-NNNN` as 4B shows;
 //!   anything else is written as given (quoted if it has spaces).
 //! * No `#KSUMMA` (optional in 4B).
