@@ -42,6 +42,13 @@ impl Currency {
     }
 }
 
+impl Currency {
+    /// Parses a code exactly as `code()` writes it.
+    pub fn from_str_exact(s: &str) -> Option<Currency> {
+        s.parse().ok()
+    }
+}
+
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())

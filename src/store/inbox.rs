@@ -1,0 +1,129 @@
+//! The night's input files: those in `inbox/` plus those already archived
+//! for the day (a crashed or repeated run of the same day finds its inputs
+//! there). Files are identified by sha256: the same content twice is one
+//! input and a recorded duplicate.
+//!
+//! Upload conventions (README "Operations"): names ending `.part`, `.tmp` or
+//! `.filepart`, or starting with `.`, are uploads in progress and ignored.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::{atomic, io, DataDir, Error};
+use chrono::NaiveDate;
+
+/// Largest input file read (bigger files are quarantined unread).
+pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// One input file of the night.
+#[derive(Clone, Debug)]
+pub struct InputFile {
+    /// The name it arrived with.
+    pub name: String,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+    /// Where it sits in the inbox (removed after commit), if it came from there.
+    pub inbox_path: Option<PathBuf>,
+    /// Set when the file is too large to read.
+    pub too_large: Option<u64>,
+}
+
+/// True for names of uploads still in progress.
+pub fn is_in_progress(name: &str) -> bool {
+    name.starts_with('.') || [".part", ".tmp", ".filepart"].iter().any(|s| name.ends_with(s))
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Collects the inputs of day `date`, sorted by (name, sha256); the second
+/// and later copies of the same content are returned in `duplicates`.
+///
+/// # Errors
+/// `Error::Io` naming the folder or file that could not be read.
+pub fn collect(data: &DataDir, date: NaiveDate) -> Result<(Vec<InputFile>, Vec<InputFile>), Error> {
+    let mut files = Vec::new();
+    let archive = data.archive(date);
+    for path in list(&archive)? {
+        let fname = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        // Archived as <sha256>-<name>.
+        let name = fname.get(65..).unwrap_or(&fname).to_string();
+        files.push(read(&path, name, None)?);
+    }
+    for path in list(&data.inbox())? {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if is_in_progress(&name) {
+            continue;
+        }
+        files.push(read(&path, name, Some(path.clone()))?);
+    }
+    files.sort_by(|a, b| (&a.name, &a.sha256, a.inbox_path.is_some()).cmp(&(&b.name, &b.sha256, b.inbox_path.is_some())));
+    let mut unique: Vec<InputFile> = Vec::new();
+    let mut duplicates = Vec::new();
+    for f in files {
+        if let Some(first) = unique.iter_mut().find(|u| u.sha256 == f.sha256) {
+            if first.inbox_path.is_none() && f.inbox_path.is_some() && first.name == f.name {
+                // The archived copy of this very file (a repeated run): the
+                // inbox copy is removed after commit, not a duplicate.
+                first.inbox_path = f.inbox_path;
+                continue;
+            }
+            duplicates.push(f);
+        } else {
+            unique.push(f);
+        }
+    }
+    Ok((unique, duplicates))
+}
+
+fn list(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let entry = entry.map_err(io(dir))?;
+        let ft = entry.file_type().map_err(io(&entry.path()))?;
+        if ft.is_file() {
+            out.push(entry.path());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn read(path: &Path, name: String, inbox_path: Option<PathBuf>) -> Result<InputFile, Error> {
+    let len = std::fs::metadata(path).map_err(io(path))?.len();
+    if len > MAX_INPUT_BYTES {
+        let sha256 = format!("{:064x}", len); // stand-in key: never read whole
+        return Ok(InputFile { name, sha256, bytes: Vec::new(), inbox_path, too_large: Some(len) });
+    }
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    Ok(InputFile { name, sha256: sha256_hex(&bytes), bytes, inbox_path, too_large: None })
+}
+
+/// Copies a file into `archive/D/<sha256>-<name>` (immutable; skipped when present).
+///
+/// # Errors
+/// `Error::Io` naming the archive path.
+pub fn archive(data: &DataDir, date: NaiveDate, f: &InputFile) -> Result<PathBuf, Error> {
+    let path = data.archive(date).join(format!("{}-{}", f.sha256, f.name));
+    if !path.exists() {
+        atomic::write(&path, &f.bytes)?;
+    }
+    Ok(path)
+}
+
+/// Puts a rejected file into `quarantine/D/<name>` with `<name>.error.txt`.
+///
+/// # Errors
+/// `Error::Io` naming the quarantine path.
+pub fn quarantine(data: &DataDir, date: NaiveDate, f: &InputFile, explanation: &str) -> Result<PathBuf, Error> {
+    let dir = data.quarantine(date);
+    let path = dir.join(&f.name);
+    atomic::write(&path, &f.bytes)?;
+    atomic::write(&dir.join(format!("{}.error.txt", f.name)), explanation.as_bytes())?;
+    Ok(path)
+}
