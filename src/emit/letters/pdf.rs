@@ -38,10 +38,10 @@ const CONTENT_W: f32 = RIGHT - LEFT;
 /// Left edge of the header block at the top right.
 const HEAD_X: f32 = 118.0 * MM;
 /// Top of the body on the first page.
-const BODY_TOP: f32 = 98.0 * MM;
+const BODY_TOP: f32 = 94.0 * MM;
 /// Top of the payment slip.
-const SLIP_TOP: f32 = 246.0 * MM;
-const SLIP_H: f32 = 96.0;
+const SLIP_TOP: f32 = 250.0 * MM;
+const SLIP_H: f32 = 86.0;
 /// Body limits on continuation pages.
 const CONT_TOP: f32 = 60.0;
 const CONT_BOTTOM: f32 = 790.0;
@@ -310,13 +310,13 @@ struct Style {
 
 const BODY: Style = Style {
     size: 9.5,
-    leading: 12.5,
+    leading: 12.0,
     bold: false,
     gray: false,
 };
 const SMALL: Style = Style {
     size: 8.5,
-    leading: 11.0,
+    leading: 10.5,
     bold: false,
     gray: false,
 };
@@ -380,6 +380,14 @@ impl Flow<'_> {
             self.new_page();
         }
         self.y += h;
+    }
+
+    /// Starts a new page unless `h` more points fit on this one (keeps a
+    /// block together).
+    fn keep(&mut self, h: f32) {
+        if self.y + h > self.bottom {
+            self.new_page();
+        }
     }
 
     fn gap(&mut self, h: f32) {
@@ -451,7 +459,9 @@ fn layout(l: &Letter, fonts: &Fonts) -> Vec<Vec<Op>> {
         f.gap(5.0);
     }
     f.gap(6.0);
-    for line in w.closing(l) {
+    let closing = w.closing(l);
+    f.keep(BODY.leading * closing.len() as f32);
+    for line in closing {
         f.para(LEFT, CONTENT_W, BODY, &line);
     }
 
@@ -581,6 +591,8 @@ fn spec_table(f: &mut Flow<'_>, w: &dyn Wording, l: &Letter) {
         bold: true,
         gray: false,
     };
+    // Keep the heading with the first rows.
+    f.keep(head.leading + 3.0 * BODY.leading);
     f.advance(head.leading);
     let y = f.y;
     f.text(LEFT, y, head, w.spec_heading());
@@ -724,7 +736,7 @@ fn slip(f: &mut Flow<'_>, w: &dyn Wording, l: &Letter) {
                     w: 0.6,
                 });
             }
-            f.text(x0 + 6.0, y0 + 10.0, label_st, label);
+            f.text(x0 + 6.0, y0 + 9.5, label_st, label);
             let big = if row == 0 { 11.5 } else { 9.5 };
             let bold = row == 0;
             let size = f.fonts.fit(value, big, 5.5, cw - 12.0, bold);
@@ -734,7 +746,7 @@ fn slip(f: &mut Flow<'_>, w: &dyn Wording, l: &Letter) {
                 bold,
                 gray: false,
             };
-            f.text(x0 + 6.0, y0 + 28.0, st, value);
+            f.text(x0 + 6.0, y0 + 26.0, st, value);
             x0 += cw;
         }
     }
