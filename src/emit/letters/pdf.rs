@@ -44,7 +44,7 @@ const SLIP_TOP: f32 = 250.0 * MM;
 const SLIP_H: f32 = 86.0;
 /// Body limits on continuation pages.
 const CONT_TOP: f32 = 60.0;
-const CONT_BOTTOM: f32 = 790.0;
+const CONT_BOTTOM: f32 = 785.0;
 const FOOTER_Y: f32 = 814.0;
 
 const GRAY: u8 = 90;
@@ -328,6 +328,8 @@ struct Flow<'a> {
     y: f32,
     bottom: f32,
     continued: String,
+    /// "Continued on the next page", printed at the foot of a full page.
+    more: &'static str,
 }
 
 impl Flow<'_> {
@@ -354,6 +356,15 @@ impl Flow<'_> {
     }
 
     fn new_page(&mut self) {
+        let more = self.more;
+        let st = Style {
+            size: 7.5,
+            leading: 0.0,
+            bold: false,
+            gray: true,
+        };
+        let y = self.bottom + 9.0;
+        self.right_text(RIGHT, y, st, more);
         self.pages.push(Vec::new());
         let head = self.continued.clone();
         let st = Style {
@@ -436,6 +447,7 @@ fn layout(l: &Letter, fonts: &Fonts) -> Vec<Vec<Op>> {
         y: BODY_TOP,
         bottom: SLIP_TOP - 14.0,
         continued: w.continued(l),
+        more: w.continues(),
     };
     letterhead(&mut f, w, l);
     address_window(&mut f, w, l);
@@ -541,7 +553,7 @@ fn letterhead(f: &mut Flow<'_>, w: &dyn Wording, l: &Letter) {
 }
 
 fn address_window(f: &mut Flow<'_>, w: &dyn Wording, l: &Letter) {
-    let (wx, wy, ww, _wh) = ADDRESS_WINDOW;
+    let (wx, wy, ww, wh) = ADDRESS_WINDOW;
     let x = wx + 5.0 * MM;
     let max_w = ww - 10.0 * MM;
     let ret = w.return_address(l);
@@ -570,17 +582,34 @@ fn address_window(f: &mut Flow<'_>, w: &dyn Wording, l: &Letter) {
     if let Some(c) = text::country_line(&d.country) {
         lines.push(c);
     }
-    let mut y = wy + 14.0 * MM;
+    // Shrink lines that are too wide, down to 8 pt; wrap what still does
+    // not fit. Tighten the leading when there are many lines, so that all
+    // stay inside the window.
+    let fonts = f.fonts;
+    let mut printed: Vec<(String, f32)> = Vec::new();
     for line in lines.iter().filter(|s| !s.is_empty()) {
-        let size = f.fonts.fit(line, 10.5, 7.0, max_w, false);
+        let size = fonts.fit(line, 10.5, 8.0, max_w, false);
+        let measure = |t: &str| fonts.width(t, size, false);
+        for part in wrap(line, max_w, &measure) {
+            printed.push((part, size));
+        }
+    }
+    let room = wy + wh - 3.0 * MM - (wy + 14.0 * MM);
+    let leading = if printed.len() > 1 {
+        (room / (printed.len() - 1) as f32).min(13.0)
+    } else {
+        13.0
+    };
+    let mut y = wy + 14.0 * MM;
+    for (line, size) in &printed {
         let st = Style {
-            size,
-            leading: 13.0,
+            size: size.min(leading),
+            leading,
             bold: false,
             gray: false,
         };
         f.text(x, y, st, line);
-        y += 13.0;
+        y += leading;
     }
 }
 
@@ -888,6 +917,93 @@ fn draw_op(surface: &mut Surface<'_>, fonts: &Fonts, op: &Op) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::letters::tests::sample;
+    use crate::model::LetterKind;
+
+    /// Text boxes: left, top, right, bottom (approximate ascent/descent).
+    fn boxes(fonts: &Fonts, ops: &[Op]) -> Vec<(f32, f32, f32, f32, String)> {
+        ops.iter()
+            .filter_map(|op| match op {
+                Op::Text {
+                    x,
+                    y,
+                    size,
+                    bold,
+                    s,
+                    ..
+                } => Some((
+                    *x,
+                    y - size * 0.75,
+                    x + fonts.width(s, *size, *bold),
+                    y + size * 0.2,
+                    s.clone(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn check_layout(l: &Letter) -> usize {
+        let fonts = Fonts::load().unwrap();
+        let pages = layout(l, &fonts);
+        for (p, ops) in pages.iter().enumerate() {
+            let b = boxes(&fonts, ops);
+            for (i, (x0, y0, x1, y1, s)) in b.iter().enumerate() {
+                assert!(*x0 >= 20.0 * MM - 0.01, "page {p}: {s:?} left of margin");
+                assert!(
+                    *x1 <= PAGE_W - 20.0 * MM + 0.5,
+                    "page {p}: {s:?} off the right"
+                );
+                assert!(
+                    *y0 > 10.0 * MM && *y1 < PAGE_H - 8.0 * MM,
+                    "page {p}: {s:?}"
+                );
+                let (wx, wy, ww, wh) = ADDRESS_WINDOW;
+                if p == 0 && *y0 > wy && *y0 < wy + wh && *x0 < wx + ww {
+                    assert!(*x1 <= wx + ww && *y1 <= wy + wh, "{s:?} outside the window");
+                }
+                for (a0, b0, a1, b1, t) in &b[i + 1..] {
+                    let overlap = x0 < a1 && a0 < x1 && y0 < b1 && b0 < y1;
+                    assert!(!overlap, "page {p}: {s:?} overlaps {t:?}");
+                }
+            }
+        }
+        pages.len()
+    }
+
+    #[test]
+    fn nothing_overlaps_or_leaves_the_page() {
+        assert_eq!(check_layout(&sample(LetterKind::Collection, "Kort")), 1);
+        assert_eq!(check_layout(&sample(LetterKind::Reminder, "Kort")), 1);
+        let mut l = sample(LetterKind::Collection, &"Mycket lång text. ".repeat(300));
+        l.debtor.name =
+            "Anna-Karin Åkerström-Ölundsdotter Näslund med ett mycket långt namn".into();
+        l.debtor.address2 = "c/o Bergström, Lägenhet 1102, Trappuppgång B, våning 11".into();
+        l.debtor.country = "NO".into();
+        l.sender.creditor_name = "Långt Bolagsnamn ".repeat(8);
+        l.invoice_number = "INV-2024-000000000001234567890".into();
+        assert!(check_layout(&l) >= 2);
+        // Words longer than a line are broken, not cut.
+        let l = sample(LetterKind::Collection, &"x".repeat(1000));
+        check_layout(&l);
+    }
+
+    #[test]
+    fn long_description_is_not_cut() {
+        let fonts = Fonts::load().unwrap();
+        let desc = format!("{}SLUTORD", "ord ".repeat(249));
+        let pages = layout(&sample(LetterKind::Collection, &desc), &fonts);
+        let words: usize = pages
+            .iter()
+            .flat_map(|ops| boxes(&fonts, ops))
+            .map(|b| b.4.split(' ').filter(|w| *w == "ord").count())
+            .sum();
+        assert_eq!(words, 249);
+        assert!(pages
+            .iter()
+            .flat_map(|ops| boxes(&fonts, ops))
+            .any(|b| b.4.contains("SLUTORD")));
+    }
 
     #[test]
     fn measures_dejavu() {

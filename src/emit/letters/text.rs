@@ -184,6 +184,8 @@ pub trait Wording: Sync {
     fn page_of(&self, page: usize, pages: usize) -> String;
     /// Header of continuation pages.
     fn continued(&self, l: &Letter) -> String;
+    /// Foot of a page the letter continues after.
+    fn continues(&self) -> &'static str;
     /// Label of the return address line.
     fn return_address(&self, l: &Letter) -> String;
 }
@@ -484,6 +486,10 @@ impl Wording for Swedish {
             l.invoice_number,
             fmt_date(l.date)
         )
+    }
+
+    fn continues(&self) -> &'static str {
+        "Fortsättning på nästa sida"
     }
 
     fn return_address(&self, l: &Letter) -> String {
