@@ -136,6 +136,10 @@ mod tests {
         let b = render_letter(&l).unwrap();
         assert!(a.starts_with(b"%PDF-"));
         assert_eq!(a, b, "two renders of the same letter differ");
+        // No clock in the file: no creation or modification date.
+        let text = String::from_utf8_lossy(&a);
+        assert!(!text.contains("CreationDate") && !text.contains("ModDate"));
+        assert!(!text.contains("CreateDate") && !text.contains("ModifyDate"));
         let mut other = l.clone();
         other.reference = "9999999999".into();
         assert_ne!(a, render_letter(&other).unwrap());

@@ -144,9 +144,13 @@ pub fn postal_line(postcode: &str, city: &str, country: &str) -> String {
 /// empty) on the right. `detail` rows are indented and printed smaller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
+    /// Left-hand text (wrapped if long).
     pub label: String,
+    /// Right-aligned amount, or empty.
     pub amount: String,
+    /// An indented, smaller detail line (an interest segment, a note).
     pub detail: bool,
+    /// The "Att betala" line: ruled above and printed bold.
     pub total: bool,
 }
 
@@ -540,6 +544,21 @@ mod tests {
         let lines = wrap(&long, 20.0, &chars);
         assert!(lines.iter().all(|l| chars(l) <= 20.0));
         assert_eq!(lines.join(" ").split(' ').count(), 300);
+    }
+
+    #[test]
+    fn unknown_languages_fall_back_to_swedish() {
+        for lang in ["sv", "SV", "fi", "en", "da", "nb", ""] {
+            assert_eq!(wording_for(lang).code(), "sv");
+        }
+        assert_eq!(
+            wording_for("sv").title(LetterKind::Collection),
+            "Inkassokrav"
+        );
+        assert_eq!(
+            wording_for("en").title(LetterKind::Reminder),
+            "Betalningspåminnelse"
+        );
     }
 
     #[test]
