@@ -2,3 +2,4 @@
 
 pub mod journals;
 pub mod letters;
+pub mod reports;
