@@ -25,6 +25,12 @@
 //!   `RmtInf/Strd/CdtrRefInf/Ref`, whitespace removed. Unstructured text: the
 //!   `RmtInf/Ustrd` lines, each trimmed, joined by one space. Payer:
 //!   `RltdPties/Dbtr/Nm` (v02..v07) or `RltdPties/Dbtr/Pty/Nm` (v08).
+//! - An `Ntry` with several `TxDtls` of which some carry no amount of their
+//!   own is one transaction (the `Ntry` itself, its amount, no references):
+//!   giving each `TxDtls` the entry's amount would multiply the money.
+//! - Booking date fallback when an entry has neither `BookgDt` nor `ValDt`
+//!   (a camt.054 sample does this): the date part of the statement's
+//!   `CreDtTm`, else of `GrpHdr/CreDtTm`.
 //! - Only booked entries (`Sts` = `BOOK`, v08 `Sts/Cd` = `BOOK`) become
 //!   transactions; any other status (PDNG, INFO, FUTR...) is not returned
 //!   but counted, per `Ntry`, in `BankFile::skipped_not_booked`. An entry
@@ -37,7 +43,10 @@
 //!   `{account}|{bank_ref}|{booking_date}|{direction}|{amount}`, otherwise
 //!   `{account}|{booking_date}|{direction}|{amount}|{structured_ref}|{unstructured}|{n}`
 //!   where `n` counts (from 0) earlier transactions of the same file with the
-//!   same other parts. `amount` is written canonically (trailing zeros
+//!   same other parts. A bank-reference key that repeats inside one file (a
+//!   batch whose `TxDtls` share the entry's `AcctSvcrRef` and amount) gets
+//!   `|{n}` appended from its second occurrence on, so distinct transactions
+//!   never share a key while one file read twice still gives the same keys. `amount` is written canonically (trailing zeros
 //!   dropped, at least two decimals) so `8.850` and `8.85` give one key;
 //!   `direction` is `credit` or `debit`. `payment_id` is `P` + the first 16
 //!   hex digits of SHA-256 of the key.
@@ -162,6 +171,8 @@ struct StmtB {
     opening_opbd: Option<Decimal>,
     opening_prcd: Option<Decimal>,
     closing: Option<Decimal>,
+    /// Date part of `CreDtTm`, the last fallback for a booking date.
+    created: Option<NaiveDate>,
     entries: Vec<NtryB>,
 }
 
@@ -179,6 +190,8 @@ struct Parser<'a> {
     ntry: Option<(usize, NtryB)>,
     tx: Option<(usize, TxB)>,
     seen_root: bool,
+    /// Date part of `GrpHdr/CreDtTm`.
+    group_created: Option<NaiveDate>,
     file: BankFile,
     errors: Vec<Error>,
     /// Key prefix -> transactions seen so far with it (for `n`).
@@ -202,6 +215,7 @@ impl<'a> Parser<'a> {
             ntry: None,
             tx: None,
             seen_root: false,
+            group_created: None,
             file: BankFile {
                 format: String::new(),
                 statements: Vec::new(),
@@ -369,6 +383,8 @@ impl<'a> Parser<'a> {
             self.bal_leaf(&text, line);
         } else if self.stmt.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
             self.stmt_leaf(&text, line);
+        } else if self.stmt.is_none() && depth == 4 && is(&self.stack[2..], &["GrpHdr", "CreDtTm"]) {
+            self.group_created = self.date(text.trim(), true, line, "GrpHdr/CreDtTm");
         }
         // Close contexts whose element ends here.
         let closing = depth - 1;
@@ -415,6 +431,11 @@ impl<'a> Parser<'a> {
                 if s.account.is_empty() {
                     s.account = t.to_string();
                 }
+            }
+        } else if is(rel, &["CreDtTm"]) {
+            let v = self.date(t, true, line, "CreDtTm");
+            if let Some((_, s)) = self.stmt.as_mut() {
+                s.created = v;
             }
         } else if is(rel, &["Acct", "Ccy"]) {
             match t.parse::<Currency>() {
@@ -650,12 +671,13 @@ impl<'a> Parser<'a> {
                 self.file.skipped_not_booked += 1;
                 continue;
             }
-            let Some(date) = n.booking.or(n.value_date) else {
+            let Some(date) = n.booking.or(n.value_date).or(s.created).or(self.group_created) else {
                 self.err(n.line, "Ntry/BookgDt", "", "a booking date (BookgDt/Dt or BookgDt/DtTm) or a value date");
                 continue;
             };
             let own;
-            let txs: &[TxB] = if n.txs.is_empty() {
+            let split_amounts = n.txs.len() < 2 || n.txs.iter().all(|x| x.tx_amt.or(x.amt).is_some());
+            let txs: &[TxB] = if n.txs.is_empty() || !split_amounts {
                 own = [TxB { line: n.line, ..TxB::default() }];
                 &own
             } else {
@@ -682,15 +704,14 @@ impl<'a> Parser<'a> {
                     Direction::Debit => "debit",
                 };
                 let amount = canonical(amt.value);
-                let key = if bank_ref.is_empty() {
-                    let prefix = format!("{}|{date}|{dir}|{amount}|{structured_ref}|{unstructured}", s.account);
-                    let c = self.key_counts.entry(prefix.clone()).or_insert(0);
-                    let k = format!("{prefix}|{c}");
-                    *c += 1;
-                    k
+                let base = if bank_ref.is_empty() {
+                    format!("{}|{date}|{dir}|{amount}|{structured_ref}|{unstructured}", s.account)
                 } else {
                     format!("{}|{bank_ref}|{date}|{dir}|{amount}", s.account)
                 };
+                let seen = self.key_counts.entry(base.clone()).or_insert(0);
+                let key = if bank_ref.is_empty() || *seen > 0 { format!("{base}|{seen}") } else { base };
+                *seen += 1;
                 self.file.transactions.push(BankTransaction {
                     payment_id: payment_id(&key),
                     key,
