@@ -97,7 +97,10 @@ pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
 }
 
 fn line_of(bytes: &[u8], pos: usize) -> u32 {
-    let n = bytes[..pos.min(bytes.len())].iter().filter(|&&b| b == b'\n').count();
+    let n = bytes[..pos.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
     u32::try_from(n + 1).unwrap_or(u32::MAX)
 }
 
@@ -110,13 +113,20 @@ struct Lines<'a> {
 
 impl Lines<'_> {
     fn at(&mut self, pos: u64) -> u32 {
-        let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(self.bytes.len());
+        let pos = usize::try_from(pos)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
         if pos < self.pos {
             self.pos = 0;
             self.line = 1;
         }
-        let n = self.bytes[self.pos..pos].iter().filter(|&&b| b == b'\n').count();
-        self.line = self.line.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+        let n = self.bytes[self.pos..pos]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.line = self
+            .line
+            .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
         self.pos = pos;
         self.line
     }
@@ -206,7 +216,11 @@ impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Parser<'a> {
         Parser {
             text,
-            lines: Lines { bytes: text.as_bytes(), pos: 0, line: 1 },
+            lines: Lines {
+                bytes: text.as_bytes(),
+                pos: 0,
+                line: 1,
+            },
             stack: Vec::new(),
             buf: String::new(),
             ccy_attr: None,
@@ -281,13 +295,23 @@ impl<'a> Parser<'a> {
                         Some(c) => self.buf.push(c),
                         None => {
                             let shown = format!("&{};", &*r);
-                            self.err(line, "xml", &shown, "only the predefined XML entities or a character reference");
+                            self.err(
+                                line,
+                                "xml",
+                                &shown,
+                                "only the predefined XML entities or a character reference",
+                            );
                             return;
                         }
                     }
                 }
                 Event::DocType(_) => {
-                    self.err(line, "DOCTYPE", "<!DOCTYPE", "no DOCTYPE or entity declarations in a camt file");
+                    self.err(
+                        line,
+                        "DOCTYPE",
+                        "<!DOCTYPE",
+                        "no DOCTYPE or entity declarations in a camt file",
+                    );
                     return;
                 }
                 Event::Eof => break,
@@ -295,7 +319,12 @@ impl<'a> Parser<'a> {
             }
         }
         if let Some((name, l)) = self.stack.last().cloned() {
-            self.err(l, &name, "end of file", &format!("</{name}> (the file is truncated)"));
+            self.err(
+                l,
+                &name,
+                "end of file",
+                &format!("</{name}> (the file is truncated)"),
+            );
         } else if !self.seen_root {
             self.err(1, "Document", "", "a camt XML document");
         }
@@ -309,11 +338,14 @@ impl<'a> Parser<'a> {
         let mut ns: Option<String> = None;
         for a in e.attributes().with_checks(false).flatten() {
             let key = a.key.0;
-            let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map(|v| v.into_owned());
+            let value = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map(|v| v.into_owned());
             let Ok(value) = value else { continue };
             if key == "Ccy" || key.ends_with(":Ccy") {
                 self.ccy_attr = Some(value);
-            } else if (key == "xmlns" || key.starts_with("xmlns:")) && value.starts_with(NS_PREFIX) {
+            } else if (key == "xmlns" || key.starts_with("xmlns:")) && value.starts_with(NS_PREFIX)
+            {
                 ns = Some(value);
             }
         }
@@ -323,20 +355,41 @@ impl<'a> Parser<'a> {
         }
         let depth = self.stack.len();
         if self.stmt.is_none() {
-            let parent_ok = self.stack.last().is_some_and(|(p, _)| p.starts_with("BkToCstmr"));
+            let parent_ok = self
+                .stack
+                .last()
+                .is_some_and(|(p, _)| p.starts_with("BkToCstmr"));
             if parent_ok && matches!(name.as_str(), "Stmt" | "Ntfctn" | "Rpt") {
-                self.stmt = Some((depth, StmtB { line, ..StmtB::default() }));
+                self.stmt = Some((
+                    depth,
+                    StmtB {
+                        line,
+                        ..StmtB::default()
+                    },
+                ));
             }
         } else if self.ntry.is_none() && self.bal.is_none() {
             if let Some((sd, _)) = &self.stmt {
                 if depth == sd + 1 && name == "Ntry" {
-                    self.ntry = Some((depth, NtryB { line, ..NtryB::default() }));
+                    self.ntry = Some((
+                        depth,
+                        NtryB {
+                            line,
+                            ..NtryB::default()
+                        },
+                    ));
                 } else if depth == sd + 1 && name == "Bal" {
                     self.bal = Some((depth, BalB::default()));
                 }
             }
         } else if self.tx.is_none() && name == "TxDtls" {
-            self.tx = Some((depth, TxB { line, ..TxB::default() }));
+            self.tx = Some((
+                depth,
+                TxB {
+                    line,
+                    ..TxB::default()
+                },
+            ));
         }
         self.stack.push((name, line));
         true
@@ -344,7 +397,12 @@ impl<'a> Parser<'a> {
 
     fn root(&mut self, name: &str, ns: Option<&str>, line: u32) -> bool {
         if name != "Document" {
-            self.err(line, "Document", name, "root element <Document> of a camt.052/053/054 message");
+            self.err(
+                line,
+                "Document",
+                name,
+                "root element <Document> of a camt.052/053/054 message",
+            );
             return false;
         }
         let ns = ns.unwrap_or("");
@@ -374,7 +432,9 @@ impl<'a> Parser<'a> {
         let depth = self.stack.len();
         let text = std::mem::take(&mut self.buf);
         let ccy = self.ccy_attr.take();
-        let Some((_, line)) = self.stack.last().cloned() else { return };
+        let Some((_, line)) = self.stack.last().cloned() else {
+            return;
+        };
         if self.tx.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
             self.tx_leaf(&text, ccy.as_deref(), line);
         } else if self.ntry.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
@@ -383,7 +443,8 @@ impl<'a> Parser<'a> {
             self.bal_leaf(&text, line);
         } else if self.stmt.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
             self.stmt_leaf(&text, line);
-        } else if self.stmt.is_none() && depth == 4 && is(&self.stack[2..], &["GrpHdr", "CreDtTm"]) {
+        } else if self.stmt.is_none() && depth == 4 && is(&self.stack[2..], &["GrpHdr", "CreDtTm"])
+        {
             self.group_created = self.date(text.trim(), true, line, "GrpHdr/CreDtTm");
         }
         // Close contexts whose element ends here.
@@ -599,7 +660,9 @@ impl<'a> Parser<'a> {
                     x.ustrd.push(t.to_string());
                 }
             }
-        } else if is(rel, &["RltdPties", "Dbtr", "Nm"]) || is(rel, &["RltdPties", "Dbtr", "Pty", "Nm"]) {
+        } else if is(rel, &["RltdPties", "Dbtr", "Nm"])
+            || is(rel, &["RltdPties", "Dbtr", "Pty", "Nm"])
+        {
             if let Some((_, x)) = self.tx.as_mut() {
                 if x.payer.is_empty() {
                     x.payer = t.to_string();
@@ -612,7 +675,12 @@ impl<'a> Parser<'a> {
         match parse_camt_amount(t) {
             Some(v) => Some(v),
             None => {
-                self.err(line, field, t, "a non-negative decimal with '.' and at most 5 decimals, like 1234.50");
+                self.err(
+                    line,
+                    field,
+                    t,
+                    "a non-negative decimal with '.' and at most 5 decimals, like 1234.50",
+                );
                 None
             }
         }
@@ -625,7 +693,12 @@ impl<'a> Parser<'a> {
             Some(c) => match c.parse::<Currency>() {
                 Ok(c) => Some(c),
                 Err(_) => {
-                    self.err(line, &format!("{field}/@Ccy"), c, "an ISO 4217 currency code like SEK");
+                    self.err(
+                        line,
+                        &format!("{field}/@Ccy"),
+                        c,
+                        "an ISO 4217 currency code like SEK",
+                    );
                     return None;
                 }
             },
@@ -645,12 +718,20 @@ impl<'a> Parser<'a> {
     }
 
     fn date(&mut self, t: &str, date_time: bool, line: u32, field: &str) -> Option<NaiveDate> {
-        let part = if date_time { t.get(..10).unwrap_or(t) } else { t };
-        let ok = date_time && t.as_bytes().get(10).is_some_and(|&b| b == b'T') || !date_time;
+        let part = if date_time {
+            t.get(..10).unwrap_or(t)
+        } else {
+            t
+        };
+        let ok = !date_time || t.as_bytes().get(10) == Some(&b'T');
         match NaiveDate::parse_from_str(part, "%Y-%m-%d") {
             Ok(d) if ok && part.len() == 10 => Some(d),
             _ => {
-                let exp = if date_time { "a date-time like 2024-03-01T10:15:00" } else { "a date like 2024-03-01" };
+                let exp = if date_time {
+                    "a date-time like 2024-03-01T10:15:00"
+                } else {
+                    "a date like 2024-03-01"
+                };
                 self.err(line, field, t, exp);
                 None
             }
@@ -659,7 +740,12 @@ impl<'a> Parser<'a> {
 
     fn finish_stmt(&mut self, s: StmtB) {
         if s.account.is_empty() {
-            self.err(s.line, "Acct/Id", "", "an account identifier in Acct/Id/IBAN or Acct/Id/Othr/Id");
+            self.err(
+                s.line,
+                "Acct/Id",
+                "",
+                "an account identifier in Acct/Id/IBAN or Acct/Id/Othr/Id",
+            );
         }
         let mut produced = 0usize;
         for n in &s.entries {
@@ -671,21 +757,40 @@ impl<'a> Parser<'a> {
                 self.file.skipped_not_booked += 1;
                 continue;
             }
-            let Some(date) = n.booking.or(n.value_date).or(s.created).or(self.group_created) else {
-                self.err(n.line, "Ntry/BookgDt", "", "a booking date (BookgDt/Dt or BookgDt/DtTm) or a value date");
+            let Some(date) = n
+                .booking
+                .or(n.value_date)
+                .or(s.created)
+                .or(self.group_created)
+            else {
+                self.err(
+                    n.line,
+                    "Ntry/BookgDt",
+                    "",
+                    "a booking date (BookgDt/Dt or BookgDt/DtTm) or a value date",
+                );
                 continue;
             };
             let own;
-            let split_amounts = n.txs.len() < 2 || n.txs.iter().all(|x| x.tx_amt.or(x.amt).is_some());
+            let split_amounts =
+                n.txs.len() < 2 || n.txs.iter().all(|x| x.tx_amt.or(x.amt).is_some());
             let txs: &[TxB] = if n.txs.is_empty() || !split_amounts {
-                own = [TxB { line: n.line, ..TxB::default() }];
+                own = [TxB {
+                    line: n.line,
+                    ..TxB::default()
+                }];
                 &own
             } else {
                 &n.txs
             };
             for x in txs {
                 let Some(amt) = x.tx_amt.or(x.amt).or(n.amt) else {
-                    self.err(x.line, "Ntry/Amt", "", "an amount (Ntry/Amt or TxDtls/AmtDtls/TxAmt/Amt)");
+                    self.err(
+                        x.line,
+                        "Ntry/Amt",
+                        "",
+                        "an amount (Ntry/Amt or TxDtls/AmtDtls/TxAmt/Amt)",
+                    );
                     continue;
                 };
                 let Some(ccy) = amt.ccy.or(s.currency) else {
@@ -696,7 +801,11 @@ impl<'a> Parser<'a> {
                     self.err(x.line, "Ntry/CdtDbtInd", "", "CRDT or DBIT");
                     continue;
                 };
-                let bank_ref = if x.bank_ref.is_empty() { n.bank_ref.clone() } else { x.bank_ref.clone() };
+                let bank_ref = if x.bank_ref.is_empty() {
+                    n.bank_ref.clone()
+                } else {
+                    x.bank_ref.clone()
+                };
                 let structured_ref = x.structured_ref.clone().unwrap_or_default();
                 let unstructured = x.ustrd.join(" ").trim().to_string();
                 let dir = match direction {
@@ -705,17 +814,27 @@ impl<'a> Parser<'a> {
                 };
                 let amount = canonical(amt.value);
                 let base = if bank_ref.is_empty() {
-                    format!("{}|{date}|{dir}|{amount}|{structured_ref}|{unstructured}", s.account)
+                    format!(
+                        "{}|{date}|{dir}|{amount}|{structured_ref}|{unstructured}",
+                        s.account
+                    )
                 } else {
                     format!("{}|{bank_ref}|{date}|{dir}|{amount}", s.account)
                 };
                 let seen = self.key_counts.entry(base.clone()).or_insert(0);
-                let key = if bank_ref.is_empty() || *seen > 0 { format!("{base}|{seen}") } else { base };
+                let key = if bank_ref.is_empty() || *seen > 0 {
+                    format!("{base}|{seen}")
+                } else {
+                    base
+                };
                 *seen += 1;
                 self.file.transactions.push(BankTransaction {
                     payment_id: payment_id(&key),
                     key,
-                    source: Source { file: String::new(), line: x.line },
+                    source: Source {
+                        file: String::new(),
+                        line: x.line,
+                    },
                     account: s.account.clone(),
                     bank_ref,
                     booking_date: date,
@@ -773,4 +892,392 @@ fn payment_id(key: &str) -> String {
         s.push_str(&format!("{b:02x}"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    /// 1-based line of the `nth` (0-based) occurrence of `needle`.
+    fn line_in(doc: &str, needle: &str, nth: usize) -> u32 {
+        let pos = doc
+            .match_indices(needle)
+            .nth(nth)
+            .map(|(i, _)| i)
+            .expect("needle present");
+        line_of(doc.as_bytes(), pos)
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    const V02: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>M1</MsgId><CreDtTm>2024-03-15T22:00:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>S1</Id>
+      <CreDtTm>2024-03-15T22:00:00</CreDtTm>
+      <Bal>
+        <Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp>
+        <Amt Ccy="SEK">1175.25</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Dt><Dt>2024-03-15</Dt></Dt>
+      </Bal>
+      <Acct><Id><IBAN>SE4550000000058398257466</IBAN></Id><Ccy>SEK</Ccy></Acct>
+      <Bal>
+        <Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp>
+        <Amt Ccy="SEK">1000.00</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Dt><Dt>2024-03-15</Dt></Dt>
+      </Bal>
+      <Ntry>
+        <Amt Ccy="SEK">300.50</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Sts>BOOK</Sts>
+        <BookgDt><Dt>2024-03-15</Dt></BookgDt>
+        <ValDt><Dt>2024-03-16</Dt></ValDt>
+        <AcctSvcrRef>NTRY-1</AcctSvcrRef>
+        <BkTxCd/>
+        <NtryDtls>
+          <Btch><NbOfTxs>2</NbOfTxs></Btch>
+          <TxDtls>
+            <Refs><AcctSvcrRef>TX-1a</AcctSvcrRef><EndToEndId>E2E</EndToEndId></Refs>
+            <AmtDtls><TxAmt><Amt Ccy="SEK">100.00</Amt></TxAmt></AmtDtls>
+            <RltdPties><Dbtr><Nm> Anna Andersson </Nm></Dbtr><Cdtr><Nm>Agency</Nm></Cdtr></RltdPties>
+            <RmtInf>
+              <Ustrd> Faktura 1 </Ustrd>
+              <Ustrd>och 2</Ustrd>
+              <Strd><CdtrRefInf><Ref>1000 000 74</Ref></CdtrRefInf></Strd>
+              <Strd><CdtrRefInf><Ref>999</Ref></CdtrRefInf></Strd>
+            </RmtInf>
+          </TxDtls>
+          <TxDtls>
+            <AmtDtls><InstdAmt><Amt Ccy="EUR">17.00</Amt></InstdAmt><TxAmt><Amt Ccy="SEK">200.50</Amt></TxAmt></AmtDtls>
+            <RmtInf><Strd><CdtrRefInf><Ref>100000181</Ref></CdtrRefInf></Strd></RmtInf>
+          </TxDtls>
+        </NtryDtls>
+      </Ntry>
+      <Ntry>
+        <CdtDbtInd>DBIT</CdtDbtInd>
+        <Amt Ccy="SEK">50</Amt>
+        <RvslInd>true</RvslInd>
+        <Sts>BOOK</Sts>
+        <BookgDt><DtTm>2024-03-15T13:15:00+01:00</DtTm></BookgDt>
+      </Ntry>
+      <Ntry>
+        <Amt Ccy="SEK">75.25</Amt>
+        <CdtDbtInd>DBIT</CdtDbtInd>
+        <Sts>BOOK</Sts>
+        <ValDt><Dt>2024-03-14</Dt></ValDt>
+        <NtryDtls><TxDtls><RmtInf><Ustrd>Bankavgift</Ustrd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+      <Ntry>
+        <Amt Ccy="SEK">999.00</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Sts>PDNG</Sts>
+        <BookgDt><Dt>2024-03-15</Dt></BookgDt>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+"#;
+
+    #[test]
+    fn reads_a_v02_statement_field_by_field() {
+        let f = parse(V02.as_bytes()).unwrap();
+        assert_eq!(f.format, "camt.053.001.02");
+        assert_eq!(f.skipped_not_booked, 1);
+        assert_eq!(
+            f.statements,
+            vec![Statement {
+                account: "SE4550000000058398257466".into(),
+                currency: Some(Currency::SEK),
+                opening: Some(dec!(1000.00)),
+                closing: Some(dec!(1175.25)),
+                entries: 4,
+            }]
+        );
+        let t = &f.transactions;
+        assert_eq!(t.len(), 4);
+        let acct = "SE4550000000058398257466";
+
+        // Batch entry, first TxDtls: its own bank reference, first Strd ref only.
+        assert_eq!(
+            t[0].source,
+            Source {
+                file: String::new(),
+                line: line_in(V02, "<TxDtls>", 0)
+            }
+        );
+        assert_eq!(t[0].account, acct);
+        assert_eq!(t[0].bank_ref, "TX-1a");
+        assert_eq!(t[0].booking_date, d("2024-03-15"));
+        assert_eq!(t[0].amount, Money::new(dec!(100.00), Currency::SEK));
+        assert_eq!(t[0].direction, Direction::Credit);
+        assert!(!t[0].reversal);
+        assert_eq!(t[0].structured_ref, "100000074");
+        assert_eq!(t[0].unstructured, "Faktura 1 och 2");
+        assert_eq!(t[0].payer, "Anna Andersson");
+        assert_eq!(t[0].key, format!("{acct}|TX-1a|2024-03-15|credit|100.00"));
+
+        // Second TxDtls: TxAmt (not InstdAmt), the entry's bank reference.
+        assert_eq!(t[1].source.line, line_in(V02, "<TxDtls>", 1));
+        assert_eq!(t[1].bank_ref, "NTRY-1");
+        assert_eq!(t[1].amount, Money::new(dec!(200.50), Currency::SEK));
+        assert_eq!(t[1].structured_ref, "100000181");
+        assert_eq!((t[1].unstructured.as_str(), t[1].payer.as_str()), ("", ""));
+        assert_eq!(t[1].key, format!("{acct}|NTRY-1|2024-03-15|credit|200.50"));
+
+        // Reversal without TxDtls or bank reference; date from BookgDt/DtTm.
+        assert_eq!(t[2].source.line, line_in(V02, "<Ntry>", 1));
+        assert_eq!(t[2].bank_ref, "");
+        assert_eq!(t[2].booking_date, d("2024-03-15"));
+        assert_eq!(t[2].amount, Money::new(dec!(50), Currency::SEK));
+        assert_eq!(t[2].direction, Direction::Debit);
+        assert!(t[2].reversal);
+        assert_eq!(t[2].key, format!("{acct}|2024-03-15|debit|50.00|||0"));
+
+        // Debit with Ustrd only; booking date falls back to ValDt.
+        assert_eq!(t[3].source.line, line_in(V02, "<TxDtls>", 2));
+        assert_eq!(t[3].booking_date, d("2024-03-14"));
+        assert_eq!(t[3].amount, Money::new(dec!(75.25), Currency::SEK));
+        assert_eq!(t[3].direction, Direction::Debit);
+        assert_eq!(t[3].unstructured, "Bankavgift");
+        assert_eq!(t[3].structured_ref, "");
+        assert_eq!(
+            t[3].key,
+            format!("{acct}|2024-03-14|debit|75.25||Bankavgift|0")
+        );
+
+        for x in t {
+            assert_eq!(x.payment_id, payment_id(&x.key));
+            assert_eq!(x.payment_id.len(), 17);
+            assert!(x.payment_id.starts_with('P'));
+            assert!(x.payment_id[1..]
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        }
+    }
+
+    #[test]
+    fn payment_id_is_sha256_prefix() {
+        // sha256("abc") = ba7816bf8f01cfea414140de5dae2223...
+        assert_eq!(payment_id("abc"), "Pba7816bf8f01cfea");
+    }
+
+    #[test]
+    fn same_file_twice_gives_same_keys_and_duplicates_get_positions() {
+        let a = parse(V02.as_bytes()).unwrap();
+        let b = parse(V02.as_bytes()).unwrap();
+        let keys = |f: &BankFile| {
+            f.transactions
+                .iter()
+                .map(|t| t.key.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(&a), keys(&b));
+
+        // Two identical entries without bank reference: positions 0 and 1.
+        let ntry = "<Ntry><Amt Ccy=\"SEK\">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
+                    <BookgDt><Dt>2024-01-02</Dt></BookgDt></Ntry>";
+        let doc = wrap("camt.053.001.02", &format!("{ntry}{ntry}"));
+        let f = parse(doc.as_bytes()).unwrap();
+        assert_eq!(f.transactions[0].key, "ACC|2024-01-02|credit|10.00|||0");
+        assert_eq!(f.transactions[1].key, "ACC|2024-01-02|credit|10.00|||1");
+        assert_ne!(f.transactions[0].payment_id, f.transactions[1].payment_id);
+    }
+
+    fn wrap(format: &str, entries: &str) -> String {
+        format!(
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:{format}\"><BkToCstmrStmt><Stmt>\
+             <Acct><Id><Othr><Id>ACC</Id></Othr></Id></Acct>{entries}</Stmt></BkToCstmrStmt></Document>"
+        )
+    }
+
+    #[test]
+    fn reads_v08_with_prefixes_bom_and_crlf() {
+        let doc = "\u{feff}<?xml version=\"1.0\"?>\r\n\
+<c:Document xmlns:c=\"urn:iso:std:iso:20022:tech:xsd:camt.054.001.08\">\r\n\
+<c:BkToCstmrDbtCdtNtfctn><c:Ntfctn>\r\n\
+<c:Acct><c:Id><c:Othr><c:Id>5050-1055</c:Id></c:Othr></c:Id></c:Acct>\r\n\
+<c:Ntry>\r\n\
+<c:Amt Ccy=\"SEK\">9.00</c:Amt><c:CdtDbtInd>CRDT</c:CdtDbtInd>\r\n\
+<c:Sts><c:Cd>BOOK</c:Cd></c:Sts>\r\n\
+<c:BookgDt><c:DtTm>2024-05-02T00:10:00+02:00</c:DtTm></c:BookgDt>\r\n\
+<c:AcctSvcrRef>R-1</c:AcctSvcrRef>\r\n\
+<c:NtryDtls><c:TxDtls>\r\n\
+<c:Amt Ccy=\"SEK\">9.00</c:Amt><c:CdtDbtInd>CRDT</c:CdtDbtInd>\r\n\
+<c:RltdPties><c:Dbtr><c:Pty><c:Nm>Sm&#229;land &amp; Co</c:Nm></c:Pty></c:Dbtr></c:RltdPties>\r\n\
+<c:RmtInf><c:Strd><c:CdtrRefInf><c:Ref>RF18 5390 0754 7034</c:Ref></c:CdtrRefInf></c:Strd></c:RmtInf>\r\n\
+</c:TxDtls></c:NtryDtls></c:Ntry>\r\n\
+<c:Ntry><c:Amt Ccy=\"SEK\">1.00</c:Amt><c:CdtDbtInd>CRDT</c:CdtDbtInd><c:Sts><c:Cd>INFO</c:Cd></c:Sts></c:Ntry>\r\n\
+</c:Ntfctn></c:BkToCstmrDbtCdtNtfctn></c:Document>\r\n";
+        let f = parse(doc.as_bytes()).unwrap();
+        assert_eq!(f.format, "camt.054.001.08");
+        assert_eq!(f.skipped_not_booked, 1);
+        assert_eq!(f.statements.len(), 1);
+        assert_eq!(f.statements[0].entries, 1);
+        assert_eq!(f.statements[0].currency, None);
+        let t = &f.transactions[0];
+        assert_eq!(t.account, "5050-1055");
+        assert_eq!(t.source.line, 10);
+        assert_eq!(t.booking_date, d("2024-05-02"));
+        assert_eq!(t.amount, Money::new(dec!(9.00), Currency::SEK));
+        assert_eq!(t.payer, "Småland & Co");
+        assert_eq!(t.structured_ref, "RF18539007547034");
+        assert_eq!(t.bank_ref, "R-1");
+        assert_eq!(t.key, "5050-1055|R-1|2024-05-02|credit|9.00");
+    }
+
+    #[test]
+    fn five_decimals_are_accepted_six_are_not() {
+        let ok = wrap(
+            "camt.052.001.02",
+            "<Ntry><Amt Ccy=\"EUR\">5442.09000</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
+             <BookgDt><Dt>2024-01-02</Dt></BookgDt></Ntry>",
+        );
+        let f = parse(ok.as_bytes()).unwrap();
+        assert_eq!(f.transactions[0].amount.amount(), dec!(5442.09));
+        assert!(f.transactions[0].key.ends_with("|5442.09|||0"));
+        assert_eq!(parse_camt_amount("1.123456"), None);
+        for bad in [
+            "",
+            "-1.00",
+            "+1",
+            "1,00",
+            "1 000",
+            "1e3",
+            ".5",
+            "1.",
+            "NaN",
+            "1234567890123456789",
+        ] {
+            assert_eq!(parse_camt_amount(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_all_reported_with_line_and_field() {
+        let doc = "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">\n\
+<BkToCstmrStmt><Stmt><Acct><Id><IBAN>SE45</IBAN></Id></Acct>\n\
+<Ntry>\n\
+<Amt Ccy=\"SEK\">12,50</Amt>\n\
+<CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\n\
+<BookgDt><Dt>2024-02-30</Dt></BookgDt>\n\
+</Ntry>\n\
+<Ntry><Amt Ccy=\"sek\">1.00</Amt><CdtDbtInd>CREDIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2024-02-01</Dt></BookgDt></Ntry>\n\
+</Stmt></BkToCstmrStmt></Document>";
+        let errs = parse(doc.as_bytes()).unwrap_err();
+        let got: Vec<(u32, &str, &str)> = errs
+            .iter()
+            .map(|e| (e.line, e.field.as_str(), e.value.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (4, "Ntry/Amt", "12,50"),
+                (6, "Ntry/BookgDt/Dt", "2024-02-30"),
+                (8, "Ntry/Amt/@Ccy", "sek"),
+                (8, "Ntry/CdtDbtInd", "CREDIT"),
+            ]
+        );
+        assert!(errs[0].expected.contains("decimal"));
+        assert!(errs.iter().all(|e| e.file.is_empty()));
+    }
+
+    #[test]
+    fn doctype_and_entities_are_refused() {
+        let doc = "<?xml version=\"1.0\"?>\n<!DOCTYPE Document [<!ENTITY x \"boom\">]>\n\
+<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt/></Document>";
+        let errs = parse(doc.as_bytes()).unwrap_err();
+        assert_eq!((errs[0].line, errs[0].field.as_str()), (2, "DOCTYPE"));
+        let doc = wrap(
+            "camt.053.001.02",
+            "<Ntry><AcctSvcrRef>&x;</AcctSvcrRef></Ntry>",
+        );
+        let errs = parse(doc.as_bytes()).unwrap_err();
+        assert_eq!(errs[0].value, "&x;");
+    }
+
+    #[test]
+    fn wrong_documents_are_errors() {
+        let truncated = &V02[..V02.find("<Ntry>").unwrap() + "<Ntry>".len()];
+        let errs = parse(truncated.as_bytes()).unwrap_err();
+        assert!(errs[0].expected.contains("truncated"), "{errs:?}");
+        assert_eq!(
+            (errs[0].line, errs[0].field.as_str()),
+            (line_in(V02, "<Ntry>", 0), "Ntry")
+        );
+        let cut_in_tag = &V02[..V02.find("<Ntry>").unwrap() + 3];
+        assert_eq!(parse(cut_in_tag.as_bytes()).unwrap_err()[0].field, "xml");
+        for doc in [
+            "",
+            "not xml",
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.03\"/>",
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.09\"/>",
+            "<Foo xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"/>",
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><a></b></Document>",
+        ] {
+            assert!(parse(doc.as_bytes()).is_err(), "{doc:?}");
+        }
+        assert!(parse(b"<Document \xff\xfe>").is_err());
+        // Missing account is an error, not an empty string.
+        let doc = "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt><Stmt>\
+                   </Stmt></BkToCstmrStmt></Document>";
+        assert_eq!(parse(doc.as_bytes()).unwrap_err()[0].field, "Acct/Id");
+    }
+
+    #[test]
+    fn batch_without_own_amounts_is_one_transaction() {
+        let doc = wrap(
+            "camt.054.001.02",
+            "<Ntry><Amt Ccy=\"SEK\">30.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
+             <BookgDt><Dt>2024-01-02</Dt></BookgDt><NtryDtls>\
+             <TxDtls><RmtInf><Ustrd>a</Ustrd></RmtInf></TxDtls>\
+             <TxDtls><RmtInf><Ustrd>b</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>",
+        );
+        let f = parse(doc.as_bytes()).unwrap();
+        assert_eq!(f.transactions.len(), 1);
+        assert_eq!(f.transactions[0].amount.amount(), dec!(30.00));
+        assert_eq!(f.transactions[0].unstructured, "");
+    }
+
+    #[test]
+    fn sniff_recognises_camt_only() {
+        assert!(sniff(V02.as_bytes()));
+        assert!(!sniff(
+            b"<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.03\"/>"
+        ));
+        assert!(!sniff(b""));
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_not_a_panic() {
+        let bytes = V02.as_bytes();
+        let end = V02.rfind("</Document>").unwrap();
+        for i in 0..end {
+            assert!(parse(&bytes[..i]).is_err(), "prefix of {i} bytes parsed");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let _ = parse(&bytes);
+            let _ = sniff(&bytes);
+        }
+
+        #[test]
+        fn mutated_documents_never_panic(pos in 0usize..4000, byte in any::<u8>(), cut in 0usize..4000) {
+            let mut bytes = V02.as_bytes().to_vec();
+            let p = pos % bytes.len();
+            bytes[p] = byte;
+            bytes.truncate(bytes.len() - cut % bytes.len());
+            let _ = parse(&bytes);
+        }
+    }
 }
