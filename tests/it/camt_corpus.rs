@@ -117,12 +117,12 @@ fn camt_every_corpus_file_parses() {
 }
 
 /// File, transaction count, credits minus debits per currency.
-type HandCount = (&'static str, usize, &'static [(&'static str, Decimal)]);
+type HandCount<'a> = (&'a str, usize, &'a [(&'a str, Decimal)]);
 
 #[test]
 fn camt_hand_counted_corpus_files() {
     let Some(dir) = corpus_dir() else { return };
-    let cases: &[HandCount] = &[
+    let cases: &[HandCount<'_>] = &[
         // Danske DK sample: 6 Ntry, the FIK entry (NtryRef 2) has 2 TxDtls -> 7.
         // Credits 591.15 + 528.94 + 572.94 + 150.86 + 1320.00 = 3163.89,
         // debits 344278.01 + 2060.00 = 346338.01 -> net -343174.12 (the file's
