@@ -382,7 +382,7 @@ impl<'a> Parser<'a> {
                     self.bal = Some((depth, BalB::default()));
                 }
             }
-        } else if self.tx.is_none() && name == "TxDtls" {
+        } else if self.ntry.is_some() && self.tx.is_none() && name == "TxDtls" {
             self.tx = Some((
                 depth,
                 TxB {
@@ -411,7 +411,7 @@ impl<'a> Parser<'a> {
         let ok = b.len() == 15
             && fmt.starts_with("camt.05")
             && matches!(b[7], b'2' | b'3' | b'4')
-            && &fmt[8..13] == ".001."
+            && &b[8..13] == b".001."
             && b[13] == b'0'
             && (b'2'..=b'8').contains(&b[14]);
         if !ok {
@@ -1220,6 +1220,8 @@ mod tests {
             "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.03\"/>",
             "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.09\"/>",
             "<Foo xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"/>",
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053é.001\"/>",
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001é2\"/>",
             "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><a></b></Document>",
         ] {
             assert!(parse(doc.as_bytes()).is_err(), "{doc:?}");
