@@ -1,10 +1,1285 @@
-//! camt reader (placeholder until the camt branch lands).
-use super::BankFile;
+//! ISO 20022 camt.052 (account report), camt.053 (statement) and camt.054
+//! (debit/credit notification) reader, versions 001.02 to 001.08.
+//!
+//! Rules:
+//! - The version is the root `Document`'s namespace
+//!   `urn:iso:std:iso:20022:tech:xsd:camt.05X.001.NN` (X in 2, 3, 4; NN in 02..08);
+//!   `BankFile::format` is `camt.05X.001.NN`. Elements are matched on their
+//!   local names (prefixes are ignored) and on their path relative to the
+//!   enclosing `Stmt`/`Ntfctn`/`Rpt`, `Ntry` or `TxDtls`; the order of
+//!   siblings does not matter (real files break the schema order).
+//! - Input is UTF-8, with or without BOM, LF or CRLF. A `DOCTYPE` (and so any
+//!   entity declaration) is refused; only the five predefined entities and
+//!   character references are resolved.
+//! - Each `Stmt`/`Ntfctn`/`Rpt` is a `Statement`: account `Acct/Id/IBAN` or
+//!   `Acct/Id/Othr/Id`, currency `Acct/Ccy`, opening balance the `Bal` typed
+//!   `OPBD` (else `PRCD`), closing `CLBD`, signed by the balance's `CdtDbtInd`
+//!   (`DBIT` negative).
+//! - One `BankTransaction` per `Ntry/NtryDtls/TxDtls`; an `Ntry` without
+//!   `TxDtls` is one transaction itself. Amount: `TxDtls/AmtDtls/TxAmt/Amt`,
+//!   else `TxDtls/Amt` (v08), else `Ntry/Amt`; the currency is the amount's
+//!   `Ccy` attribute (falling back to `Acct/Ccy`). Direction: `TxDtls/CdtDbtInd`,
+//!   else `Ntry/CdtDbtInd`. Booking date: `BookgDt/Dt`, the date part of
+//!   `BookgDt/DtTm`, else `ValDt`. Bank reference: `TxDtls/Refs/AcctSvcrRef`,
+//!   else `Ntry/AcctSvcrRef`. Structured reference: the first
+//!   `RmtInf/Strd/CdtrRefInf/Ref`, whitespace removed. Unstructured text: the
+//!   `RmtInf/Ustrd` lines, each trimmed, joined by one space. Payer:
+//!   `RltdPties/Dbtr/Nm` (v02..v07) or `RltdPties/Dbtr/Pty/Nm` (v08).
+//! - An `Ntry` with several `TxDtls` of which some carry no amount of their
+//!   own is one transaction (the `Ntry` itself, its amount, no references):
+//!   giving each `TxDtls` the entry's amount would multiply the money.
+//! - Booking date fallback when an entry has neither `BookgDt` nor `ValDt`
+//!   (a camt.054 sample does this): the date part of the statement's
+//!   `CreDtTm`, else of `GrpHdr/CreDtTm`.
+//! - Only booked entries (`Sts` = `BOOK`, v08 `Sts/Cd` = `BOOK`) become
+//!   transactions; any other status (PDNG, INFO, FUTR...) is not returned
+//!   but counted, per `Ntry`, in `BankFile::skipped_not_booked`. An entry
+//!   without `Sts` is treated as booked.
+//! - Amounts are plain decimals with `.` and at most five decimals, never
+//!   negative, read with `rust_decimal` only. Every bad value is an `Error`
+//!   naming line, field, value and expectation; all are collected and the
+//!   file is refused if there is any.
+//! - Idempotency key: with a bank reference
+//!   `{account}|{bank_ref}|{booking_date}|{direction}|{amount}`, otherwise
+//!   `{account}|{booking_date}|{direction}|{amount}|{structured_ref}|{unstructured}|{n}`
+//!   where `n` counts (from 0) earlier transactions of the same file with the
+//!   same other parts. A bank-reference key that repeats inside one file (a
+//!   batch whose `TxDtls` share the entry's `AcctSvcrRef` and amount) gets
+//!   `|{n}` appended from its second occurrence on, so distinct transactions
+//!   never share a key while one file read twice still gives the same keys. `amount` is written canonically (trailing zeros
+//!   dropped, at least two decimals) so `8.850` and `8.85` give one key;
+//!   `direction` is `credit` or `debit`. `payment_id` is `P` + the first 16
+//!   hex digits of SHA-256 of the key.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+use super::{BankFile, Statement};
 use crate::ingest::Error;
+use crate::model::{BankTransaction, Currency, Direction, Money, Source};
+
+const NS_PREFIX: &str = "urn:iso:std:iso:20022:tech:xsd:";
+
+/// true if the bytes look like a camt document: the start of the file names
+/// an ISO 20022 `camt.05x` namespace.
 pub fn sniff(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(2048)];
-    String::from_utf8_lossy(head).contains("camt.05")
+    let head = &bytes[..bytes.len().min(8192)];
+    let needle = b"urn:iso:std:iso:20022:tech:xsd:camt.05";
+    head.windows(needle.len()).any(|w| w == needle)
 }
-pub fn parse(_bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
-    Err(vec![Error::new(0, "(camt)", "", "camt support")])
+
+/// Parses a camt.052/053/054 file. Errors carry line numbers (1-based) but
+/// no file name (the caller adds it with `Error::with_file`).
+pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = line_of(bytes, e.valid_up_to());
+            let end = (e.valid_up_to() + 4).min(bytes.len());
+            let shown = String::from_utf8_lossy(&bytes[e.valid_up_to()..end]).into_owned();
+            return Err(vec![Error::new(line, "encoding", &shown, "UTF-8 text")]);
+        }
+    };
+    let mut p = Parser::new(text);
+    p.run();
+    if p.errors.is_empty() {
+        Ok(p.file)
+    } else {
+        Err(p.errors)
+    }
+}
+
+fn line_of(bytes: &[u8], pos: usize) -> u32 {
+    let n = bytes[..pos.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    u32::try_from(n + 1).unwrap_or(u32::MAX)
+}
+
+/// Incremental line counter: positions mostly grow, so counting is linear.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: u32,
+}
+
+impl Lines<'_> {
+    fn at(&mut self, pos: u64) -> u32 {
+        let pos = usize::try_from(pos)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        if pos < self.pos {
+            self.pos = 0;
+            self.line = 1;
+        }
+        let n = self.bytes[self.pos..pos]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.line = self
+            .line
+            .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+        self.pos = pos;
+        self.line
+    }
+}
+
+/// A parsed amount with its `Ccy` attribute.
+#[derive(Clone, Copy, Debug)]
+struct Amt {
+    value: Decimal,
+    ccy: Option<Currency>,
+}
+
+#[derive(Default)]
+struct TxB {
+    line: u32,
+    tx_amt: Option<Amt>,
+    amt: Option<Amt>,
+    direction: Option<Direction>,
+    bank_ref: String,
+    structured_ref: Option<String>,
+    ustrd: Vec<String>,
+    payer: String,
+}
+
+#[derive(Default)]
+struct NtryB {
+    line: u32,
+    amt: Option<Amt>,
+    direction: Option<Direction>,
+    reversal: bool,
+    status: Option<String>,
+    booking: Option<NaiveDate>,
+    value_date: Option<NaiveDate>,
+    bank_ref: String,
+    txs: Vec<TxB>,
+    /// An error was already reported inside this entry.
+    had_error: bool,
+}
+
+#[derive(Default)]
+struct BalB {
+    code: String,
+    amount: Option<Decimal>,
+    direction: Option<Direction>,
+}
+
+#[derive(Default)]
+struct StmtB {
+    line: u32,
+    account: String,
+    currency: Option<Currency>,
+    opening_opbd: Option<Decimal>,
+    opening_prcd: Option<Decimal>,
+    closing: Option<Decimal>,
+    /// Date part of `CreDtTm`, the last fallback for a booking date.
+    created: Option<NaiveDate>,
+    entries: Vec<NtryB>,
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    lines: Lines<'a>,
+    /// Open elements: local name and line of the start tag.
+    stack: Vec<(String, u32)>,
+    /// Text of the innermost element, reset at every start tag.
+    buf: String,
+    /// `Ccy` attribute of the innermost start tag.
+    ccy_attr: Option<String>,
+    stmt: Option<(usize, StmtB)>,
+    bal: Option<(usize, BalB)>,
+    ntry: Option<(usize, NtryB)>,
+    tx: Option<(usize, TxB)>,
+    seen_root: bool,
+    /// Date part of `GrpHdr/CreDtTm`.
+    group_created: Option<NaiveDate>,
+    file: BankFile,
+    errors: Vec<Error>,
+    /// Key prefix -> transactions seen so far with it (for `n`).
+    key_counts: HashMap<String, usize>,
+}
+
+fn is(rel: &[(String, u32)], pat: &[&str]) -> bool {
+    rel.len() == pat.len() && rel.iter().zip(pat).all(|((a, _), b)| a == b)
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Parser<'a> {
+        Parser {
+            text,
+            lines: Lines {
+                bytes: text.as_bytes(),
+                pos: 0,
+                line: 1,
+            },
+            stack: Vec::new(),
+            buf: String::new(),
+            ccy_attr: None,
+            stmt: None,
+            bal: None,
+            ntry: None,
+            tx: None,
+            seen_root: false,
+            group_created: None,
+            file: BankFile {
+                format: String::new(),
+                statements: Vec::new(),
+                transactions: Vec::new(),
+                skipped_not_booked: 0,
+            },
+            errors: Vec::new(),
+            key_counts: HashMap::new(),
+        }
+    }
+
+    fn err(&mut self, line: u32, field: &str, value: &str, expected: &str) {
+        if let Some((_, n)) = self.ntry.as_mut() {
+            n.had_error = true;
+        }
+        self.errors.push(Error::new(line, field, value, expected));
+    }
+
+    fn run(&mut self) {
+        let mut reader = Reader::from_str(self.text);
+        reader.config_mut().expand_empty_elements = true;
+        loop {
+            let before = reader.buffer_position();
+            let ev = match reader.read_event() {
+                Ok(ev) => ev,
+                Err(e) => {
+                    let line = self.lines.at(reader.error_position());
+                    let msg = e.to_string();
+                    self.err(line, "xml", &msg, "well-formed XML");
+                    return;
+                }
+            };
+            let line = self.lines.at(before);
+            match ev {
+                Event::Start(e) => {
+                    if !self.start(&e, line) {
+                        return;
+                    }
+                }
+                Event::Empty(e) => {
+                    if !self.start(&e, line) {
+                        return;
+                    }
+                    self.end();
+                }
+                Event::End(_) => self.end(),
+                Event::Text(t) => self.buf.push_str(&t.xml10_content()),
+                Event::CData(t) => self.buf.push_str(&t.xml10_content()),
+                Event::GeneralRef(r) => {
+                    let resolved = match r.resolve_char_ref() {
+                        Ok(Some(c)) => Some(c),
+                        Ok(None) => match &*r {
+                            "lt" => Some('<'),
+                            "gt" => Some('>'),
+                            "amp" => Some('&'),
+                            "apos" => Some('\''),
+                            "quot" => Some('"'),
+                            _ => None,
+                        },
+                        Err(_) => None,
+                    };
+                    match resolved {
+                        Some(c) => self.buf.push(c),
+                        None => {
+                            let shown = format!("&{};", &*r);
+                            self.err(
+                                line,
+                                "xml",
+                                &shown,
+                                "only the predefined XML entities or a character reference",
+                            );
+                            return;
+                        }
+                    }
+                }
+                Event::DocType(_) => {
+                    self.err(
+                        line,
+                        "DOCTYPE",
+                        "<!DOCTYPE",
+                        "no DOCTYPE or entity declarations in a camt file",
+                    );
+                    return;
+                }
+                Event::Eof => break,
+                Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
+            }
+        }
+        if let Some((name, l)) = self.stack.last().cloned() {
+            self.err(
+                l,
+                &name,
+                "end of file",
+                &format!("</{name}> (the file is truncated)"),
+            );
+        } else if !self.seen_root {
+            self.err(1, "Document", "", "a camt XML document");
+        }
+    }
+
+    /// Handles a start tag; false stops the parse (root is not camt).
+    fn start(&mut self, e: &BytesStart, line: u32) -> bool {
+        let name = e.local_name().as_ref().to_string();
+        self.buf.clear();
+        self.ccy_attr = None;
+        let mut ns: Option<String> = None;
+        for a in e.attributes().with_checks(false).flatten() {
+            let key = a.key.0;
+            let value = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map(|v| v.into_owned());
+            let Ok(value) = value else { continue };
+            if key == "Ccy" || key.ends_with(":Ccy") {
+                self.ccy_attr = Some(value);
+            } else if (key == "xmlns" || key.starts_with("xmlns:")) && value.starts_with(NS_PREFIX)
+            {
+                ns = Some(value);
+            }
+        }
+        if !self.seen_root {
+            self.seen_root = true;
+            return self.root(&name, ns.as_deref(), line);
+        }
+        let depth = self.stack.len();
+        if self.stmt.is_none() {
+            let parent_ok = self
+                .stack
+                .last()
+                .is_some_and(|(p, _)| p.starts_with("BkToCstmr"));
+            if parent_ok && matches!(name.as_str(), "Stmt" | "Ntfctn" | "Rpt") {
+                self.stmt = Some((
+                    depth,
+                    StmtB {
+                        line,
+                        ..StmtB::default()
+                    },
+                ));
+            }
+        } else if self.ntry.is_none() && self.bal.is_none() {
+            if let Some((sd, _)) = &self.stmt {
+                if depth == sd + 1 && name == "Ntry" {
+                    self.ntry = Some((
+                        depth,
+                        NtryB {
+                            line,
+                            ..NtryB::default()
+                        },
+                    ));
+                } else if depth == sd + 1 && name == "Bal" {
+                    self.bal = Some((depth, BalB::default()));
+                }
+            }
+        } else if self.ntry.is_some() && self.tx.is_none() && name == "TxDtls" {
+            self.tx = Some((
+                depth,
+                TxB {
+                    line,
+                    ..TxB::default()
+                },
+            ));
+        }
+        self.stack.push((name, line));
+        true
+    }
+
+    fn root(&mut self, name: &str, ns: Option<&str>, line: u32) -> bool {
+        if name != "Document" {
+            self.err(
+                line,
+                "Document",
+                name,
+                "root element <Document> of a camt.052/053/054 message",
+            );
+            return false;
+        }
+        let ns = ns.unwrap_or("");
+        let fmt = ns.strip_prefix(NS_PREFIX).unwrap_or("");
+        let b = fmt.as_bytes();
+        let ok = b.len() == 15
+            && fmt.starts_with("camt.05")
+            && matches!(b[7], b'2' | b'3' | b'4')
+            && &b[8..13] == b".001."
+            && b[13] == b'0'
+            && (b'2'..=b'8').contains(&b[14]);
+        if !ok {
+            self.err(
+                line,
+                "Document/@xmlns",
+                ns,
+                "namespace urn:iso:std:iso:20022:tech:xsd:camt.05X.001.NN (X 2, 3 or 4; NN 02 to 08)",
+            );
+            return false;
+        }
+        self.file.format = fmt.to_string();
+        self.stack.push((name.to_string(), line));
+        true
+    }
+
+    fn end(&mut self) {
+        let depth = self.stack.len();
+        let text = std::mem::take(&mut self.buf);
+        let ccy = self.ccy_attr.take();
+        let Some((_, line)) = self.stack.last().cloned() else {
+            return;
+        };
+        if self.tx.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
+            self.tx_leaf(&text, ccy.as_deref(), line);
+        } else if self.ntry.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
+            self.ntry_leaf(&text, ccy.as_deref(), line);
+        } else if self.bal.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
+            self.bal_leaf(&text, line);
+        } else if self.stmt.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
+            self.stmt_leaf(&text, line);
+        } else if self.stmt.is_none() && depth == 4 && is(&self.stack[2..], &["GrpHdr", "CreDtTm"])
+        {
+            self.group_created = self.date(text.trim(), true, line, "GrpHdr/CreDtTm");
+        }
+        // Close contexts whose element ends here.
+        let closing = depth - 1;
+        if self.tx.as_ref().is_some_and(|(d, _)| *d == closing) {
+            if let (Some((_, tx)), Some((_, n))) = (self.tx.take(), self.ntry.as_mut()) {
+                n.txs.push(tx);
+            }
+        } else if self.ntry.as_ref().is_some_and(|(d, _)| *d == closing) {
+            if let (Some((_, n)), Some((_, s))) = (self.ntry.take(), self.stmt.as_mut()) {
+                s.entries.push(n);
+            }
+        } else if self.bal.as_ref().is_some_and(|(d, _)| *d == closing) {
+            if let (Some((_, b)), Some((_, s))) = (self.bal.take(), self.stmt.as_mut()) {
+                let signed = match (b.amount, b.direction) {
+                    (Some(a), Some(Direction::Debit)) => Some(-a),
+                    (Some(a), _) => Some(a),
+                    _ => None,
+                };
+                match b.code.as_str() {
+                    "OPBD" if s.opening_opbd.is_none() => s.opening_opbd = signed,
+                    "PRCD" if s.opening_prcd.is_none() => s.opening_prcd = signed,
+                    "CLBD" if s.closing.is_none() => s.closing = signed,
+                    _ => {}
+                }
+            }
+        } else if self.stmt.as_ref().is_some_and(|(d, _)| *d == closing) {
+            if let Some((_, s)) = self.stmt.take() {
+                self.finish_stmt(s);
+            }
+        }
+        self.stack.pop();
+    }
+
+    fn rel(&self, ctx_depth: usize) -> &[(String, u32)] {
+        self.stack.get(ctx_depth + 1..).unwrap_or(&[])
+    }
+
+    fn stmt_leaf(&mut self, text: &str, line: u32) {
+        let Some((d, _)) = &self.stmt else { return };
+        let rel = self.rel(*d);
+        let t = text.trim();
+        if is(rel, &["Acct", "Id", "IBAN"]) || is(rel, &["Acct", "Id", "Othr", "Id"]) {
+            if let Some((_, s)) = self.stmt.as_mut() {
+                if s.account.is_empty() {
+                    s.account = t.to_string();
+                }
+            }
+        } else if is(rel, &["CreDtTm"]) {
+            let v = self.date(t, true, line, "CreDtTm");
+            if let Some((_, s)) = self.stmt.as_mut() {
+                s.created = v;
+            }
+        } else if is(rel, &["Acct", "Ccy"]) {
+            match t.parse::<Currency>() {
+                Ok(c) => {
+                    if let Some((_, s)) = self.stmt.as_mut() {
+                        s.currency = Some(c);
+                    }
+                }
+                Err(_) => self.err(line, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
+            }
+        }
+    }
+
+    fn bal_leaf(&mut self, text: &str, line: u32) {
+        let Some((d, _)) = &self.bal else { return };
+        let rel = self.rel(*d);
+        let t = text.trim();
+        if is(rel, &["Tp", "CdOrPrtry", "Cd"]) {
+            if let Some((_, b)) = self.bal.as_mut() {
+                b.code = t.to_string();
+            }
+        } else if is(rel, &["Amt"]) {
+            let v = self.amount(t, line, "Bal/Amt");
+            if let Some((_, b)) = self.bal.as_mut() {
+                b.amount = v;
+            }
+        } else if is(rel, &["CdtDbtInd"]) {
+            let v = self.direction(t, line, "Bal/CdtDbtInd");
+            if let Some((_, b)) = self.bal.as_mut() {
+                b.direction = v;
+            }
+        }
+    }
+
+    fn ntry_leaf(&mut self, text: &str, ccy: Option<&str>, line: u32) {
+        let Some((d, _)) = &self.ntry else { return };
+        let rel = self.rel(*d);
+        let t = text.trim();
+        enum F {
+            Amt,
+            Dir,
+            Rvsl,
+            Sts,
+            Bookg,
+            BookgTm,
+            Val,
+            ValTm,
+            Ref,
+        }
+        let f = if is(rel, &["Amt"]) {
+            F::Amt
+        } else if is(rel, &["CdtDbtInd"]) {
+            F::Dir
+        } else if is(rel, &["RvslInd"]) {
+            F::Rvsl
+        } else if is(rel, &["Sts"]) || is(rel, &["Sts", "Cd"]) || is(rel, &["Sts", "Prtry"]) {
+            F::Sts
+        } else if is(rel, &["BookgDt", "Dt"]) {
+            F::Bookg
+        } else if is(rel, &["BookgDt", "DtTm"]) {
+            F::BookgTm
+        } else if is(rel, &["ValDt", "Dt"]) {
+            F::Val
+        } else if is(rel, &["ValDt", "DtTm"]) {
+            F::ValTm
+        } else if is(rel, &["AcctSvcrRef"]) {
+            F::Ref
+        } else {
+            return;
+        };
+        match f {
+            F::Amt => {
+                let v = self.amt(t, ccy, line, "Ntry/Amt");
+                if let Some((_, n)) = self.ntry.as_mut() {
+                    n.amt = v;
+                }
+            }
+            F::Dir => {
+                let v = self.direction(t, line, "Ntry/CdtDbtInd");
+                if let Some((_, n)) = self.ntry.as_mut() {
+                    n.direction = v;
+                }
+            }
+            F::Rvsl => {
+                let v = match t {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    _ => {
+                        self.err(line, "Ntry/RvslInd", t, "true or false");
+                        false
+                    }
+                };
+                if let Some((_, n)) = self.ntry.as_mut() {
+                    n.reversal = v;
+                }
+            }
+            F::Sts => {
+                if let Some((_, n)) = self.ntry.as_mut() {
+                    if !t.is_empty() {
+                        n.status = Some(t.to_string());
+                    }
+                }
+            }
+            F::Bookg | F::BookgTm | F::Val | F::ValTm => {
+                let (field, tm) = match f {
+                    F::Bookg => ("Ntry/BookgDt/Dt", false),
+                    F::BookgTm => ("Ntry/BookgDt/DtTm", true),
+                    F::Val => ("Ntry/ValDt/Dt", false),
+                    _ => ("Ntry/ValDt/DtTm", true),
+                };
+                let v = self.date(t, tm, line, field);
+                if let Some((_, n)) = self.ntry.as_mut() {
+                    if matches!(f, F::Bookg | F::BookgTm) {
+                        n.booking = n.booking.or(v);
+                    } else {
+                        n.value_date = n.value_date.or(v);
+                    }
+                }
+            }
+            F::Ref => {
+                if let Some((_, n)) = self.ntry.as_mut() {
+                    n.bank_ref = t.to_string();
+                }
+            }
+        }
+    }
+
+    fn tx_leaf(&mut self, text: &str, ccy: Option<&str>, line: u32) {
+        let Some((d, _)) = &self.tx else { return };
+        let rel = self.rel(*d);
+        let t = text.trim();
+        if is(rel, &["AmtDtls", "TxAmt", "Amt"]) {
+            let v = self.amt(t, ccy, line, "TxDtls/AmtDtls/TxAmt/Amt");
+            if let Some((_, x)) = self.tx.as_mut() {
+                x.tx_amt = v;
+            }
+        } else if is(rel, &["Amt"]) {
+            let v = self.amt(t, ccy, line, "TxDtls/Amt");
+            if let Some((_, x)) = self.tx.as_mut() {
+                x.amt = v;
+            }
+        } else if is(rel, &["CdtDbtInd"]) {
+            let v = self.direction(t, line, "TxDtls/CdtDbtInd");
+            if let Some((_, x)) = self.tx.as_mut() {
+                x.direction = v;
+            }
+        } else if is(rel, &["Refs", "AcctSvcrRef"]) {
+            if let Some((_, x)) = self.tx.as_mut() {
+                x.bank_ref = t.to_string();
+            }
+        } else if is(rel, &["RmtInf", "Strd", "CdtrRefInf", "Ref"]) {
+            let r: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+            if let Some((_, x)) = self.tx.as_mut() {
+                if x.structured_ref.is_none() && !r.is_empty() {
+                    x.structured_ref = Some(r);
+                }
+            }
+        } else if is(rel, &["RmtInf", "Ustrd"]) {
+            if let Some((_, x)) = self.tx.as_mut() {
+                if !t.is_empty() {
+                    x.ustrd.push(t.to_string());
+                }
+            }
+        } else if is(rel, &["RltdPties", "Dbtr", "Nm"])
+            || is(rel, &["RltdPties", "Dbtr", "Pty", "Nm"])
+        {
+            if let Some((_, x)) = self.tx.as_mut() {
+                if x.payer.is_empty() {
+                    x.payer = t.to_string();
+                }
+            }
+        }
+    }
+
+    fn amount(&mut self, t: &str, line: u32, field: &str) -> Option<Decimal> {
+        match parse_camt_amount(t) {
+            Some(v) => Some(v),
+            None => {
+                self.err(
+                    line,
+                    field,
+                    t,
+                    "a non-negative decimal with '.' and at most 5 decimals, like 1234.50",
+                );
+                None
+            }
+        }
+    }
+
+    fn amt(&mut self, t: &str, ccy: Option<&str>, line: u32, field: &str) -> Option<Amt> {
+        let value = self.amount(t, line, field)?;
+        let ccy = match ccy {
+            None => None,
+            Some(c) => match c.parse::<Currency>() {
+                Ok(c) => Some(c),
+                Err(_) => {
+                    self.err(
+                        line,
+                        &format!("{field}/@Ccy"),
+                        c,
+                        "an ISO 4217 currency code like SEK",
+                    );
+                    return None;
+                }
+            },
+        };
+        Some(Amt { value, ccy })
+    }
+
+    fn direction(&mut self, t: &str, line: u32, field: &str) -> Option<Direction> {
+        match t {
+            "CRDT" => Some(Direction::Credit),
+            "DBIT" => Some(Direction::Debit),
+            _ => {
+                self.err(line, field, t, "CRDT or DBIT");
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, t: &str, date_time: bool, line: u32, field: &str) -> Option<NaiveDate> {
+        let part = if date_time {
+            t.get(..10).unwrap_or(t)
+        } else {
+            t
+        };
+        let ok = !date_time || t.as_bytes().get(10) == Some(&b'T');
+        match NaiveDate::parse_from_str(part, "%Y-%m-%d") {
+            Ok(d) if ok && part.len() == 10 => Some(d),
+            _ => {
+                let exp = if date_time {
+                    "a date-time like 2024-03-01T10:15:00"
+                } else {
+                    "a date like 2024-03-01"
+                };
+                self.err(line, field, t, exp);
+                None
+            }
+        }
+    }
+
+    fn finish_stmt(&mut self, s: StmtB) {
+        if s.account.is_empty() {
+            self.err(
+                s.line,
+                "Acct/Id",
+                "",
+                "an account identifier in Acct/Id/IBAN or Acct/Id/Othr/Id",
+            );
+        }
+        let mut produced = 0usize;
+        for n in &s.entries {
+            if n.had_error {
+                continue;
+            }
+            let booked = n.status.as_deref().is_none_or(|st| st == "BOOK");
+            if !booked {
+                self.file.skipped_not_booked += 1;
+                continue;
+            }
+            let Some(date) = n
+                .booking
+                .or(n.value_date)
+                .or(s.created)
+                .or(self.group_created)
+            else {
+                self.err(
+                    n.line,
+                    "Ntry/BookgDt",
+                    "",
+                    "a booking date (BookgDt/Dt or BookgDt/DtTm) or a value date",
+                );
+                continue;
+            };
+            let own;
+            let split_amounts =
+                n.txs.len() < 2 || n.txs.iter().all(|x| x.tx_amt.or(x.amt).is_some());
+            let txs: &[TxB] = if n.txs.is_empty() || !split_amounts {
+                own = [TxB {
+                    line: n.line,
+                    ..TxB::default()
+                }];
+                &own
+            } else {
+                &n.txs
+            };
+            for x in txs {
+                let Some(amt) = x.tx_amt.or(x.amt).or(n.amt) else {
+                    self.err(
+                        x.line,
+                        "Ntry/Amt",
+                        "",
+                        "an amount (Ntry/Amt or TxDtls/AmtDtls/TxAmt/Amt)",
+                    );
+                    continue;
+                };
+                let Some(ccy) = amt.ccy.or(s.currency) else {
+                    self.err(x.line, "Ntry/Amt/@Ccy", "", "a Ccy attribute (or Acct/Ccy)");
+                    continue;
+                };
+                let Some(direction) = x.direction.or(n.direction) else {
+                    self.err(x.line, "Ntry/CdtDbtInd", "", "CRDT or DBIT");
+                    continue;
+                };
+                let bank_ref = if x.bank_ref.is_empty() {
+                    n.bank_ref.clone()
+                } else {
+                    x.bank_ref.clone()
+                };
+                let structured_ref = x.structured_ref.clone().unwrap_or_default();
+                let unstructured = x.ustrd.join(" ").trim().to_string();
+                let dir = match direction {
+                    Direction::Credit => "credit",
+                    Direction::Debit => "debit",
+                };
+                let amount = canonical(amt.value);
+                let base = if bank_ref.is_empty() {
+                    format!(
+                        "{}|{date}|{dir}|{amount}|{structured_ref}|{unstructured}",
+                        s.account
+                    )
+                } else {
+                    format!("{}|{bank_ref}|{date}|{dir}|{amount}", s.account)
+                };
+                let seen = self.key_counts.entry(base.clone()).or_insert(0);
+                let key = if bank_ref.is_empty() || *seen > 0 {
+                    format!("{base}|{seen}")
+                } else {
+                    base
+                };
+                *seen += 1;
+                self.file.transactions.push(BankTransaction {
+                    payment_id: payment_id(&key),
+                    key,
+                    source: Source {
+                        file: String::new(),
+                        line: x.line,
+                    },
+                    account: s.account.clone(),
+                    bank_ref,
+                    booking_date: date,
+                    amount: Money::new(amt.value, ccy),
+                    direction,
+                    reversal: n.reversal,
+                    structured_ref,
+                    unstructured,
+                    payer: x.payer.clone(),
+                });
+                produced += 1;
+            }
+        }
+        self.file.statements.push(Statement {
+            account: s.account,
+            currency: s.currency,
+            opening: s.opening_opbd.or(s.opening_prcd),
+            closing: s.closing,
+            entries: produced,
+        });
+    }
+}
+
+/// A camt amount: digits, optionally `.` and 1 to 5 decimals; no sign, no
+/// exponent, no thousands separator, at most 18 digits (the schema's limit).
+fn parse_camt_amount(t: &str) -> Option<Decimal> {
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    let ok = !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && frac.len() <= 5
+        && !(t.contains('.') && frac.is_empty())
+        && int.len() + frac.len() <= 18;
+    if !ok {
+        return None;
+    }
+    Decimal::from_str(t).ok()
+}
+
+/// The amount as written in keys: trailing zeros dropped, at least two decimals.
+fn canonical(d: Decimal) -> String {
+    let mut n = d.normalize();
+    if n.scale() < 2 {
+        n.rescale(2);
+    }
+    n.to_string()
+}
+
+/// `P` + the first 16 lowercase hex digits of SHA-256 of the key.
+fn payment_id(key: &str) -> String {
+    let h = Sha256::digest(key.as_bytes());
+    let mut s = String::with_capacity(17);
+    s.push('P');
+    for b in h.iter().take(8) {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    /// 1-based line of the `nth` (0-based) occurrence of `needle`.
+    fn line_in(doc: &str, needle: &str, nth: usize) -> u32 {
+        let pos = doc
+            .match_indices(needle)
+            .nth(nth)
+            .map(|(i, _)| i)
+            .expect("needle present");
+        line_of(doc.as_bytes(), pos)
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    const V02: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>M1</MsgId><CreDtTm>2024-03-15T22:00:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>S1</Id>
+      <CreDtTm>2024-03-15T22:00:00</CreDtTm>
+      <Bal>
+        <Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp>
+        <Amt Ccy="SEK">1175.25</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Dt><Dt>2024-03-15</Dt></Dt>
+      </Bal>
+      <Acct><Id><IBAN>SE4550000000058398257466</IBAN></Id><Ccy>SEK</Ccy></Acct>
+      <Bal>
+        <Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp>
+        <Amt Ccy="SEK">1000.00</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Dt><Dt>2024-03-15</Dt></Dt>
+      </Bal>
+      <Ntry>
+        <Amt Ccy="SEK">300.50</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Sts>BOOK</Sts>
+        <BookgDt><Dt>2024-03-15</Dt></BookgDt>
+        <ValDt><Dt>2024-03-16</Dt></ValDt>
+        <AcctSvcrRef>NTRY-1</AcctSvcrRef>
+        <BkTxCd/>
+        <NtryDtls>
+          <Btch><NbOfTxs>2</NbOfTxs></Btch>
+          <TxDtls>
+            <Refs><AcctSvcrRef>TX-1a</AcctSvcrRef><EndToEndId>E2E</EndToEndId></Refs>
+            <AmtDtls><TxAmt><Amt Ccy="SEK">100.00</Amt></TxAmt></AmtDtls>
+            <RltdPties><Dbtr><Nm> Anna Andersson </Nm></Dbtr><Cdtr><Nm>Agency</Nm></Cdtr></RltdPties>
+            <RmtInf>
+              <Ustrd> Faktura 1 </Ustrd>
+              <Ustrd>och 2</Ustrd>
+              <Strd><CdtrRefInf><Ref>1000 000 74</Ref></CdtrRefInf></Strd>
+              <Strd><CdtrRefInf><Ref>999</Ref></CdtrRefInf></Strd>
+            </RmtInf>
+          </TxDtls>
+          <TxDtls>
+            <AmtDtls><InstdAmt><Amt Ccy="EUR">17.00</Amt></InstdAmt><TxAmt><Amt Ccy="SEK">200.50</Amt></TxAmt></AmtDtls>
+            <RmtInf><Strd><CdtrRefInf><Ref>100000181</Ref></CdtrRefInf></Strd></RmtInf>
+          </TxDtls>
+        </NtryDtls>
+      </Ntry>
+      <Ntry>
+        <CdtDbtInd>DBIT</CdtDbtInd>
+        <Amt Ccy="SEK">50</Amt>
+        <RvslInd>true</RvslInd>
+        <Sts>BOOK</Sts>
+        <BookgDt><DtTm>2024-03-15T13:15:00+01:00</DtTm></BookgDt>
+      </Ntry>
+      <Ntry>
+        <Amt Ccy="SEK">75.25</Amt>
+        <CdtDbtInd>DBIT</CdtDbtInd>
+        <Sts>BOOK</Sts>
+        <ValDt><Dt>2024-03-14</Dt></ValDt>
+        <NtryDtls><TxDtls><RmtInf><Ustrd>Bankavgift</Ustrd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+      <Ntry>
+        <Amt Ccy="SEK">999.00</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Sts>PDNG</Sts>
+        <BookgDt><Dt>2024-03-15</Dt></BookgDt>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+"#;
+
+    #[test]
+    fn reads_a_v02_statement_field_by_field() {
+        let f = parse(V02.as_bytes()).unwrap();
+        assert_eq!(f.format, "camt.053.001.02");
+        assert_eq!(f.skipped_not_booked, 1);
+        assert_eq!(
+            f.statements,
+            vec![Statement {
+                account: "SE4550000000058398257466".into(),
+                currency: Some(Currency::SEK),
+                opening: Some(dec!(1000.00)),
+                closing: Some(dec!(1175.25)),
+                entries: 4,
+            }]
+        );
+        let t = &f.transactions;
+        assert_eq!(t.len(), 4);
+        let acct = "SE4550000000058398257466";
+
+        // Batch entry, first TxDtls: its own bank reference, first Strd ref only.
+        assert_eq!(
+            t[0].source,
+            Source {
+                file: String::new(),
+                line: line_in(V02, "<TxDtls>", 0)
+            }
+        );
+        assert_eq!(t[0].account, acct);
+        assert_eq!(t[0].bank_ref, "TX-1a");
+        assert_eq!(t[0].booking_date, d("2024-03-15"));
+        assert_eq!(t[0].amount, Money::new(dec!(100.00), Currency::SEK));
+        assert_eq!(t[0].direction, Direction::Credit);
+        assert!(!t[0].reversal);
+        assert_eq!(t[0].structured_ref, "100000074");
+        assert_eq!(t[0].unstructured, "Faktura 1 och 2");
+        assert_eq!(t[0].payer, "Anna Andersson");
+        assert_eq!(t[0].key, format!("{acct}|TX-1a|2024-03-15|credit|100.00"));
+
+        // Second TxDtls: TxAmt (not InstdAmt), the entry's bank reference.
+        assert_eq!(t[1].source.line, line_in(V02, "<TxDtls>", 1));
+        assert_eq!(t[1].bank_ref, "NTRY-1");
+        assert_eq!(t[1].amount, Money::new(dec!(200.50), Currency::SEK));
+        assert_eq!(t[1].structured_ref, "100000181");
+        assert_eq!((t[1].unstructured.as_str(), t[1].payer.as_str()), ("", ""));
+        assert_eq!(t[1].key, format!("{acct}|NTRY-1|2024-03-15|credit|200.50"));
+
+        // Reversal without TxDtls or bank reference; date from BookgDt/DtTm.
+        assert_eq!(t[2].source.line, line_in(V02, "<Ntry>", 1));
+        assert_eq!(t[2].bank_ref, "");
+        assert_eq!(t[2].booking_date, d("2024-03-15"));
+        assert_eq!(t[2].amount, Money::new(dec!(50), Currency::SEK));
+        assert_eq!(t[2].direction, Direction::Debit);
+        assert!(t[2].reversal);
+        assert_eq!(t[2].key, format!("{acct}|2024-03-15|debit|50.00|||0"));
+
+        // Debit with Ustrd only; booking date falls back to ValDt.
+        assert_eq!(t[3].source.line, line_in(V02, "<TxDtls>", 2));
+        assert_eq!(t[3].booking_date, d("2024-03-14"));
+        assert_eq!(t[3].amount, Money::new(dec!(75.25), Currency::SEK));
+        assert_eq!(t[3].direction, Direction::Debit);
+        assert_eq!(t[3].unstructured, "Bankavgift");
+        assert_eq!(t[3].structured_ref, "");
+        assert_eq!(
+            t[3].key,
+            format!("{acct}|2024-03-14|debit|75.25||Bankavgift|0")
+        );
+
+        for x in t {
+            assert_eq!(x.payment_id, payment_id(&x.key));
+            assert_eq!(x.payment_id.len(), 17);
+            assert!(x.payment_id.starts_with('P'));
+            assert!(x.payment_id[1..]
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        }
+    }
+
+    #[test]
+    fn payment_id_is_sha256_prefix() {
+        // sha256("abc") = ba7816bf8f01cfea414140de5dae2223...
+        assert_eq!(payment_id("abc"), "Pba7816bf8f01cfea");
+    }
+
+    #[test]
+    fn same_file_twice_gives_same_keys_and_duplicates_get_positions() {
+        let a = parse(V02.as_bytes()).unwrap();
+        let b = parse(V02.as_bytes()).unwrap();
+        let keys = |f: &BankFile| {
+            f.transactions
+                .iter()
+                .map(|t| t.key.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(&a), keys(&b));
+
+        // Two identical entries without bank reference: positions 0 and 1.
+        let ntry = "<Ntry><Amt Ccy=\"SEK\">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
+                    <BookgDt><Dt>2024-01-02</Dt></BookgDt></Ntry>";
+        let doc = wrap("camt.053.001.02", &format!("{ntry}{ntry}"));
+        let f = parse(doc.as_bytes()).unwrap();
+        assert_eq!(f.transactions[0].key, "ACC|2024-01-02|credit|10.00|||0");
+        assert_eq!(f.transactions[1].key, "ACC|2024-01-02|credit|10.00|||1");
+        assert_ne!(f.transactions[0].payment_id, f.transactions[1].payment_id);
+    }
+
+    fn wrap(format: &str, entries: &str) -> String {
+        format!(
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:{format}\"><BkToCstmrStmt><Stmt>\
+             <Acct><Id><Othr><Id>ACC</Id></Othr></Id></Acct>{entries}</Stmt></BkToCstmrStmt></Document>"
+        )
+    }
+
+    #[test]
+    fn reads_v08_with_prefixes_bom_and_crlf() {
+        let doc = "\u{feff}<?xml version=\"1.0\"?>\r\n\
+<c:Document xmlns:c=\"urn:iso:std:iso:20022:tech:xsd:camt.054.001.08\">\r\n\
+<c:BkToCstmrDbtCdtNtfctn><c:Ntfctn>\r\n\
+<c:Acct><c:Id><c:Othr><c:Id>5050-1055</c:Id></c:Othr></c:Id></c:Acct>\r\n\
+<c:Ntry>\r\n\
+<c:Amt Ccy=\"SEK\">9.00</c:Amt><c:CdtDbtInd>CRDT</c:CdtDbtInd>\r\n\
+<c:Sts><c:Cd>BOOK</c:Cd></c:Sts>\r\n\
+<c:BookgDt><c:DtTm>2024-05-02T00:10:00+02:00</c:DtTm></c:BookgDt>\r\n\
+<c:AcctSvcrRef>R-1</c:AcctSvcrRef>\r\n\
+<c:NtryDtls><c:TxDtls>\r\n\
+<c:Amt Ccy=\"SEK\">9.00</c:Amt><c:CdtDbtInd>CRDT</c:CdtDbtInd>\r\n\
+<c:RltdPties><c:Dbtr><c:Pty><c:Nm>Sm&#229;land &amp; Co</c:Nm></c:Pty></c:Dbtr></c:RltdPties>\r\n\
+<c:RmtInf><c:Strd><c:CdtrRefInf><c:Ref>RF18 5390 0754 7034</c:Ref></c:CdtrRefInf></c:Strd></c:RmtInf>\r\n\
+</c:TxDtls></c:NtryDtls></c:Ntry>\r\n\
+<c:Ntry><c:Amt Ccy=\"SEK\">1.00</c:Amt><c:CdtDbtInd>CRDT</c:CdtDbtInd><c:Sts><c:Cd>INFO</c:Cd></c:Sts></c:Ntry>\r\n\
+</c:Ntfctn></c:BkToCstmrDbtCdtNtfctn></c:Document>\r\n";
+        let f = parse(doc.as_bytes()).unwrap();
+        assert_eq!(f.format, "camt.054.001.08");
+        assert_eq!(f.skipped_not_booked, 1);
+        assert_eq!(f.statements.len(), 1);
+        assert_eq!(f.statements[0].entries, 1);
+        assert_eq!(f.statements[0].currency, None);
+        let t = &f.transactions[0];
+        assert_eq!(t.account, "5050-1055");
+        assert_eq!(t.source.line, 10);
+        assert_eq!(t.booking_date, d("2024-05-02"));
+        assert_eq!(t.amount, Money::new(dec!(9.00), Currency::SEK));
+        assert_eq!(t.payer, "Småland & Co");
+        assert_eq!(t.structured_ref, "RF18539007547034");
+        assert_eq!(t.bank_ref, "R-1");
+        assert_eq!(t.key, "5050-1055|R-1|2024-05-02|credit|9.00");
+    }
+
+    #[test]
+    fn five_decimals_are_accepted_six_are_not() {
+        let ok = wrap(
+            "camt.052.001.02",
+            "<Ntry><Amt Ccy=\"EUR\">5442.09000</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
+             <BookgDt><Dt>2024-01-02</Dt></BookgDt></Ntry>",
+        );
+        let f = parse(ok.as_bytes()).unwrap();
+        assert_eq!(f.transactions[0].amount.amount(), dec!(5442.09));
+        assert!(f.transactions[0].key.ends_with("|5442.09|||0"));
+        assert_eq!(parse_camt_amount("1.123456"), None);
+        for bad in [
+            "",
+            "-1.00",
+            "+1",
+            "1,00",
+            "1 000",
+            "1e3",
+            ".5",
+            "1.",
+            "NaN",
+            "1234567890123456789",
+        ] {
+            assert_eq!(parse_camt_amount(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_all_reported_with_line_and_field() {
+        let doc = "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">\n\
+<BkToCstmrStmt><Stmt><Acct><Id><IBAN>SE45</IBAN></Id></Acct>\n\
+<Ntry>\n\
+<Amt Ccy=\"SEK\">12,50</Amt>\n\
+<CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\n\
+<BookgDt><Dt>2024-02-30</Dt></BookgDt>\n\
+</Ntry>\n\
+<Ntry><Amt Ccy=\"sek\">1.00</Amt><CdtDbtInd>CREDIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2024-02-01</Dt></BookgDt></Ntry>\n\
+</Stmt></BkToCstmrStmt></Document>";
+        let errs = parse(doc.as_bytes()).unwrap_err();
+        let got: Vec<(u32, &str, &str)> = errs
+            .iter()
+            .map(|e| (e.line, e.field.as_str(), e.value.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (4, "Ntry/Amt", "12,50"),
+                (6, "Ntry/BookgDt/Dt", "2024-02-30"),
+                (8, "Ntry/Amt/@Ccy", "sek"),
+                (8, "Ntry/CdtDbtInd", "CREDIT"),
+            ]
+        );
+        assert!(errs[0].expected.contains("decimal"));
+        assert!(errs.iter().all(|e| e.file.is_empty()));
+    }
+
+    #[test]
+    fn doctype_and_entities_are_refused() {
+        let doc = "<?xml version=\"1.0\"?>\n<!DOCTYPE Document [<!ENTITY x \"boom\">]>\n\
+<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt/></Document>";
+        let errs = parse(doc.as_bytes()).unwrap_err();
+        assert_eq!((errs[0].line, errs[0].field.as_str()), (2, "DOCTYPE"));
+        let doc = wrap(
+            "camt.053.001.02",
+            "<Ntry><AcctSvcrRef>&x;</AcctSvcrRef></Ntry>",
+        );
+        let errs = parse(doc.as_bytes()).unwrap_err();
+        assert_eq!(errs[0].value, "&x;");
+    }
+
+    #[test]
+    fn wrong_documents_are_errors() {
+        let truncated = &V02[..V02.find("<Ntry>").unwrap() + "<Ntry>".len()];
+        let errs = parse(truncated.as_bytes()).unwrap_err();
+        assert!(errs[0].expected.contains("truncated"), "{errs:?}");
+        assert_eq!(
+            (errs[0].line, errs[0].field.as_str()),
+            (line_in(V02, "<Ntry>", 0), "Ntry")
+        );
+        let cut_in_tag = &V02[..V02.find("<Ntry>").unwrap() + 3];
+        assert_eq!(parse(cut_in_tag.as_bytes()).unwrap_err()[0].field, "xml");
+        for doc in [
+            "",
+            "not xml",
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.03\"/>",
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.09\"/>",
+            "<Foo xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"/>",
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053é.001\"/>",
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001é2\"/>",
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><a></b></Document>",
+        ] {
+            assert!(parse(doc.as_bytes()).is_err(), "{doc:?}");
+        }
+        assert!(parse(b"<Document \xff\xfe>").is_err());
+        // Missing account is an error, not an empty string.
+        let doc = "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt><Stmt>\
+                   </Stmt></BkToCstmrStmt></Document>";
+        assert_eq!(parse(doc.as_bytes()).unwrap_err()[0].field, "Acct/Id");
+    }
+
+    #[test]
+    fn batch_without_own_amounts_is_one_transaction() {
+        let doc = wrap(
+            "camt.054.001.02",
+            "<Ntry><Amt Ccy=\"SEK\">30.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
+             <BookgDt><Dt>2024-01-02</Dt></BookgDt><NtryDtls>\
+             <TxDtls><RmtInf><Ustrd>a</Ustrd></RmtInf></TxDtls>\
+             <TxDtls><RmtInf><Ustrd>b</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>",
+        );
+        let f = parse(doc.as_bytes()).unwrap();
+        assert_eq!(f.transactions.len(), 1);
+        assert_eq!(f.transactions[0].amount.amount(), dec!(30.00));
+        assert_eq!(f.transactions[0].unstructured, "");
+    }
+
+    #[test]
+    fn sniff_recognises_camt_only() {
+        assert!(sniff(V02.as_bytes()));
+        assert!(!sniff(
+            b"<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.03\"/>"
+        ));
+        assert!(!sniff(b""));
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_not_a_panic() {
+        let bytes = V02.as_bytes();
+        let end = V02.rfind("</Document>").unwrap();
+        for i in 0..end {
+            assert!(parse(&bytes[..i]).is_err(), "prefix of {i} bytes parsed");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let _ = parse(&bytes);
+            let _ = sniff(&bytes);
+        }
+
+        #[test]
+        fn mutated_documents_never_panic(pos in 0usize..4000, byte in any::<u8>(), cut in 0usize..4000) {
+            let mut bytes = V02.as_bytes().to_vec();
+            let p = pos % bytes.len();
+            bytes[p] = byte;
+            bytes.truncate(bytes.len() - cut % bytes.len());
+            let _ = parse(&bytes);
+        }
+    }
 }

@@ -26,4 +26,7 @@ pub struct BankFile {
     pub statements: Vec<Statement>,
     /// Every transaction, credits and debits, in file order.
     pub transactions: Vec<BankTransaction>,
+    /// Entries (`Ntry`) whose status is not booked (`PDNG`, `INFO`, ...):
+    /// left out of `transactions`, counted so the run can report them.
+    pub skipped_not_booked: usize,
 }
