@@ -123,7 +123,14 @@ pub fn archive(data: &DataDir, date: NaiveDate, f: &InputFile) -> Result<PathBuf
 pub fn quarantine(data: &DataDir, date: NaiveDate, f: &InputFile, explanation: &str) -> Result<PathBuf, Error> {
     let dir = data.quarantine(date);
     let path = dir.join(&f.name);
-    atomic::write(&path, &f.bytes)?;
+    match (&f.too_large, &f.inbox_path) {
+        // Never read whole: move the file itself.
+        (Some(_), Some(src)) => {
+            atomic::create_dir(&dir)?;
+            std::fs::rename(src, &path).map_err(io(&path))?;
+        }
+        _ => atomic::write(&path, &f.bytes)?,
+    }
     atomic::write(&dir.join(format!("{}.error.txt", f.name)), explanation.as_bytes())?;
     Ok(path)
 }

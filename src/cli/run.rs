@@ -1,0 +1,421 @@
+//! `inkasso run`: one night, from the inbox to a committed day.
+//!
+//! 1. Lock the data directory; load `inkasso.toml`; fix the date.
+//! 2. Read the state of the last committed day before D.
+//! 3. Collect the inputs (inbox + anything already archived for D), detect
+//!    and parse them in parallel; archive the good, quarantine the bad.
+//! 4. Run the engine (pure), then every invariant check.
+//! 5. Write the outputs, then `state/D/`, then `out/D/run.json` last: the
+//!    day is committed when run.json is in place. Then clear the inbox.
+//!
+//! A crash anywhere before run.json leaves D uncommitted; running it again
+//! finds its inputs in `archive/D/` (or still in the inbox) and gives the
+//! same bytes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::Error;
+use crate::emit::{journals, letters, reports};
+use crate::engine::{self, checks, Day, Inputs, Packs, State};
+use crate::ingest::{self, Input};
+use crate::model::{fmt_amount, Config, Letter};
+use crate::store::{atomic, config, inbox, lock::Lock, snapshot, DataDir};
+
+/// Process one day.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Args {
+    /// The data directory.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The day to process (YYYY-MM-DD); default: today.
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+    /// Recompute a day that is already committed (its outputs move to out/D/superseded/N/).
+    #[arg(long)]
+    pub rerun: bool,
+    /// Fail the run (exit 1, nothing committed) if any input file is rejected.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// What a committed run produced (also printed as a summary).
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub date: NaiveDate,
+    pub out_dir: PathBuf,
+    pub counts: BTreeMap<String, usize>,
+    pub refused_by_reason: BTreeMap<String, usize>,
+    pub letters_by_kind: BTreeMap<String, usize>,
+    pub settlement: BTreeMap<String, String>,
+    pub quarantined: Vec<String>,
+}
+
+/// # Errors
+/// See `cli::Error`.
+pub fn run(args: Args) -> Result<Summary, Error> {
+    let date = match args.date {
+        Some(d) => d,
+        None => chrono::Local::now().date_naive(),
+    };
+    let summary = run_day(&args.data, date, args.rerun, args.strict)?;
+    print_summary(&summary);
+    Ok(summary)
+}
+
+/// One row of run.json's `inputs`.
+#[derive(Debug, Clone, Serialize)]
+struct InputRecord {
+    name: String,
+    sha256: String,
+    format: String,
+    /// `ok`, `quarantined` or `duplicate`.
+    status: String,
+    records: usize,
+    rejected_rows: usize,
+    errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct OutputRecord {
+    path: String,
+    sha256: String,
+    bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct CheckRecord {
+    name: String,
+    ok: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Manifest<'a> {
+    inkasso_version: &'static str,
+    date: NaiveDate,
+    previous_day: Option<NaiveDate>,
+    inputs: &'a [InputRecord],
+    outputs: Vec<OutputRecord>,
+    counts: &'a BTreeMap<String, usize>,
+    refused_by_reason: &'a BTreeMap<String, usize>,
+    letters_by_kind: &'a BTreeMap<String, usize>,
+    totals: BTreeMap<String, String>,
+    invariants: Vec<CheckRecord>,
+}
+
+/// Runs day `date` on the data directory `root`.
+///
+/// # Errors
+/// `Error::Usage` for a committed day without `rerun`; `Error::Failed` for
+/// bad config, a missing rate, a failed invariant or an I/O failure
+/// (nothing committed); `Error::Locked` when another run is working.
+pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Result<Summary, Error> {
+    let data = DataDir::new(root);
+    let config = config::load(&data.config())?;
+    let _lock = Lock::acquire(&data)?;
+    let committed = data.committed_days();
+    if data.is_committed(date) && !rerun {
+        return Err(Error::Usage(format!(
+            "day {date} is already committed ({}). To recompute it from the day before, with its archived inputs and any new inbox files, run: inkasso run --data {} --date {date} --rerun",
+            data.out(date).join("run.json").display(),
+            root.display()
+        )));
+    }
+    if let Some(last) = committed.iter().max().filter(|l| **l > date) {
+        if !rerun {
+            return Err(Error::Usage(format!("day {last} is already committed, after {date}: a day before it can only be rerun (--rerun)")));
+        }
+    }
+    let previous_day = data.last_committed_before(date);
+    let prev = match previous_day {
+        Some(d) => snapshot::read(&data.state(d), d)?,
+        None => State::default(),
+    };
+
+    // Inputs: parse in parallel, keep file order.
+    let (files, duplicate_files) = inbox::collect(&data, date)?;
+    let parsed: Vec<Result<Input, Vec<ingest::Error>>> = files
+        .par_iter()
+        .map(|f| match f.too_large {
+            Some(len) => Err(vec![ingest::Error::new(0, "(size)", &len.to_string(), format!("a file of at most {} bytes", inbox::MAX_INPUT_BYTES)).with_file(&f.name)]),
+            None => ingest::read(&f.name, &f.bytes),
+        })
+        .collect();
+    let mut inputs = Inputs::default();
+    let mut records = Vec::new();
+    let mut rejected_rows = Vec::new();
+    let mut quarantined = Vec::new();
+    let mut skipped_not_booked = 0usize;
+    for (f, result) in files.iter().zip(parsed) {
+        let mut rec = InputRecord { name: f.name.clone(), sha256: f.sha256.clone(), format: String::new(), status: "ok".into(), records: 0, rejected_rows: 0, errors: Vec::new() };
+        match result {
+            Ok(Input::Receivables { rows, rejects }) => {
+                rec.format = "receivables_csv".into();
+                rec.records = rows.len();
+                rec.rejected_rows = rejects.len();
+                inputs.receivables.extend(rows);
+                rejected_rows.extend(rejects);
+                inbox::archive(&data, date, f)?;
+            }
+            Ok(Input::Bank(b)) => {
+                rec.format = b.format.clone();
+                rec.records = b.transactions.len();
+                skipped_not_booked += b.skipped_not_booked;
+                inputs.transactions.extend(b.transactions);
+                inbox::archive(&data, date, f)?;
+            }
+            Ok(Input::Approvals(a)) => {
+                rec.format = "approvals_csv".into();
+                rec.records = a.len();
+                inputs.approvals.extend(a);
+                inbox::archive(&data, date, f)?;
+            }
+            Err(errors) => {
+                rec.status = "quarantined".into();
+                rec.errors = errors.iter().map(ToString::to_string).collect();
+                let text = format!(
+                    "inkasso rejected {} on {date}: the file was not processed. Fix it and drop it into the inbox again.\n\n{}\n",
+                    f.name,
+                    rec.errors.join("\n")
+                );
+                inbox::quarantine(&data, date, f, &text)?;
+                quarantined.push(f.name.clone());
+            }
+        }
+        records.push(rec);
+    }
+    for f in &duplicate_files {
+        inbox::archive(&data, date, f)?;
+        records.push(InputRecord { name: f.name.clone(), sha256: f.sha256.clone(), format: String::new(), status: "duplicate".into(), records: 0, rejected_rows: 0, errors: vec!["same content as another input of the day: no effect".into()] });
+    }
+    if strict && !quarantined.is_empty() {
+        return Err(Error::Failed(format!("--strict: {} file(s) rejected ({}); nothing committed", quarantined.len(), quarantined.join(", "))));
+    }
+
+    // The day itself (pure) and its invariants.
+    let day = engine::day(&prev, &inputs, &config, date).map_err(|e| Error::Failed(format!("day {date}: {e}; nothing committed")))?;
+    let packs = Packs::new(&config).map_err(|e| Error::Failed(e.to_string()))?;
+    let (check_names, violations) = checks::run(&prev, &day, &packs);
+    if !violations.is_empty() {
+        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        return Err(Error::Failed(format!("day {date}: {} invariant violation(s); nothing committed:\n  {}", list.len(), list.join("\n  "))));
+    }
+
+    // Outputs.
+    let out = data.out(date);
+    if rerun && data.is_committed(date) {
+        supersede(&out)?;
+    } else {
+        clear_uncommitted(&out)?;
+    }
+    let mut written = Vec::new();
+    let mut put = |rel: String, bytes: &[u8]| -> Result<(), Error> {
+        atomic::write(&out.join(&rel), bytes)?;
+        written.push(OutputRecord { path: rel, sha256: inbox::sha256_hex(bytes), bytes: bytes.len() });
+        Ok(())
+    };
+    let letters = render_letters(&day.letters, config.letters.render_pdf)?;
+    for (letter, pdf) in &letters {
+        if let Some(pdf) = pdf {
+            put(format!("letters/{}", letter.file), pdf)?;
+        }
+    }
+    let letter_list: Vec<Letter> = letters.iter().map(|(l, _)| l.clone()).collect();
+    put("letters/manifest.csv".into(), &reports::letters_manifest(&letter_list))?;
+    for (creditor_id, vers) in group_verifications(&day) {
+        let Some(creditor) = config.creditor(&creditor_id) else { continue };
+        let header = journals::JournalHeader {
+            org_no: creditor.id.clone(),
+            company_name: creditor.name.clone(),
+            program: format!("inkasso {}", env!("CARGO_PKG_VERSION")),
+            generated: date,
+            currency: vers[0].currency(),
+        };
+        if creditor.journal_formats.iter().any(|f| f == "sie4") {
+            put(format!("journals/{creditor_id}/{date}.se"), &journals::sie4::write(&header, &vers))?;
+        }
+        if creditor.journal_formats.iter().any(|f| f == "csv") {
+            put(format!("journals/{creditor_id}/{date}.csv"), &journals::csv::write(&vers))?;
+        }
+    }
+    put("suspense.csv".into(), &reports::suspense(&day.suspense))?;
+    put("refunds.csv".into(), &reports::refunds(&day.refunds))?;
+    put("awaiting_approval.csv".into(), &reports::awaiting(&day.awaiting))?;
+    put("refused.csv".into(), &reports::refused(&day.refusals))?;
+    put("rejected_rows.csv".into(), &reports::rejected_rows(&rejected_rows))?;
+    put("allocations.csv".into(), &reports::allocations(&day.allocations))?;
+
+    // Commit: state, then run.json.
+    snapshot::write(&data.state(date), &day.state, &day.events)?;
+    let summary = summarize(&day, &config, &out, &quarantined, &rejected_rows, &duplicate_files, skipped_not_booked);
+    let manifest = Manifest {
+        inkasso_version: env!("CARGO_PKG_VERSION"),
+        date,
+        previous_day,
+        inputs: &records,
+        outputs: written,
+        counts: &summary.counts,
+        refused_by_reason: &summary.refused_by_reason,
+        letters_by_kind: &summary.letters_by_kind,
+        totals: totals(&day),
+        invariants: check_names.iter().map(|n| CheckRecord { name: (*n).to_string(), ok: true }).collect(),
+    };
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Failed(e.to_string()))?;
+    atomic::write(&out.join("run.json"), &json)?;
+
+    // Committed: every inbox copy is archived or quarantined; remove it.
+    for f in files.iter().chain(duplicate_files.iter()) {
+        if let Some(p) = &f.inbox_path {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    Ok(summary)
+}
+
+/// Renders letters (in parallel, order kept) and sets `file` and `page`.
+fn render_letters(day_letters: &[Letter], render: bool) -> Result<Vec<(Letter, Option<Vec<u8>>)>, Error> {
+    day_letters
+        .par_iter()
+        .map(|l| {
+            let mut l = l.clone();
+            l.file = format!("{}.pdf", l.letter_id);
+            l.page = 1;
+            let pdf = if render {
+                Some(letters::render_letter(&l).map_err(|e| Error::Failed(format!("letter {}: {e}", l.letter_id)))?)
+            } else {
+                None
+            };
+            Ok((l, pdf))
+        })
+        .collect()
+}
+
+fn group_verifications(day: &Day) -> BTreeMap<String, Vec<crate::model::Verification>> {
+    let mut by: BTreeMap<String, Vec<crate::model::Verification>> = BTreeMap::new();
+    for v in &day.verifications {
+        by.entry(v.creditor_id().to_string()).or_default().push(v.clone());
+    }
+    by
+}
+
+/// Moves a committed day's outputs to `out/D/superseded/N/` (never deleted).
+fn supersede(out: &Path) -> Result<(), Error> {
+    let sup = out.join("superseded");
+    let n = std::fs::read_dir(&sup).map(|r| r.count()).unwrap_or(0) + 1;
+    let target = sup.join(n.to_string());
+    atomic::create_dir(&target)?;
+    for entry in std::fs::read_dir(out).map_err(|e| Error::Failed(format!("{}: {e}", out.display())))?.flatten() {
+        if entry.file_name() == "superseded" {
+            continue;
+        }
+        std::fs::rename(entry.path(), target.join(entry.file_name())).map_err(|e| Error::Failed(format!("{}: {e}", entry.path().display())))?;
+    }
+    Ok(())
+}
+
+/// Removes what a crashed, uncommitted attempt left in `out/D/`.
+fn clear_uncommitted(out: &Path) -> Result<(), Error> {
+    let Ok(entries) = std::fs::read_dir(out) else { return Ok(()) };
+    for entry in entries.flatten() {
+        if entry.file_name() == "superseded" {
+            continue;
+        }
+        let p = entry.path();
+        let r = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+        r.map_err(|e| Error::Failed(format!("{}: {e}", p.display())))?;
+    }
+    Ok(())
+}
+
+fn totals(day: &Day) -> BTreeMap<String, String> {
+    let mut t: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut add = |k: String, v: Decimal| *t.entry(k).or_default() += v;
+    for p in day.state.payments.values().filter(|p| p.booked_on == day.date) {
+        add(format!("payments_in.{}", p.currency), p.amount);
+    }
+    for a in &day.allocations {
+        add(format!("allocated.{}", a.currency), a.total());
+        add(format!("allocated_fees.{}", a.currency), a.fees);
+        add(format!("allocated_interest.{}", a.currency), a.interest);
+        add(format!("allocated_principal.{}", a.currency), a.principal);
+    }
+    for r in &day.refunds {
+        add(format!("refunds.{}", r.payment.amount.currency()), r.amount);
+    }
+    for s in &day.suspense {
+        add(format!("suspense.{}", s.payment.amount.currency()), s.payment.amount.amount());
+    }
+    for v in &day.verifications {
+        add(format!("settlement.{}.{}", v.creditor_id(), v.currency()), v.debits());
+    }
+    t.into_iter().map(|(k, v)| (k, fmt_amount(v))).collect()
+}
+
+fn summarize(
+    day: &Day,
+    config: &Config,
+    out: &Path,
+    quarantined: &[String],
+    rejected_rows: &[ingest::Error],
+    duplicate_files: &[inbox::InputFile],
+    skipped_not_booked: usize,
+) -> Summary {
+    let mut counts = BTreeMap::new();
+    counts.insert("claims_admitted".to_string(), day.admitted.len());
+    counts.insert("claims_refused".to_string(), day.refusals.len());
+    counts.insert("claims_open".to_string(), day.state.claims.values().filter(|c| !c.stage.is_closed()).count());
+    counts.insert("rows_rejected".to_string(), rejected_rows.len());
+    counts.insert("files_quarantined".to_string(), quarantined.len());
+    counts.insert("files_duplicate".to_string(), duplicate_files.len());
+    counts.insert("letters".to_string(), day.letters.len());
+    counts.insert("payments_matched".to_string(), day.allocations.len());
+    counts.insert("payments_refunded".to_string(), day.refunds.iter().filter(|r| r.reason != "overpayment").count());
+    counts.insert("overpayments".to_string(), day.refunds.iter().filter(|r| r.reason == "overpayment").count());
+    counts.insert("payments_in_suspense".to_string(), day.suspense.len());
+    counts.insert("bank_duplicates".to_string(), day.duplicates.len());
+    counts.insert("bank_debits_not_payments".to_string(), day.debits.len());
+    counts.insert("bank_entries_not_booked".to_string(), skipped_not_booked);
+    counts.insert("awaiting_approval".to_string(), day.awaiting.len());
+    let mut refused_by_reason = BTreeMap::new();
+    for r in &day.refusals {
+        *refused_by_reason.entry(r.reason.to_string()).or_insert(0) += 1;
+    }
+    let mut letters_by_kind = BTreeMap::new();
+    for l in &day.letters {
+        *letters_by_kind.entry(l.kind.as_str().to_string()).or_insert(0) += 1;
+    }
+    let mut settlement = BTreeMap::new();
+    for v in &day.verifications {
+        let name = config.creditor(v.creditor_id()).map_or("", |c| c.name.as_str());
+        settlement.insert(format!("{} {name}", v.creditor_id()), format!("{} {}", fmt_amount(v.debits()), v.currency()));
+    }
+    Summary { date: day.date, out_dir: out.to_path_buf(), counts, refused_by_reason, letters_by_kind, settlement, quarantined: quarantined.to_vec() }
+}
+
+/// Prints a short human summary of a committed day.
+pub fn print_summary(s: &Summary) {
+    let c = |k: &str| s.counts.get(k).copied().unwrap_or(0);
+    println!("{}: committed -> {}", s.date, s.out_dir.display());
+    let reasons: Vec<String> = s.refused_by_reason.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!("  claims: {} admitted, {} refused{}", c("claims_admitted"), c("claims_refused"), if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) });
+    let kinds: Vec<String> = s.letters_by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!("  letters: {}{}", c("letters"), if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) });
+    println!("  payments: {} matched, {} in suspense, {} refunded, {} overpaid, {} duplicates", c("payments_matched"), c("payments_in_suspense"), c("payments_refunded"), c("overpayments"), c("bank_duplicates"));
+    for (creditor, amount) in &s.settlement {
+        println!("  settlement: {creditor}: {amount}");
+    }
+    if c("awaiting_approval") > 0 {
+        println!("  awaiting approval: {}", c("awaiting_approval"));
+    }
+    for q in &s.quarantined {
+        println!("  QUARANTINED: {q} (see quarantine/{}/{q}.error.txt)", s.date);
+    }
+    if c("rows_rejected") > 0 {
+        println!("  rejected rows: {} (see rejected_rows.csv)", c("rows_rejected"));
+    }
+}
