@@ -1,6 +1,8 @@
 //! The one integration-test binary (one link of polars instead of many).
 
-mod util;
 mod camt_corpus;
 mod journals_sie;
 mod letters_pdf;
+mod runs;
+mod scenario_golden;
+mod util;
