@@ -29,7 +29,9 @@ pub fn fixtures_dir() -> PathBuf {
 pub fn run(args: Args) -> Result<(), Error> {
     let dir = match args.out {
         Some(d) => d,
-        None => tempfile::Builder::new().prefix("inkasso-demo-").tempdir().map_err(|e| Error::Failed(e.to_string()))?.keep(),
+        None => {
+            tempfile::Builder::new().prefix("inkasso-demo-").tempdir().map_err(|e| Error::Failed(e.to_string()))?.keep()
+        }
     };
     let days = install(&fixtures_dir(), &dir)?;
     println!("sample data directory: {}\n", dir.display());
@@ -64,7 +66,8 @@ pub fn install(fixtures: &Path, dir: &Path) -> Result<Vec<(NaiveDate, Vec<PathBu
     let mut days = Vec::new();
     for entry in std::fs::read_dir(&days_dir).map_err(|e| fail(&days_dir, e))?.flatten() {
         let Ok(date) = NaiveDate::parse_from_str(&entry.file_name().to_string_lossy(), "%Y-%m-%d") else { continue };
-        let mut files: Vec<PathBuf> = std::fs::read_dir(entry.path()).map_err(|e| fail(&entry.path(), e))?.flatten().map(|e| e.path()).collect();
+        let mut files: Vec<PathBuf> =
+            std::fs::read_dir(entry.path()).map_err(|e| fail(&entry.path(), e))?.flatten().map(|e| e.path()).collect();
         files.sort();
         days.push((date, files));
     }

@@ -26,6 +26,11 @@ pub fn run(args: Args) -> Result<(), Error> {
         atomic::create_dir(&args.dir.join(sub))?;
     }
     atomic::write(&config, SAMPLE_CONFIG.as_bytes())?;
-    println!("created {}: edit {} and drop files into {}", args.dir.display(), config.display(), args.dir.join("inbox").display());
+    println!(
+        "created {}: edit {} and drop files into {}",
+        args.dir.display(),
+        config.display(),
+        args.dir.join("inbox").display()
+    );
     Ok(())
 }

@@ -61,6 +61,8 @@ pub struct Summary {
 pub fn run(args: Args) -> Result<Summary, Error> {
     let date = match args.date {
         Some(d) => d,
+        // The one place that reads the clock: `run` without --date means today.
+        #[allow(clippy::disallowed_methods)]
         None => chrono::Local::now().date_naive(),
     };
     let summary = run_day(&args.data, date, args.rerun, args.strict)?;
@@ -128,7 +130,9 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
     }
     if let Some(last) = committed.iter().max().filter(|l| **l > date) {
         if !rerun {
-            return Err(Error::Usage(format!("day {last} is already committed, after {date}: a day before it can only be rerun (--rerun)")));
+            return Err(Error::Usage(format!(
+                "day {last} is already committed, after {date}: a day before it can only be rerun (--rerun)"
+            )));
         }
     }
     let previous_day = data.last_committed_before(date);
@@ -142,7 +146,13 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
     let parsed: Vec<Result<Input, Vec<ingest::Error>>> = files
         .par_iter()
         .map(|f| match f.too_large {
-            Some(len) => Err(vec![ingest::Error::new(0, "(size)", &len.to_string(), format!("a file of at most {} bytes", inbox::MAX_INPUT_BYTES)).with_file(&f.name)]),
+            Some(len) => Err(vec![ingest::Error::new(
+                0,
+                "(size)",
+                &len.to_string(),
+                format!("a file of at most {} bytes", inbox::MAX_INPUT_BYTES),
+            )
+            .with_file(&f.name)]),
             None => ingest::read(&f.name, &f.bytes),
         })
         .collect();
@@ -152,7 +162,15 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
     let mut quarantined = Vec::new();
     let mut skipped_not_booked = 0usize;
     for (f, result) in files.iter().zip(parsed) {
-        let mut rec = InputRecord { name: f.name.clone(), sha256: f.sha256.clone(), format: String::new(), status: "ok".into(), records: 0, rejected_rows: 0, errors: Vec::new() };
+        let mut rec = InputRecord {
+            name: f.name.clone(),
+            sha256: f.sha256.clone(),
+            format: String::new(),
+            status: "ok".into(),
+            records: 0,
+            rejected_rows: 0,
+            errors: Vec::new(),
+        };
         match result {
             Ok(Input::Receivables { rows, rejects }) => {
                 rec.format = "receivables_csv".into();
@@ -191,19 +209,36 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
     }
     for f in &duplicate_files {
         inbox::archive(&data, date, f)?;
-        records.push(InputRecord { name: f.name.clone(), sha256: f.sha256.clone(), format: String::new(), status: "duplicate".into(), records: 0, rejected_rows: 0, errors: vec!["same content as another input of the day: no effect".into()] });
+        records.push(InputRecord {
+            name: f.name.clone(),
+            sha256: f.sha256.clone(),
+            format: String::new(),
+            status: "duplicate".into(),
+            records: 0,
+            rejected_rows: 0,
+            errors: vec!["same content as another input of the day: no effect".into()],
+        });
     }
     if strict && !quarantined.is_empty() {
-        return Err(Error::Failed(format!("--strict: {} file(s) rejected ({}); nothing committed", quarantined.len(), quarantined.join(", "))));
+        return Err(Error::Failed(format!(
+            "--strict: {} file(s) rejected ({}); nothing committed",
+            quarantined.len(),
+            quarantined.join(", ")
+        )));
     }
 
     // The day itself (pure) and its invariants.
-    let day = engine::day(&prev, &inputs, &config, date).map_err(|e| Error::Failed(format!("day {date}: {e}; nothing committed")))?;
+    let day = engine::day(&prev, &inputs, &config, date)
+        .map_err(|e| Error::Failed(format!("day {date}: {e}; nothing committed")))?;
     let packs = Packs::new(&config).map_err(|e| Error::Failed(e.to_string()))?;
     let (check_names, violations) = checks::run(&prev, &day, &packs);
     if !violations.is_empty() {
         let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-        return Err(Error::Failed(format!("day {date}: {} invariant violation(s); nothing committed:\n  {}", list.len(), list.join("\n  "))));
+        return Err(Error::Failed(format!(
+            "day {date}: {} invariant violation(s); nothing committed:\n  {}",
+            list.len(),
+            list.join("\n  ")
+        )));
     }
 
     // Outputs.
@@ -277,8 +312,11 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
     Ok(summary)
 }
 
+/// A letter with its PDF, when rendered.
+type Rendered = (Letter, Option<Vec<u8>>);
+
 /// Renders letters (in parallel, order kept) and sets `file` and `page`.
-fn render_letters(day_letters: &[Letter], render: bool) -> Result<Vec<(Letter, Option<Vec<u8>>)>, Error> {
+fn render_letters(day_letters: &[Letter], render: bool) -> Result<Vec<Rendered>, Error> {
     day_letters
         .par_iter()
         .map(|l| {
@@ -313,7 +351,8 @@ fn supersede(out: &Path) -> Result<(), Error> {
         if entry.file_name() == "superseded" {
             continue;
         }
-        std::fs::rename(entry.path(), target.join(entry.file_name())).map_err(|e| Error::Failed(format!("{}: {e}", entry.path().display())))?;
+        std::fs::rename(entry.path(), target.join(entry.file_name()))
+            .map_err(|e| Error::Failed(format!("{}: {e}", entry.path().display())))?;
     }
     Ok(())
 }
@@ -392,9 +431,18 @@ fn summarize(
     let mut settlement = BTreeMap::new();
     for v in &day.verifications {
         let name = config.creditor(v.creditor_id()).map_or("", |c| c.name.as_str());
-        settlement.insert(format!("{} {name}", v.creditor_id()), format!("{} {}", fmt_amount(v.debits()), v.currency()));
+        settlement
+            .insert(format!("{} {name}", v.creditor_id()), format!("{} {}", fmt_amount(v.debits()), v.currency()));
     }
-    Summary { date: day.date, out_dir: out.to_path_buf(), counts, refused_by_reason, letters_by_kind, settlement, quarantined: quarantined.to_vec() }
+    Summary {
+        date: day.date,
+        out_dir: out.to_path_buf(),
+        counts,
+        refused_by_reason,
+        letters_by_kind,
+        settlement,
+        quarantined: quarantined.to_vec(),
+    }
 }
 
 /// Prints a short human summary of a committed day.
@@ -402,10 +450,26 @@ pub fn print_summary(s: &Summary) {
     let c = |k: &str| s.counts.get(k).copied().unwrap_or(0);
     println!("{}: committed -> {}", s.date, s.out_dir.display());
     let reasons: Vec<String> = s.refused_by_reason.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    println!("  claims: {} admitted, {} refused{}", c("claims_admitted"), c("claims_refused"), if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) });
+    println!(
+        "  claims: {} admitted, {} refused{}",
+        c("claims_admitted"),
+        c("claims_refused"),
+        if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) }
+    );
     let kinds: Vec<String> = s.letters_by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    println!("  letters: {}{}", c("letters"), if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) });
-    println!("  payments: {} matched, {} in suspense, {} refunded, {} overpaid, {} duplicates", c("payments_matched"), c("payments_in_suspense"), c("payments_refunded"), c("overpayments"), c("bank_duplicates"));
+    println!(
+        "  letters: {}{}",
+        c("letters"),
+        if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) }
+    );
+    println!(
+        "  payments: {} matched, {} in suspense, {} refunded, {} overpaid, {} duplicates",
+        c("payments_matched"),
+        c("payments_in_suspense"),
+        c("payments_refunded"),
+        c("overpayments"),
+        c("bank_duplicates")
+    );
     for (creditor, amount) in &s.settlement {
         println!("  settlement: {creditor}: {amount}");
     }

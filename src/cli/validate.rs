@@ -43,8 +43,19 @@ pub struct ErrorRecord {
 /// Validates one file's bytes.
 pub fn validate(name: &str, bytes: &[u8]) -> Report {
     let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
-    let mut r = Report { file: name.to_string(), format: String::new(), ok: true, entries: 0, totals: BTreeMap::new(), errors: Vec::new() };
-    let rec = |e: &ingest::Error| ErrorRecord { line: e.line, field: e.field.clone(), message: format!("expected {}, found {:?}", e.expected, e.value) };
+    let mut r = Report {
+        file: name.to_string(),
+        format: String::new(),
+        ok: true,
+        entries: 0,
+        totals: BTreeMap::new(),
+        errors: Vec::new(),
+    };
+    let rec = |e: &ingest::Error| ErrorRecord {
+        line: e.line,
+        field: e.field.clone(),
+        message: format!("expected {}, found {:?}", e.expected, e.value),
+    };
     match ingest::read(name, bytes) {
         Ok(Input::Bank(b)) => {
             r.format = b.format.clone();
@@ -84,7 +95,14 @@ pub fn run(args: Args) -> Result<(), Error> {
         let name = path.display().to_string();
         let report = match std::fs::read(path) {
             Ok(bytes) => validate(&name, &bytes),
-            Err(e) => Report { file: name.clone(), format: String::new(), ok: false, entries: 0, totals: BTreeMap::new(), errors: vec![ErrorRecord { line: 0, field: "(file)".into(), message: e.to_string() }] },
+            Err(e) => Report {
+                file: name.clone(),
+                format: String::new(),
+                ok: false,
+                entries: 0,
+                totals: BTreeMap::new(),
+                errors: vec![ErrorRecord { line: 0, field: "(file)".into(), message: e.to_string() }],
+            },
         };
         if !report.ok {
             bad += 1;
@@ -93,7 +111,13 @@ pub fn run(args: Args) -> Result<(), Error> {
             println!("{}", serde_json::to_string(&report).map_err(|e| Error::Failed(e.to_string()))?);
         } else if report.ok {
             let totals: Vec<String> = report.totals.iter().map(|(c, a)| format!("{a} {c}")).collect();
-            println!("{}: ok, {}, {} entries, total {}", report.file, report.format, report.entries, if totals.is_empty() { "-".into() } else { totals.join(", ") });
+            println!(
+                "{}: ok, {}, {} entries, total {}",
+                report.file,
+                report.format,
+                report.entries,
+                if totals.is_empty() { "-".into() } else { totals.join(", ") }
+            );
         } else {
             for e in &report.errors {
                 println!("{}:{}: field {}: {}", report.file, e.line, e.field, e.message);

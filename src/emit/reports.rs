@@ -21,16 +21,46 @@ pub fn letters_manifest(letters: &[Letter]) -> Vec<u8> {
     let mut sorted: Vec<&Letter> = letters.iter().collect();
     sorted.sort_by(|a, b| (&a.claim_id, a.kind).cmp(&(&b.claim_id, b.kind)));
     to_bytes(
-        &["letter_id", "claim_id", "creditor_id", "invoice_number", "debtor_id", "kind", "language", "channel", "currency",
-          "principal", "interest", "fees", "amount_due", "pay_by", "reference", "file", "page"],
+        &[
+            "letter_id",
+            "claim_id",
+            "creditor_id",
+            "invoice_number",
+            "debtor_id",
+            "kind",
+            "language",
+            "channel",
+            "currency",
+            "principal",
+            "interest",
+            "fees",
+            "amount_due",
+            "pay_by",
+            "reference",
+            "file",
+            "page",
+        ],
         sorted
             .into_iter()
             .map(|l| {
                 vec![
-                    l.letter_id.clone(), l.claim_id.clone(), l.creditor_id.clone(), l.invoice_number.clone(), l.debtor.id.clone(),
-                    l.kind.as_str().into(), l.language.clone(), l.channel.as_str().into(), l.currency.code().into(),
-                    fmt_amount(l.principal), fmt_amount(l.interest), fmt_amount(l.fees), fmt_amount(l.amount_due),
-                    l.pay_by.to_string(), l.reference.clone(), l.file.clone(), l.page.to_string(),
+                    l.letter_id.clone(),
+                    l.claim_id.clone(),
+                    l.creditor_id.clone(),
+                    l.invoice_number.clone(),
+                    l.debtor.id.clone(),
+                    l.kind.as_str().into(),
+                    l.language.clone(),
+                    l.channel.as_str().into(),
+                    l.currency.code().into(),
+                    fmt_amount(l.principal),
+                    fmt_amount(l.interest),
+                    fmt_amount(l.fees),
+                    fmt_amount(l.amount_due),
+                    l.pay_by.to_string(),
+                    l.reference.clone(),
+                    l.file.clone(),
+                    l.page.to_string(),
                 ]
             })
             .collect(),
@@ -40,16 +70,31 @@ pub fn letters_manifest(letters: &[Letter]) -> Vec<u8> {
 /// `suspense.csv`, in (booking date, source file, payment id) order.
 pub fn suspense(items: &[SuspenseItem]) -> Vec<u8> {
     let mut sorted: Vec<&SuspenseItem> = items.iter().collect();
-    sorted.sort_by(|a, b| (a.payment.booking_date, &a.payment.source, &a.payment.payment_id).cmp(&(b.payment.booking_date, &b.payment.source, &b.payment.payment_id)));
+    sorted.sort_by(|a, b| {
+        (a.payment.booking_date, &a.payment.source, &a.payment.payment_id).cmp(&(
+            b.payment.booking_date,
+            &b.payment.source,
+            &b.payment.payment_id,
+        ))
+    });
     to_bytes(
         &["payment_id", "source_file", "booking_date", "amount", "currency", "reference", "payer", "reason"],
         sorted
             .into_iter()
             .map(|s| {
                 let p = &s.payment;
-                let reference = if p.structured_ref.is_empty() { p.unstructured.clone() } else { p.structured_ref.clone() };
-                vec![p.payment_id.clone(), p.source.file.clone(), p.booking_date.to_string(), fmt_amount(p.amount.amount()),
-                     p.amount.currency().code().into(), reference, p.payer.clone(), s.reason.clone()]
+                let reference =
+                    if p.structured_ref.is_empty() { p.unstructured.clone() } else { p.structured_ref.clone() };
+                vec![
+                    p.payment_id.clone(),
+                    p.source.file.clone(),
+                    p.booking_date.to_string(),
+                    fmt_amount(p.amount.amount()),
+                    p.amount.currency().code().into(),
+                    reference,
+                    p.payer.clone(),
+                    s.reason.clone(),
+                ]
             })
             .collect(),
     )
@@ -58,13 +103,24 @@ pub fn suspense(items: &[SuspenseItem]) -> Vec<u8> {
 /// `refunds.csv`, in (booking date, payment id) order.
 pub fn refunds(items: &[Refund]) -> Vec<u8> {
     let mut sorted: Vec<&Refund> = items.iter().collect();
-    sorted.sort_by(|a, b| (a.payment.booking_date, &a.payment.payment_id).cmp(&(b.payment.booking_date, &b.payment.payment_id)));
+    sorted.sort_by(|a, b| {
+        (a.payment.booking_date, &a.payment.payment_id).cmp(&(b.payment.booking_date, &b.payment.payment_id))
+    });
     to_bytes(
         &["payment_id", "claim_id", "booking_date", "amount", "currency", "payer", "reason"],
         sorted
             .into_iter()
-            .map(|r| vec![r.payment.payment_id.clone(), r.claim_id.clone(), r.payment.booking_date.to_string(), fmt_amount(r.amount),
-                          r.payment.amount.currency().code().into(), r.payment.payer.clone(), r.reason.into()])
+            .map(|r| {
+                vec![
+                    r.payment.payment_id.clone(),
+                    r.claim_id.clone(),
+                    r.payment.booking_date.to_string(),
+                    fmt_amount(r.amount),
+                    r.payment.amount.currency().code().into(),
+                    r.payment.payer.clone(),
+                    r.reason.into(),
+                ]
+            })
             .collect(),
     )
 }
@@ -75,7 +131,10 @@ pub fn awaiting(items: &[Awaiting]) -> Vec<u8> {
     sorted.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
     to_bytes(
         &["claim_id", "creditor_id", "step", "since"],
-        sorted.into_iter().map(|a| vec![a.claim_id.clone(), a.creditor_id.clone(), a.step.into(), a.since.to_string()]).collect(),
+        sorted
+            .into_iter()
+            .map(|a| vec![a.claim_id.clone(), a.creditor_id.clone(), a.step.into(), a.since.to_string()])
+            .collect(),
     )
 }
 
@@ -87,7 +146,16 @@ pub fn refused(items: &[Refusal]) -> Vec<u8> {
         &["source_file", "line", "creditor_id", "invoice_number", "reason", "detail"],
         sorted
             .into_iter()
-            .map(|r| vec![r.source.file.clone(), r.source.line.to_string(), r.creditor_id.clone(), r.invoice_number.clone(), r.reason.into(), r.detail.clone()])
+            .map(|r| {
+                vec![
+                    r.source.file.clone(),
+                    r.source.line.to_string(),
+                    r.creditor_id.clone(),
+                    r.invoice_number.clone(),
+                    r.reason.into(),
+                    r.detail.clone(),
+                ]
+            })
             .collect(),
     )
 }
@@ -98,7 +166,10 @@ pub fn rejected_rows(items: &[Error]) -> Vec<u8> {
     sorted.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     to_bytes(
         &["source_file", "line", "field", "value", "expected"],
-        sorted.into_iter().map(|e| vec![e.file.clone(), e.line.to_string(), e.field.clone(), e.value.clone(), e.expected.clone()]).collect(),
+        sorted
+            .into_iter()
+            .map(|e| vec![e.file.clone(), e.line.to_string(), e.field.clone(), e.value.clone(), e.expected.clone()])
+            .collect(),
     )
 }
 
@@ -107,11 +178,34 @@ pub fn allocations(items: &[Allocation]) -> Vec<u8> {
     let mut sorted: Vec<&Allocation> = items.iter().collect();
     sorted.sort_by(|a, b| (a.booking_date, &a.payment_id).cmp(&(b.booking_date, &b.payment_id)));
     to_bytes(
-        &["payment_id", "claim_id", "creditor_id", "invoice_number", "booking_date", "currency", "fees", "interest", "principal", "method"],
+        &[
+            "payment_id",
+            "claim_id",
+            "creditor_id",
+            "invoice_number",
+            "booking_date",
+            "currency",
+            "fees",
+            "interest",
+            "principal",
+            "method",
+        ],
         sorted
             .into_iter()
-            .map(|a| vec![a.payment_id.clone(), a.claim_id.clone(), a.creditor_id.clone(), a.invoice_number.clone(), a.booking_date.to_string(),
-                          a.currency.code().into(), fmt_amount(a.fees), fmt_amount(a.interest), fmt_amount(a.principal), a.method.into()])
+            .map(|a| {
+                vec![
+                    a.payment_id.clone(),
+                    a.claim_id.clone(),
+                    a.creditor_id.clone(),
+                    a.invoice_number.clone(),
+                    a.booking_date.to_string(),
+                    a.currency.code().into(),
+                    fmt_amount(a.fees),
+                    fmt_amount(a.interest),
+                    fmt_amount(a.principal),
+                    a.method.into(),
+                ]
+            })
             .collect(),
     )
 }

@@ -14,7 +14,11 @@ use crate::rules::{MissingRate, RulePack};
 ///
 /// # Errors
 /// `MissingRate` for a day without a known reference rate.
-pub fn interest_due(claim: &Claim, through: NaiveDate, pack: &dyn RulePack) -> Result<(Decimal, Vec<Segment>), MissingRate> {
+pub fn interest_due(
+    claim: &Claim,
+    through: NaiveDate,
+    pack: &dyn RulePack,
+) -> Result<(Decimal, Vec<Segment>), MissingRate> {
     if claim.stage.is_closed() {
         return Ok((Decimal::ZERO, Vec::new()));
     }

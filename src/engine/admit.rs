@@ -108,12 +108,18 @@ fn check(
         return Err(("unknown_creditor", format!("creditor {} is not in inkasso.toml", row.creditor_id)));
     };
     if row.currency != pack.currency() {
-        return Err(("currency", format!("{} invoices must be in {}, not {}", pack.country(), pack.currency(), row.currency)));
+        return Err((
+            "currency",
+            format!("{} invoices must be in {}, not {}", pack.country(), pack.currency(), row.currency),
+        ));
     }
     let policy = &creditor.policy;
     // 1. status
     if !matches!(row.status, InvoiceStatus::Sent | InvoiceStatus::PartiallyPaid) {
-        return Err(("status", format!("status is {}; only sent or partially_paid are collected", row.status.as_str())));
+        return Err((
+            "status",
+            format!("status is {}; only sent or partially_paid are collected", row.status.as_str()),
+        ));
     }
     // 2. other agency
     if row.other_agency {
@@ -121,26 +127,45 @@ fn check(
     }
     // 3. excluded debtor group
     if !row.debtor_group.is_empty() && policy.excluded_groups.iter().any(|g| g == &row.debtor_group) {
-        return Err(("excluded_group", format!("debtor group {} is excluded by the creditor's policy", row.debtor_group)));
+        return Err((
+            "excluded_group",
+            format!("debtor group {} is excluded by the creditor's policy", row.debtor_group),
+        ));
     }
     // 4. address
     let d = &row.debtor;
     if d.address1.is_empty() || d.postcode.is_empty() || d.city.is_empty() {
-        return Err(("missing_address", "debtor_address1, debtor_postcode and debtor_city are needed to send letters".into()));
+        return Err((
+            "missing_address",
+            "debtor_address1, debtor_postcode and debtor_city are needed to send letters".into(),
+        ));
     }
     // 5. age: D < invoice_date + N years
     let limit = row.invoice_date.checked_add_months(Months::new(12 * pack.admission_max_age_years()));
     if limit.is_none_or(|l| date >= l) {
-        return Err(("too_old", format!("invoice date {} is {} years or more before {date}", row.invoice_date, pack.admission_max_age_years())));
+        return Err((
+            "too_old",
+            format!(
+                "invoice date {} is {} years or more before {date}",
+                row.invoice_date,
+                pack.admission_max_age_years()
+            ),
+        ));
     }
     // 6. minimum amount
     if row.open_amount < policy.min_amount {
-        return Err(("below_min_amount", format!("open amount {} is below the policy's min_amount {}", row.open_amount, policy.min_amount)));
+        return Err((
+            "below_min_amount",
+            format!("open amount {} is below the policy's min_amount {}", row.open_amount, policy.min_amount),
+        ));
     }
     // 7. days after the effective due date
     let earliest = pack.next_banking_day(row.due_date) + chrono::Duration::days(policy.days_after_due);
     if date < earliest {
-        return Err(("not_yet_due", format!("can be taken over from {earliest} (effective due date + {} days)", policy.days_after_due)));
+        return Err((
+            "not_yet_due",
+            format!("can be taken over from {earliest} (effective due date + {} days)", policy.days_after_due),
+        ));
     }
     // 8. duplicate within the night (an existing claim never reaches here)
     if !first_tonight {

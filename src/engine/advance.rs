@@ -58,12 +58,20 @@ pub fn advance(
             continue;
         }
         let step = if admitted.contains(&claim.claim_id) {
-            if claim.reminded_by_creditor { Step::Collection } else { Step::Reminder }
+            if claim.reminded_by_creditor {
+                Step::Collection
+            } else {
+                Step::Reminder
+            }
         } else {
             match claim.stage {
                 Stage::Reminder => {
                     let since = claim.last_letter(LetterKind::Reminder).map_or(claim.stage_since, |l| l.date);
-                    if date >= since + Duration::days(policy.reminder_to_collection_days) { Step::Collection } else { Step::Stay }
+                    if date >= since + Duration::days(policy.reminder_to_collection_days) {
+                        Step::Collection
+                    } else {
+                        Step::Stay
+                    }
                 }
                 Stage::AwaitingCollectionApproval if approved.contains(&claim.claim_id) => Step::ApprovedCollection,
                 Stage::Collection => match claim.last_letter(LetterKind::Collection) {
@@ -82,7 +90,8 @@ pub fn advance(
             }
             Step::Collection | Step::ApprovedCollection => LetterKind::Collection,
             Step::Legal => {
-                let next = if policy.approve_before_legal { Stage::AwaitingLegalApproval } else { Stage::LegalApproved };
+                let next =
+                    if policy.approve_before_legal { Stage::AwaitingLegalApproval } else { Stage::LegalApproved };
                 set_stage(claim, next, date, events);
                 continue;
             }
@@ -98,7 +107,12 @@ pub fn advance(
                 Stage::AwaitingLegalApproval => "legal",
                 _ => return None,
             };
-            Some(Awaiting { claim_id: c.claim_id.clone(), creditor_id: c.creditor_id.clone(), step, since: c.stage_since })
+            Some(Awaiting {
+                claim_id: c.claim_id.clone(),
+                creditor_id: c.creditor_id.clone(),
+                step,
+                since: c.stage_since,
+            })
         })
         .collect();
     Ok(Ladder { letters, awaiting })
@@ -146,10 +160,23 @@ fn send_letter(
     claim.stage = stage;
     claim.stage_since = date;
     claim.letters.push(SentLetter { kind, date, pay_by, amount_due });
-    events.push(event(date, &claim.claim_id, "letter", amount_due, "ladder", format!("{} pay by {pay_by}", kind.as_str())));
+    events.push(event(
+        date,
+        &claim.claim_id,
+        "letter",
+        amount_due,
+        "ladder",
+        format!("{} pay by {pay_by}", kind.as_str()),
+    ));
     let creditor = config.creditor(&claim.creditor_id);
-    let paid_so_far = claim.fees_paid + claim.interest_paid
-        + claim.principal_changes.iter().filter(|c| c.cause == crate::model::PrincipalCause::Payment).map(|c| -c.delta).sum::<Decimal>();
+    let paid_so_far = claim.fees_paid
+        + claim.interest_paid
+        + claim
+            .principal_changes
+            .iter()
+            .filter(|c| c.cause == crate::model::PrincipalCause::Payment)
+            .map(|c| -c.delta)
+            .sum::<Decimal>();
     Ok(Letter {
         letter_id: format!("{date}-{}-{}", claim.claim_id, kind.as_str()),
         claim_id: claim.claim_id.clone(),

@@ -78,14 +78,24 @@ pub fn book_payments(
                     });
                 } else if claim.stage.is_closed() {
                     booked.outcome = "refund".into();
-                    out.refunds.push(Refund { payment: tx.clone(), claim_id, amount: tx.amount.amount(), reason: "claim_closed" });
+                    out.refunds.push(Refund {
+                        payment: tx.clone(),
+                        claim_id,
+                        amount: tx.amount.amount(),
+                        reason: "claim_closed",
+                    });
                 } else {
                     booked.outcome = "allocated".into();
                     let pack = packs.get(&claim.creditor_id).expect("invariant: admitted claims have a pack");
                     let alloc = allocate(claim, tx, method, pack, date, events)?;
                     let over = tx.amount.amount() - alloc.total();
                     if over > Decimal::ZERO {
-                        out.refunds.push(Refund { payment: tx.clone(), claim_id: claim_id.clone(), amount: over, reason: "overpayment" });
+                        out.refunds.push(Refund {
+                            payment: tx.clone(),
+                            claim_id: claim_id.clone(),
+                            amount: over,
+                            reason: "overpayment",
+                        });
                     }
                     out.allocations.push(alloc);
                 }
@@ -110,15 +120,34 @@ pub fn allocate(
 ) -> Result<Allocation, EngineError> {
     let b = tx.booking_date;
     let (interest_owed, _) = interest_due(claim, b, pack)?;
-    let split = split(tx.amount.amount(), claim.fees_outstanding(), interest_owed, claim.principal_now(), pack.allocation_order(claim.debtor.kind));
+    let split = split(
+        tx.amount.amount(),
+        claim.fees_outstanding(),
+        interest_owed,
+        claim.principal_now(),
+        pack.allocation_order(claim.debtor.kind),
+    );
     claim.fees_paid += split.fees;
     claim.interest_paid += split.interest;
     if split.principal > Decimal::ZERO {
         // Interest for day b is on the principal at the start of b.
-        claim.principal_changes.push(PrincipalChange { from: b + Duration::days(1), delta: -split.principal, cause: PrincipalCause::Payment });
+        claim.principal_changes.push(PrincipalChange {
+            from: b + Duration::days(1),
+            delta: -split.principal,
+            cause: PrincipalCause::Payment,
+        });
     }
-    let mut e = event(date, &claim.claim_id, "allocation", split.fees + split.interest + split.principal, "allocation: fees, interest, principal",
-        format!("{} booked {b} via {method}: fees {} interest {} principal {}", tx.payment_id, split.fees, split.interest, split.principal));
+    let mut e = event(
+        date,
+        &claim.claim_id,
+        "allocation",
+        split.fees + split.interest + split.principal,
+        "allocation: fees, interest, principal",
+        format!(
+            "{} booked {b} via {method}: fees {} interest {} principal {}",
+            tx.payment_id, split.fees, split.interest, split.principal
+        ),
+    );
     e.payment_id = tx.payment_id.clone();
     events.push(e);
     let (interest_left, _) = interest_due(claim, b.max(date), pack)?;

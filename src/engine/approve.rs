@@ -23,21 +23,41 @@ pub fn apply(state: &mut State, approvals: &[Approval], date: NaiveDate, events:
     let mut approved = BTreeSet::new();
     for a in sorted {
         let Some(claim) = state.claims.get_mut(&a.claim_id) else {
-            events.push(event(date, &a.claim_id, "approval_ignored", Decimal::ZERO, "approvals", format!("{}: no such claim", a.source)));
+            events.push(event(
+                date,
+                &a.claim_id,
+                "approval_ignored",
+                Decimal::ZERO,
+                "approvals",
+                format!("{}: no such claim", a.source),
+            ));
             continue;
         };
-        let waiting = match (a.step, claim.stage) {
-            (ApprovalStep::Collection, Stage::AwaitingCollectionApproval) => true,
-            (ApprovalStep::Legal, Stage::AwaitingLegalApproval) => true,
-            _ => false,
-        };
+        let waiting = matches!(
+            (a.step, claim.stage),
+            (ApprovalStep::Collection, Stage::AwaitingCollectionApproval)
+                | (ApprovalStep::Legal, Stage::AwaitingLegalApproval)
+        );
         if !waiting {
-            events.push(event(date, &a.claim_id, "approval_ignored", Decimal::ZERO, "approvals",
-                format!("{}: {} approval, but the claim is {}", a.source, a.step.as_str(), claim.stage.as_str())));
+            events.push(event(
+                date,
+                &a.claim_id,
+                "approval_ignored",
+                Decimal::ZERO,
+                "approvals",
+                format!("{}: {} approval, but the claim is {}", a.source, a.step.as_str(), claim.stage.as_str()),
+            ));
             continue;
         }
         let decision = if a.approve { "approve" } else { "reject" };
-        events.push(event(date, &a.claim_id, "approval", Decimal::ZERO, "approvals", format!("{} {decision} ({})", a.step.as_str(), a.source)));
+        events.push(event(
+            date,
+            &a.claim_id,
+            "approval",
+            Decimal::ZERO,
+            "approvals",
+            format!("{} {decision} ({})", a.step.as_str(), a.source),
+        ));
         match (a.step, a.approve) {
             (_, false) => close(claim, ClosedReason::Withdrawn, date, events),
             (ApprovalStep::Collection, true) => {

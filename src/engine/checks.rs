@@ -70,7 +70,9 @@ fn payments_conserved(_prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
     balance
         .into_iter()
         .filter(|(_, d)| !d.is_zero())
-        .map(|(c, d)| v("payments_conserved", c.code(), format!("payments in minus (allocated + refunded + suspense) is {d} {c}")))
+        .map(|(c, d)| {
+            v("payments_conserved", c.code(), format!("payments in minus (allocated + refunded + suspense) is {d} {c}"))
+        })
         .collect()
 }
 
@@ -79,7 +81,9 @@ fn verifications_balance(_prev: &State, day: &Day, _: &Packs) -> Vec<Violation> 
         .iter()
         .filter_map(|ver| {
             let sum: Decimal = ver.postings().iter().map(|p| p.amount).sum();
-            (!sum.is_zero()).then(|| v("verifications_balance", ver.creditor_id(), format!("verification {} sums to {sum}", ver.number())))
+            (!sum.is_zero()).then(|| {
+                v("verifications_balance", ver.creditor_id(), format!("verification {} sums to {sum}", ver.number()))
+            })
         })
         .collect()
 }
@@ -94,7 +98,11 @@ fn journal_equals_allocations(_prev: &State, day: &Day, _: &Packs) -> Vec<Violat
     for (creditor, want) in expected {
         let got: Decimal = day.verifications.iter().filter(|x| x.creditor_id() == creditor).map(|x| x.debits()).sum();
         if got != want {
-            out.push(v("journal_equals_allocations", creditor, format!("journal debits {got}, allocations of capital + interest {want}, off by {}", got - want)));
+            out.push(v(
+                "journal_equals_allocations",
+                creditor,
+                format!("journal debits {got}, allocations of capital + interest {want}, off by {}", got - want),
+            ));
         }
     }
     out
@@ -124,11 +132,18 @@ fn bank_txn_booked_once(prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
         }
         let n = outcomes.get(p.payment_id.as_str()).copied().unwrap_or(0);
         if n != 1 {
-            out.push(v("bank_txn_booked_once", &p.payment_id, format!("booked {n} times (allocations + refunds + suspense)")));
+            out.push(v(
+                "bank_txn_booked_once",
+                &p.payment_id,
+                format!("booked {n} times (allocations + refunds + suspense)"),
+            ));
         }
     }
     for d in day.duplicates.iter().chain(day.debits.iter()) {
-        if d.direction == Direction::Credit && outcomes.contains_key(d.payment_id.as_str()) && !day.state.payments.contains_key(&d.key) {
+        if d.direction == Direction::Credit
+            && outcomes.contains_key(d.payment_id.as_str())
+            && !day.state.payments.contains_key(&d.key)
+        {
             out.push(v("bank_txn_booked_once", &d.payment_id, "a duplicate was booked".into()));
         }
     }
@@ -147,7 +162,11 @@ fn no_negative_claim(_prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
             }
         }
         if c.fees_outstanding() < Decimal::ZERO {
-            out.push(v("no_negative_claim", &c.claim_id, format!("fees paid exceed fees charged by {}", -c.fees_outstanding())));
+            out.push(v(
+                "no_negative_claim",
+                &c.claim_id,
+                format!("fees paid exceed fees charged by {}", -c.fees_outstanding()),
+            ));
         }
         if c.interest_paid < Decimal::ZERO {
             out.push(v("no_negative_claim", &c.claim_id, format!("interest paid {}", c.interest_paid)));
@@ -165,7 +184,11 @@ fn fee_within_cap(_prev: &State, day: &Day, packs: &Packs) -> Vec<Violation> {
         for f in &c.fees {
             let cap = pack.fee_cap(f.kind, c.debtor.kind);
             if f.amount > cap {
-                out.push(v("fee_within_cap", &c.claim_id, format!("{} of {} exceeds the cap {cap} by {}", f.kind.as_str(), f.amount, f.amount - cap)));
+                out.push(v(
+                    "fee_within_cap",
+                    &c.claim_id,
+                    format!("{} of {} exceeds the cap {cap} by {}", f.kind.as_str(), f.amount, f.amount - cap),
+                ));
             }
             if !kinds.insert(f.kind) {
                 out.push(v("fee_within_cap", &c.claim_id, format!("{} charged twice", f.kind.as_str())));
@@ -181,12 +204,16 @@ fn no_letter_for_closed_claim(_prev: &State, day: &Day, _: &Packs) -> Vec<Violat
     for l in &day.letters {
         match day.state.claims.get(&l.claim_id) {
             None => out.push(v("no_letter_for_closed_claim", &l.claim_id, "letter for an unknown claim".into())),
-            Some(c) if c.stage.is_closed() || c.stage.awaits_approval() => {
-                out.push(v("no_letter_for_closed_claim", &l.claim_id, format!("letter {} but the claim is {}", l.letter_id, c.stage.as_str())))
-            }
-            Some(_) if l.amount_due <= Decimal::ZERO => {
-                out.push(v("no_letter_for_closed_claim", &l.claim_id, format!("letter {} asks for {}", l.letter_id, l.amount_due)))
-            }
+            Some(c) if c.stage.is_closed() || c.stage.awaits_approval() => out.push(v(
+                "no_letter_for_closed_claim",
+                &l.claim_id,
+                format!("letter {} but the claim is {}", l.letter_id, c.stage.as_str()),
+            )),
+            Some(_) if l.amount_due <= Decimal::ZERO => out.push(v(
+                "no_letter_for_closed_claim",
+                &l.claim_id,
+                format!("letter {} asks for {}", l.letter_id, l.amount_due),
+            )),
             Some(_) => {}
         }
     }

@@ -6,6 +6,7 @@
 //! 2. The free text (`Ustrd`): each word (split at anything that is not a
 //!    letter or digit) compared exactly with agency OCR numbers and invoice
 //!    references.
+//!
 //! Exactly one claim must result; two or more is `ambiguous`, never a guess.
 
 use std::collections::BTreeMap;
@@ -61,7 +62,11 @@ impl<'a> Index<'a> {
         if !p.structured_ref.is_empty() {
             match self.lookup(&p.structured_ref).as_slice() {
                 [one] => {
-                    let method = if self.by_agency_ref.contains_key(p.structured_ref.as_str()) { "agency_ocr" } else { "invoice_reference" };
+                    let method = if self.by_agency_ref.contains_key(p.structured_ref.as_str()) {
+                        "agency_ocr"
+                    } else {
+                        "invoice_reference"
+                    };
                     return Match::Claim { claim_id: (*one).to_string(), method };
                 }
                 [] => {}

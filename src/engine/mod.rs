@@ -6,6 +6,8 @@
 //! Pure functions from (state, inputs, date) to (state, outputs): no I/O,
 //! no clock, no hash-map iteration reaching an output.
 
+#![deny(clippy::float_arithmetic)]
+
 pub mod accrue;
 pub mod admit;
 pub mod advance;
@@ -22,8 +24,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::model::{
-    Approval, BankTransaction, Claim, Config, Currency, Event, Letter, ReceivableRow, Source,
-    Verification,
+    Approval, BankTransaction, Claim, Config, Currency, Event, Letter, ReceivableRow, Source, Verification,
 };
 use crate::rules::{self, MissingRate, RulePack, UnknownCountry};
 

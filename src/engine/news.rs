@@ -22,7 +22,9 @@ use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::{event, Admitted, EngineError, Packs, Refusal, State};
-use crate::model::{Claim, ClosedReason, Config, Event, InvoiceStatus, PrincipalCause, PrincipalChange, ReceivableRow, Stage};
+use crate::model::{
+    Claim, ClosedReason, Config, Event, InvoiceStatus, PrincipalCause, PrincipalChange, ReceivableRow, Stage,
+};
 
 /// Applies credit notes first (so that an invoice row lowered by the same
 /// credit is not taken for a direct payment), then invoice rows.
@@ -56,12 +58,28 @@ pub fn apply(
         }
         claim.credit_notes.push(row.invoice_number.clone());
         if admitted.contains(&claim_id) || claim.stage.is_closed() {
-            events.push(event(date, &claim_id, "credit_note_recorded", Decimal::ZERO, "se::creditor_news",
-                format!("credit note {} ({}) recorded; the claim's principal already reflects it or the claim is closed", row.invoice_number, row.amount)));
+            events.push(event(
+                date,
+                &claim_id,
+                "credit_note_recorded",
+                Decimal::ZERO,
+                "se::creditor_news",
+                format!(
+                    "credit note {} ({}) recorded; the claim's principal already reflects it or the claim is closed",
+                    row.invoice_number, row.amount
+                ),
+            ));
             continue;
         }
         let credited = (-row.amount).min(claim.principal_now());
-        reduce(claim, credited, PrincipalCause::CreditNote, date, events, &format!("credit note {}", row.invoice_number));
+        reduce(
+            claim,
+            credited,
+            PrincipalCause::CreditNote,
+            date,
+            events,
+            &format!("credit note {}", row.invoice_number),
+        );
         if claim.principal_now().is_zero() {
             close(claim, ClosedReason::Credited, date, events);
         }
@@ -75,7 +93,8 @@ pub fn apply(
         if claim.stage.is_closed() {
             continue;
         }
-        let continue_fees = config.creditor(&row.creditor_id).is_some_and(|c| c.policy.continue_fees_after_direct_payment);
+        let continue_fees =
+            config.creditor(&row.creditor_id).is_some_and(|c| c.policy.continue_fees_after_direct_payment);
         match row.status {
             InvoiceStatus::Credited => {
                 let p = claim.principal_now();
@@ -89,7 +108,14 @@ pub fn apply(
                 let open = if status == InvoiceStatus::Paid { Decimal::ZERO } else { row.open_amount };
                 let drop = claim.principal_now() - open;
                 if drop > Decimal::ZERO {
-                    reduce(claim, drop, PrincipalCause::DirectPayment, date, events, &format!("open_amount {open} in {}", row.source));
+                    reduce(
+                        claim,
+                        drop,
+                        PrincipalCause::DirectPayment,
+                        date,
+                        events,
+                        &format!("open_amount {open} in {}", row.source),
+                    );
                     if claim.principal_now().is_zero() {
                         let pack = packs.get(&claim.creditor_id).expect("invariant: admitted claims have a pack");
                         let rest = super::accrue::balance(claim, date, pack)?;
@@ -104,7 +130,14 @@ pub fn apply(
     Ok(refusals)
 }
 
-fn reduce(claim: &mut Claim, amount: Decimal, cause: PrincipalCause, date: NaiveDate, events: &mut Vec<Event>, why: &str) {
+fn reduce(
+    claim: &mut Claim,
+    amount: Decimal,
+    cause: PrincipalCause,
+    date: NaiveDate,
+    events: &mut Vec<Event>,
+    why: &str,
+) {
     if amount <= Decimal::ZERO {
         return;
     }
@@ -121,9 +154,23 @@ fn reduce(claim: &mut Claim, amount: Decimal, cause: PrincipalCause, date: Naive
 pub(crate) fn close(claim: &mut Claim, reason: ClosedReason, date: NaiveDate, events: &mut Vec<Event>) {
     let fees = claim.fees_outstanding();
     if !fees.is_zero() {
-        events.push(event(date, &claim.claim_id, "fees_written_off", -fees, "se::creditor_news", reason.as_str().to_string()));
+        events.push(event(
+            date,
+            &claim.claim_id,
+            "fees_written_off",
+            -fees,
+            "se::creditor_news",
+            reason.as_str().to_string(),
+        ));
     }
     claim.stage = Stage::Closed(reason);
     claim.stage_since = date;
-    events.push(event(date, &claim.claim_id, "closed", Decimal::ZERO, "se::creditor_news", reason.as_str().to_string()));
+    events.push(event(
+        date,
+        &claim.claim_id,
+        "closed",
+        Decimal::ZERO,
+        "se::creditor_news",
+        reason.as_str().to_string(),
+    ));
 }

@@ -25,7 +25,11 @@ pub fn settle(allocations: &[Allocation], config: &Config, date: NaiveDate) -> R
     let mut per: BTreeMap<&str, BTreeMap<&str, (&str, Decimal, Decimal)>> = BTreeMap::new();
     let mut currency = BTreeMap::new();
     for a in allocations {
-        let e = per.entry(a.creditor_id.as_str()).or_default().entry(a.claim_id.as_str()).or_insert((a.invoice_number.as_str(), Decimal::ZERO, Decimal::ZERO));
+        let e = per.entry(a.creditor_id.as_str()).or_default().entry(a.claim_id.as_str()).or_insert((
+            a.invoice_number.as_str(),
+            Decimal::ZERO,
+            Decimal::ZERO,
+        ));
         e.1 += a.principal;
         e.2 += a.interest;
         currency.insert(a.creditor_id.as_str(), a.currency);
@@ -38,17 +42,35 @@ pub fn settle(allocations: &[Allocation], config: &Config, date: NaiveDate) -> R
         let mut total = Decimal::ZERO;
         for (claim_id, (invoice, capital, interest)) in &claims {
             if !capital.is_zero() {
-                postings.push(Posting { account: acc.receivable.clone(), amount: -*capital, text: format!("Faktura {invoice} kapital"), invoice_number: invoice.to_string(), claim_id: claim_id.to_string() });
+                postings.push(Posting {
+                    account: acc.receivable.clone(),
+                    amount: -*capital,
+                    text: format!("Faktura {invoice} kapital"),
+                    invoice_number: invoice.to_string(),
+                    claim_id: claim_id.to_string(),
+                });
             }
             if !interest.is_zero() {
-                postings.push(Posting { account: acc.interest_income.clone(), amount: -*interest, text: format!("Faktura {invoice} dröjsmålsränta"), invoice_number: invoice.to_string(), claim_id: claim_id.to_string() });
+                postings.push(Posting {
+                    account: acc.interest_income.clone(),
+                    amount: -*interest,
+                    text: format!("Faktura {invoice} dröjsmålsränta"),
+                    invoice_number: invoice.to_string(),
+                    claim_id: claim_id.to_string(),
+                });
             }
             total += *capital + *interest;
         }
         if total.is_zero() {
             continue; // only fees were paid: nothing for the creditor
         }
-        postings.push(Posting { account: acc.clearing.clone(), amount: total, text: format!("Inkasso redovisning {date}"), invoice_number: String::new(), claim_id: String::new() });
+        postings.push(Posting {
+            account: acc.clearing.clone(),
+            amount: total,
+            text: format!("Inkasso redovisning {date}"),
+            invoice_number: String::new(),
+            claim_id: String::new(),
+        });
         let cur = currency[creditor_id];
         out.push(Verification::new(creditor_id, date, 1, &format!("Inkasso redovisning {date}"), cur, postings)?);
     }

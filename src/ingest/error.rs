@@ -37,7 +37,11 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: field {}: expected {}, found {:?}", self.file, self.line, self.field, self.expected, self.value)
+        write!(
+            f,
+            "{}:{}: field {}: expected {}, found {:?}",
+            self.file, self.line, self.field, self.expected, self.value
+        )
     }
 }
 

@@ -16,7 +16,10 @@ use bank::BankFile;
 #[derive(Debug)]
 pub enum Input {
     /// Good rows, and rows rejected one by one.
-    Receivables { rows: Vec<ReceivableRow>, rejects: Vec<Error> },
+    Receivables {
+        rows: Vec<ReceivableRow>,
+        rejects: Vec<Error>,
+    },
     Bank(BankFile),
     Approvals(Vec<Approval>),
 }

@@ -256,12 +256,7 @@ impl Claim {
     /// Principal outstanding at the start of day `d`.
     pub fn principal_at(&self, d: NaiveDate) -> Decimal {
         self.principal_original
-            + self
-                .principal_changes
-                .iter()
-                .filter(|c| c.from <= d)
-                .map(|c| c.delta)
-                .sum::<Decimal>()
+            + self.principal_changes.iter().filter(|c| c.from <= d).map(|c| c.delta).sum::<Decimal>()
     }
 
     /// Principal after every recorded change.

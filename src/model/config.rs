@@ -99,11 +99,7 @@ pub struct Accounts {
 
 impl Default for Accounts {
     fn default() -> Self {
-        Accounts {
-            receivable: "1510".into(),
-            clearing: "1512".into(),
-            interest_income: "8313".into(),
-        }
+        Accounts { receivable: "1510".into(), clearing: "1512".into(), interest_income: "8313".into() }
     }
 }
 

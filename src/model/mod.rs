@@ -1,6 +1,8 @@
 //! Plain domain types: money, claims, bank transactions, letters, journal
 //! entries, events and configuration. No I/O here.
 
+#![deny(clippy::float_arithmetic)]
+
 mod claim;
 mod config;
 mod journal;

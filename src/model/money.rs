@@ -25,7 +25,7 @@ impl Currency {
     /// Digits after the decimal point in the smallest unit (öre, øre, cent).
     pub fn minor_units(self) -> u32 {
         match &self {
-            Currency::Other(c) if matches!(c, b"JPY" | b"ISK" | b"KRW") => 0,
+            Currency::Other([b'J', b'P', b'Y'] | [b'I', b'S', b'K'] | [b'K', b'R', b'W']) => 0,
             _ => 2,
         }
     }
@@ -82,7 +82,9 @@ pub enum MoneyError {
     #[error("bad currency {0:?}: expected an ISO 4217 code like SEK")]
     UnknownCurrency(String),
     /// An amount that is not a plain decimal with `.` and at most two decimals.
-    #[error("bad amount {0:?}: expected a plain decimal like 1234.50 (`.` as decimal separator, no thousands separator)")]
+    #[error(
+        "bad amount {0:?}: expected a plain decimal like 1234.50 (`.` as decimal separator, no thousands separator)"
+    )]
     BadAmount(String),
 }
 
@@ -186,9 +188,7 @@ pub enum Rounding {
 impl Rounding {
     pub fn apply(self, d: Decimal) -> Decimal {
         match self {
-            Rounding::InterestToOre => {
-                d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-            }
+            Rounding::InterestToOre => d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero),
         }
     }
 }

@@ -23,17 +23,13 @@ pub fn easter_sunday(year: i32) -> NaiveDate {
     let month = (h + l - 7 * m + 114) / 31;
     let day = (h + l - 7 * m + 114) % 31 + 1;
     // The algorithm always yields a March or April date.
-    NaiveDate::from_ymd_opt(year, month as u32, day as u32)
-        .expect("invariant: Easter falls in March or April")
+    NaiveDate::from_ymd_opt(year, month as u32, day as u32).expect("invariant: Easter falls in March or April")
 }
 
 /// True for Swedish public holidays and the bank-closed eves, weekdays or not.
 pub fn is_swedish_holiday(d: NaiveDate) -> bool {
     let (m, day) = (d.month(), d.day());
-    let fixed = matches!(
-        (m, day),
-        (1, 1) | (1, 6) | (5, 1) | (6, 6) | (12, 24) | (12, 25) | (12, 26) | (12, 31)
-    );
+    let fixed = matches!((m, day), (1, 1) | (1, 6) | (5, 1) | (6, 6) | (12, 24) | (12, 25) | (12, 26) | (12, 31));
     if fixed {
         return true;
     }
@@ -94,8 +90,18 @@ mod tests {
     #[test]
     fn holidays_and_eves_are_not_banking_days() {
         for s in [
-            "2024-12-24", "2024-12-25", "2024-12-26", "2024-12-31", "2025-01-01", "2025-01-06",
-            "2025-04-18", "2025-04-21", "2025-05-01", "2025-05-29", "2025-06-06", "2025-06-20",
+            "2024-12-24",
+            "2024-12-25",
+            "2024-12-26",
+            "2024-12-31",
+            "2025-01-01",
+            "2025-01-06",
+            "2025-04-18",
+            "2025-04-21",
+            "2025-05-01",
+            "2025-05-29",
+            "2025-06-06",
+            "2025-06-20",
         ] {
             assert!(!is_banking_day_se(d(s)), "{s}");
         }

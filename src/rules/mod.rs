@@ -4,6 +4,8 @@
 //! Sweden (`se`) is the first; Denmark, Norway and Finland implement the
 //! same trait next. No I/O here.
 
+#![deny(clippy::float_arithmetic)]
+
 pub mod calendar;
 pub mod interest;
 pub mod rates;

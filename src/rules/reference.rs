@@ -40,9 +40,7 @@ pub fn se_ocr_valid(reference: &str) -> bool {
 /// True if `reference` is valid with Luhn *and* its length digit matches.
 pub fn se_ocr_valid_with_length(reference: &str) -> bool {
     let n = reference.len();
-    se_ocr_valid(reference)
-        && n >= 3
-        && reference.as_bytes()[n - 2] == b'0' + (n % 10) as u8
+    se_ocr_valid(reference) && n >= 3 && reference.as_bytes()[n - 2] == b'0' + (n % 10) as u8
 }
 
 #[cfg(test)]

@@ -176,7 +176,9 @@ mod tests {
         let r = se.fees_for_letter(LetterKind::Reminder, DebtorKind::Consumer, &policy, &[]);
         assert_eq!(r[0].amount, dec!(60));
         // Only with the first reminder.
-        assert!(se.fees_for_letter(LetterKind::Reminder, DebtorKind::Consumer, &policy, &[FeeKind::Reminder]).is_empty());
+        assert!(se
+            .fees_for_letter(LetterKind::Reminder, DebtorKind::Consumer, &policy, &[FeeKind::Reminder])
+            .is_empty());
         policy.charge_reminder_fee = false;
         assert!(se.fees_for_letter(LetterKind::Reminder, DebtorKind::Consumer, &policy, &[]).is_empty());
         assert!(se.fees_for_letter(LetterKind::Reminder, DebtorKind::Business, &policy, &[]).is_empty());
@@ -184,7 +186,9 @@ mod tests {
         assert_eq!((c[0].kind, c[0].amount), (FeeKind::Collection, dec!(180)));
         let b = se.fees_for_letter(LetterKind::Collection, DebtorKind::Business, &policy, &[]);
         assert_eq!((b[0].kind, b[0].amount), (FeeKind::LateCompensation, dec!(450)));
-        assert!(se.fees_for_letter(LetterKind::Collection, DebtorKind::Business, &policy, &[FeeKind::LateCompensation]).is_empty());
+        assert!(se
+            .fees_for_letter(LetterKind::Collection, DebtorKind::Business, &policy, &[FeeKind::LateCompensation])
+            .is_empty());
         assert_eq!(se.fee_cap(FeeKind::Collection, DebtorKind::Business), dec!(0));
     }
 

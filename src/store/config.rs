@@ -20,15 +20,22 @@ pub fn load(path: &Path) -> Result<Config, Error> {
 /// # Errors
 /// As `load`.
 pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
-    let config: Config = toml::from_str(text).map_err(|e| Error::Config { path: path.to_path_buf(), message: e.to_string() })?;
+    let config: Config =
+        toml::from_str(text).map_err(|e| Error::Config { path: path.to_path_buf(), message: e.to_string() })?;
     let mut ids: Vec<&str> = config.creditors.iter().map(|c| c.id.as_str()).collect();
     ids.sort_unstable();
     if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-        return Err(Error::Config { path: path.to_path_buf(), message: format!("creditor id {} is configured twice", w[0]) });
+        return Err(Error::Config {
+            path: path.to_path_buf(),
+            message: format!("creditor id {} is configured twice", w[0]),
+        });
     }
     for c in &config.creditors {
         if c.id.is_empty() || !c.id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::Config { path: path.to_path_buf(), message: format!("creditor id {:?}: expected the org number, digits only", c.id) });
+            return Err(Error::Config {
+                path: path.to_path_buf(),
+                message: format!("creditor id {:?}: expected the org number, digits only", c.id),
+            });
         }
     }
     Ok(config)

@@ -59,7 +59,9 @@ pub fn collect(data: &DataDir, date: NaiveDate) -> Result<(Vec<InputFile>, Vec<I
         }
         files.push(read(&path, name, Some(path.clone()))?);
     }
-    files.sort_by(|a, b| (&a.name, &a.sha256, a.inbox_path.is_some()).cmp(&(&b.name, &b.sha256, b.inbox_path.is_some())));
+    files.sort_by(|a, b| {
+        (&a.name, &a.sha256, a.inbox_path.is_some()).cmp(&(&b.name, &b.sha256, b.inbox_path.is_some()))
+    });
     let mut unique: Vec<InputFile> = Vec::new();
     let mut duplicates = Vec::new();
     for f in files {

@@ -155,10 +155,13 @@ impl Frame {
         Ok(ca.iter().map(|v| v.unwrap_or("").to_string()).collect())
     }
     fn dates(&self, name: &str) -> Result<Vec<NaiveDate>, Error> {
-        let col = self.df.column(name).map_err(snap_err(&self.path))?.cast(&DataType::Int32).map_err(snap_err(&self.path))?;
+        let col =
+            self.df.column(name).map_err(snap_err(&self.path))?.cast(&DataType::Int32).map_err(snap_err(&self.path))?;
         let ca = col.i32().map_err(snap_err(&self.path))?;
         ca.iter()
-            .map(|v| v.and_then(days_to_date).ok_or_else(|| bad(&self.path, format!("column {name}: missing or bad date"))))
+            .map(|v| {
+                v.and_then(days_to_date).ok_or_else(|| bad(&self.path, format!("column {name}: missing or bad date")))
+            })
             .collect()
     }
     fn amounts(&self, name: &str) -> Result<Vec<rust_decimal::Decimal>, Error> {
@@ -193,12 +196,25 @@ pub fn read(dir: &Path, date: NaiveDate) -> Result<State, Error> {
         let col = f.df.column("reminded_by_creditor").map_err(snap_err(&f.path))?;
         col.bool().map_err(snap_err(&f.path))?.iter().map(|v| v.unwrap_or(false)).collect()
     };
-    let (inv_dates, due, eff, admitted, since) =
-        (f.dates("invoice_date")?, f.dates("due_date")?, f.dates("effective_due")?, f.dates("admitted_on")?, f.dates("stage_since")?);
+    let (inv_dates, due, eff, admitted, since) = (
+        f.dates("invoice_date")?,
+        f.dates("due_date")?,
+        f.dates("effective_due")?,
+        f.dates("admitted_on")?,
+        f.dates("stage_since")?,
+    );
     let (currency, inv_ref, ag_ref) = (st("currency")?, st("invoice_reference")?, st("agency_reference")?);
     let (d_id, d_type, d_name, d_a1, d_a2, d_pc, d_city, d_ctry, d_mail, d_lang) = (
-        st("debtor_id")?, st("debtor_type")?, st("debtor_name")?, st("debtor_address1")?, st("debtor_address2")?,
-        st("debtor_postcode")?, st("debtor_city")?, st("debtor_country")?, st("debtor_email")?, st("debtor_language")?,
+        st("debtor_id")?,
+        st("debtor_type")?,
+        st("debtor_name")?,
+        st("debtor_address1")?,
+        st("debtor_address2")?,
+        st("debtor_postcode")?,
+        st("debtor_city")?,
+        st("debtor_country")?,
+        st("debtor_email")?,
+        st("debtor_language")?,
     );
     let (channel, descr, stage) = (st("channel")?, st("description")?, st("stage")?);
     let (p0, ipaid, fpaid) = (f.amounts("principal_original")?, f.amounts("interest_paid")?, f.amounts("fees_paid")?);
@@ -262,8 +278,14 @@ pub fn read(dir: &Path, date: NaiveDate) -> Result<State, Error> {
         state.claims.insert(claim.claim_id.clone(), claim);
     }
     let p = Frame::read(&dir.join("payments.parquet"))?;
-    let (pid, key, amount, cur, outcome, cid) =
-        (p.strs("payment_id")?, p.strs("key")?, p.amounts("amount")?, p.strs("currency")?, p.strs("outcome")?, p.strs("claim_id")?);
+    let (pid, key, amount, cur, outcome, cid) = (
+        p.strs("payment_id")?,
+        p.strs("key")?,
+        p.amounts("amount")?,
+        p.strs("currency")?,
+        p.strs("outcome")?,
+        p.strs("claim_id")?,
+    );
     let (booked_on, booking) = (p.dates("booked_on")?, p.dates("booking_date")?);
     for i in 0..p.len() {
         let bp = BookedPayment {
@@ -272,7 +294,8 @@ pub fn read(dir: &Path, date: NaiveDate) -> Result<State, Error> {
             booked_on: booked_on[i],
             booking_date: booking[i],
             amount: amount[i],
-            currency: Currency::from_str_exact(&cur[i]).ok_or_else(|| bad(&p.path, format!("row {}: bad currency", i + 1)))?,
+            currency: Currency::from_str_exact(&cur[i])
+                .ok_or_else(|| bad(&p.path, format!("row {}: bad currency", i + 1)))?,
             outcome: outcome[i].clone(),
             claim_id: cid[i].clone(),
         };
@@ -287,8 +310,15 @@ pub fn read(dir: &Path, date: NaiveDate) -> Result<State, Error> {
 /// `Error::Io` / `Error::Snapshot` naming the file.
 pub fn read_events(dir: &Path) -> Result<Vec<Event>, Error> {
     let f = Frame::read(&dir.join("events.parquet"))?;
-    let (dates, claim, pay, kind, amount, rule, detail) =
-        (f.dates("date")?, f.strs("claim_id")?, f.strs("payment_id")?, f.strs("kind")?, f.amounts("amount")?, f.strs("rule")?, f.strs("detail")?);
+    let (dates, claim, pay, kind, amount, rule, detail) = (
+        f.dates("date")?,
+        f.strs("claim_id")?,
+        f.strs("payment_id")?,
+        f.strs("kind")?,
+        f.amounts("amount")?,
+        f.strs("rule")?,
+        f.strs("detail")?,
+    );
     Ok((0..f.len())
         .map(|i| Event {
             date: dates[i],

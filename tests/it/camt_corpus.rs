@@ -38,13 +38,8 @@ fn net_by_currency(f: &BankFile) -> BTreeMap<String, Decimal> {
     let mut m = BTreeMap::new();
     for t in &f.transactions {
         let a = t.amount.amount();
-        let signed = if t.direction == Direction::Credit {
-            a
-        } else {
-            -a
-        };
-        *m.entry(t.amount.currency().to_string())
-            .or_insert(Decimal::ZERO) += signed;
+        let signed = if t.direction == Direction::Credit { a } else { -a };
+        *m.entry(t.amount.currency().to_string()).or_insert(Decimal::ZERO) += signed;
     }
     m
 }
@@ -68,35 +63,17 @@ fn corpus_files(dir: &Path) -> Vec<PathBuf> {
 fn camt_every_corpus_file_parses() {
     let Some(dir) = corpus_dir() else { return };
     let files = corpus_files(&dir);
-    assert!(
-        files.len() >= 16,
-        "expected the 16 camt corpus files, found {}",
-        files.len()
-    );
+    assert!(files.len() >= 16, "expected the 16 camt corpus files, found {}", files.len());
     for path in files {
         let f = parse_file(&path);
-        let folder = path
-            .parent()
-            .and_then(|p| p.file_name())
-            .and_then(|n| n.to_str())
-            .unwrap_or("");
+        let folder = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("");
         // camt053 -> "camt.053."
         let want = format!("camt.{}.", &folder[4..]);
-        assert!(
-            f.format.starts_with(&want),
-            "{}: format {}",
-            path.display(),
-            f.format
-        );
+        assert!(f.format.starts_with(&want), "{}: format {}", path.display(), f.format);
         assert!(!f.statements.is_empty(), "{}: no statement", path.display());
         let per_stmt: usize = f.statements.iter().map(|s| s.entries).sum();
         assert_eq!(per_stmt, f.transactions.len(), "{}", path.display());
-        assert_eq!(
-            f.skipped_not_booked,
-            0,
-            "{}: every corpus entry is BOOK",
-            path.display()
-        );
+        assert_eq!(f.skipped_not_booked, 0, "{}: every corpus entry is BOOK", path.display());
         for t in &f.transactions {
             assert!(t.amount.amount() >= Decimal::ZERO);
             assert!(t.source.line > 0 && t.source.file.is_empty());
@@ -105,12 +82,7 @@ fn camt_every_corpus_file_parses() {
         let mut keys: Vec<&str> = f.transactions.iter().map(|t| t.key.as_str()).collect();
         keys.sort_unstable();
         keys.dedup();
-        assert_eq!(
-            keys.len(),
-            f.transactions.len(),
-            "{}: keys must be unique within a file",
-            path.display()
-        );
+        assert_eq!(keys.len(), f.transactions.len(), "{}: keys must be unique within a file", path.display());
         // Reading the same bytes twice gives the same ids.
         assert_eq!(parse_file(&path), f);
     }
@@ -127,75 +99,38 @@ fn camt_hand_counted_corpus_files() {
         // Credits 591.15 + 528.94 + 572.94 + 150.86 + 1320.00 = 3163.89,
         // debits 344278.01 + 2060.00 = 346338.01 -> net -343174.12 (the file's
         // own TxsSummry says TtlNetNtryAmt 343174.12 DBIT).
-        (
-            "camt053/bizcamt_danske_camt053_dk_example.xml",
-            7,
-            &[("DKK", dec!(-343174.12))],
-        ),
+        ("camt053/bizcamt_danske_camt053_dk_example.xml", 7, &[("DKK", dec!(-343174.12))]),
         // viafintech 053: 4 Ntry, the last a batch of 2 TxDtls -> 5.
         // Debits 2.00 + 3.00 + 3.50 + 2.50, credit 1.00 -> -10.00.
-        (
-            "camt053/viafintech_053_valid_example.xml",
-            5,
-            &[("EUR", dec!(-10.00))],
-        ),
+        ("camt053/viafintech_053_valid_example.xml", 5, &[("EUR", dec!(-10.00))]),
         // Nordea DK: 6 Ntry; Ntry 400.00 = TxDtls 150.00 + 250.00, Ntry DBIT
         // 66962.50 = TxDtls 40177.50 + 26785.00 -> 8. Credits 100 + 200 + 300
         // + 150 + 250 + 28286.58 = 29286.58, debits 66962.50 -> -37675.92.
-        (
-            "camt053/randers_nordea_dk_camt.053e.xml",
-            8,
-            &[("DKK", dec!(-37675.92))],
-        ),
+        ("camt053/randers_nordea_dk_camt.053e.xml", 8, &[("DKK", dec!(-37675.92))]),
         // viafintech 054 (CHF): Ntry 24.00 = TxDtls 15.00 + 9.00, then 56.56
         // CRDT, 6.00 DBIT (reversal), 15.53 DBIT (reversal) -> 5 transactions;
         // 15 + 9 + 56.56 - 6 - 15.53 = 59.03.
-        (
-            "camt054/viafintech_054_valid_example.xml",
-            5,
-            &[("CHF", dec!(59.03))],
-        ),
+        ("camt054/viafintech_054_valid_example.xml", 5, &[("CHF", dec!(59.03))]),
         // viafintech 053 v08 on a CHF account: credits 474.4 and 88.85 CHF, and
         // a debit booked as TxAmt EUR 20.97 (InstdAmt CHF 19.69).
-        (
-            "camt053/viafintech_053_valid_example_v8.xml",
-            3,
-            &[("CHF", dec!(563.25)), ("EUR", dec!(-20.97))],
-        ),
+        ("camt053/viafintech_053_valid_example_v8.xml", 3, &[("CHF", dec!(563.25)), ("EUR", dec!(-20.97))]),
         // Batch entry DBIT 4753.74 without TxDtls (one transaction), then two
         // credits 2688.00 and 5000.00 -> 3 transactions, +2934.26.
-        (
-            "camt053/viafintech_053_valid_example_with_batch.xml",
-            3,
-            &[("EUR", dec!(2934.26))],
-        ),
+        ("camt053/viafintech_053_valid_example_with_batch.xml", 3, &[("EUR", dec!(2934.26))]),
         // Two Stmt blocks, one entry each: +8.85 and -7.00.
-        (
-            "camt053/genkgo_camt053.v2.multi.statement.xml",
-            2,
-            &[("EUR", dec!(1.85))],
-        ),
+        ("camt053/genkgo_camt053.v2.multi.statement.xml", 2, &[("EUR", dec!(1.85))]),
         // One Ntry of DBIT 200000 SEK with 3 TxDtls that carry no amount of
         // their own: one transaction for the entry (not 3 x 200000).
-        (
-            "camt054/genkgo_camt054.v2.xml",
-            1,
-            &[("SEK", dec!(-200000))],
-        ),
+        ("camt054/genkgo_camt054.v2.xml", 1, &[("SEK", dec!(-200000))]),
         // Batch entry without TxDtls: one DBIT 200000 SEK.
-        (
-            "camt052/genkgo_camt052.v8.xml",
-            1,
-            &[("SEK", dec!(-200000))],
-        ),
+        ("camt052/genkgo_camt052.v8.xml", 1, &[("SEK", dec!(-200000))]),
         // Statement with a balance only.
         ("camt053/genkgo_camt53.only-Dt-with-DtTm.xml", 0, &[]),
     ];
     for (file, count, net) in cases {
         let f = parse_file(&dir.join(file));
         assert_eq!(f.transactions.len(), *count, "{file}");
-        let want: BTreeMap<String, Decimal> =
-            net.iter().map(|(c, d)| (c.to_string(), *d)).collect();
+        let want: BTreeMap<String, Decimal> = net.iter().map(|(c, d)| (c.to_string(), *d)).collect();
         assert_eq!(net_by_currency(&f), want, "{file}");
     }
 
@@ -205,11 +140,7 @@ fn camt_hand_counted_corpus_files() {
     assert_eq!(fik.structured_ref, "71/0000123456789012345");
     assert_eq!(fik.bank_ref, "FISAM.POST");
     assert_eq!(fik.source.line, 267);
-    assert_eq!(
-        danske.statements[0].opening,
-        Some(dec!(-12345.67)),
-        "OPBD wins over PRCD"
-    );
+    assert_eq!(danske.statements[0].opening, Some(dec!(-12345.67)), "OPBD wins over PRCD");
     assert_eq!(
         danske.transactions[3].unstructured,
         "Invoice number 11223344 Invoice number 11223345 Invoice number 11223346"
@@ -217,10 +148,7 @@ fn camt_hand_counted_corpus_files() {
 
     let v054 = parse_file(&dir.join("camt054/genkgo_camt054.v8-with-UETR.xml"));
     // No BookgDt/ValDt in that entry: the booking date is Ntfctn/CreDtTm's date.
-    assert_eq!(
-        v054.transactions[0].booking_date,
-        NaiveDate::from_ymd_opt(2007, 10, 18).unwrap()
-    );
+    assert_eq!(v054.transactions[0].booking_date, NaiveDate::from_ymd_opt(2007, 10, 18).unwrap());
 
     let g054 = parse_file(&dir.join("camt054/genkgo_camt054.v8.xml"));
     // Three TxDtls share the entry's AcctSvcrRef; two also share amount 3.2,
@@ -236,11 +164,7 @@ fn camt_hand_counted_corpus_files() {
     );
 
     let five = parse_file(&dir.join("camt053/genkgo_camt53.only-Dt-with-DtTm.xml"));
-    assert_eq!(
-        five.statements[0].opening,
-        Some(dec!(5442.09000)),
-        "five decimals"
-    );
+    assert_eq!(five.statements[0].opening, Some(dec!(5442.09000)), "five decimals");
 }
 
 struct Expect {
@@ -252,14 +176,7 @@ struct Expect {
     payer: &'static str,
 }
 
-fn check_fixture(
-    name: &str,
-    xsd: &str,
-    format: &str,
-    date: NaiveDate,
-    refs: [&'static str; 5],
-    ocr4: &'static str,
-) {
+fn check_fixture(name: &str, xsd: &str, format: &str, date: NaiveDate, refs: [&'static str; 5], ocr4: &'static str) {
     let path = fixtures_dir().join(name);
     if let Some(dir) = corpus_dir() {
         if have_tool("xmllint") {
@@ -270,11 +187,7 @@ fn check_fixture(
                 .arg(&path)
                 .output()
                 .expect("run xmllint");
-            assert!(
-                out.status.success(),
-                "{name} is not XSD-valid: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            assert!(out.status.success(), "{name} is not XSD-valid: {}", String::from_utf8_lossy(&out.stderr));
         }
     }
     let f = parse_file(&path);
@@ -285,17 +198,10 @@ fn check_fixture(
     assert_eq!(s.account, "SE4550000000058398257466");
     assert_eq!(s.currency, Some(Currency::SEK));
     assert_eq!(s.entries, 5);
-    assert_eq!(
-        s.opening.zip(s.closing).map(|(o, c)| c - o),
-        Some(dec!(3849.50))
-    );
+    assert_eq!(s.opening.zip(s.closing).map(|(o, c)| c - o), Some(dec!(3849.50)));
     let text = std::fs::read_to_string(&path).expect("fixture");
     let line = |needle: &str, nth: usize| -> u32 {
-        let pos = text
-            .match_indices(needle)
-            .nth(nth)
-            .map(|(i, _)| i)
-            .expect("needle");
+        let pos = text.match_indices(needle).nth(nth).map(|(i, _)| i).expect("needle");
         u32::try_from(text[..pos].matches('\n').count() + 1).expect("line")
     };
     let want = [
@@ -353,13 +259,7 @@ fn check_fixture(
         assert_eq!(t.structured_ref, w.structured_ref);
         assert_eq!(t.unstructured, w.unstructured);
         assert_eq!(t.payer, w.payer);
-        assert_eq!(
-            t.key,
-            format!(
-                "SE4550000000058398257466|{}|{date}|credit|{}",
-                w.bank_ref, w.amount
-            )
-        );
+        assert_eq!(t.key, format!("SE4550000000058398257466|{}|{date}|credit|{}", w.bank_ref, w.amount));
     }
 }
 
@@ -370,13 +270,7 @@ fn camt_fixture_v02_validates_and_parses() {
         "genkgo_camt.053.001.02.xsd",
         "camt.053.001.02",
         NaiveDate::from_ymd_opt(2024, 3, 15).expect("date"),
-        [
-            "SEB240315000101",
-            "SEB240315000102",
-            "SEB240315000103-1",
-            "SEB240315000103-2",
-            "SEB240315000104",
-        ],
+        ["SEB240315000101", "SEB240315000102", "SEB240315000103-1", "SEB240315000103-2", "SEB240315000104"],
         "100000363",
     );
 }
@@ -388,13 +282,7 @@ fn camt_fixture_v08_validates_and_parses() {
         "genkgo_camt.053.001.08.xsd",
         "camt.053.001.08",
         NaiveDate::from_ymd_opt(2024, 3, 18).expect("date"),
-        [
-            "SEB240318000101",
-            "SEB240318000102",
-            "SEB240318000103-1",
-            "SEB240318000103-2",
-            "SEB240318000104",
-        ],
+        ["SEB240318000101", "SEB240318000102", "SEB240318000103-1", "SEB240318000103-2", "SEB240318000104"],
         "100000454",
     );
 }
@@ -408,13 +296,7 @@ fn balances(f: &BankFile) -> Vec<Option<bool>> {
         i += s.entries;
         let net: Decimal = txs
             .iter()
-            .map(|t| {
-                if t.direction == Direction::Credit {
-                    t.amount.amount()
-                } else {
-                    -t.amount.amount()
-                }
-            })
+            .map(|t| if t.direction == Direction::Credit { t.amount.amount() } else { -t.amount.amount() })
             .sum();
         out.push(s.opening.zip(s.closing).map(|(o, c)| o + net == c));
     }
@@ -425,11 +307,7 @@ fn balances(f: &BankFile) -> Vec<Option<bool>> {
 fn camt_balances_hold_where_the_bank_sample_is_consistent() {
     // Our fixtures always balance.
     for name in ["se_camt053_v02.xml", "se_camt053_v08.xml"] {
-        assert_eq!(
-            balances(&parse_file(&fixtures_dir().join(name))),
-            [Some(true)],
-            "{name}"
-        );
+        assert_eq!(balances(&parse_file(&fixtures_dir().join(name))), [Some(true)], "{name}");
     }
     let Some(dir) = corpus_dir() else { return };
     // Per file, per statement: Some(true) balances, Some(false) does not,
@@ -440,36 +318,21 @@ fn camt_balances_hold_where_the_bank_sample_is_consistent() {
         // Only PRCD (no OPBD): 33.06 - 10.00 = 23.06.
         ("camt053/viafintech_053_valid_example.xml", &[Some(true)]),
         // 18.15 + 8.85 = 27.00, then 27.00 - 7.00 = 20.00.
-        (
-            "camt053/genkgo_camt053.v2.multi.statement.xml",
-            &[Some(true), Some(true)],
-        ),
+        ("camt053/genkgo_camt053.v2.multi.statement.xml", &[Some(true), Some(true)]),
         // Danske says so in a comment: "Balances in the file does not match
         // the transactions booked" (-12345.67 - 343174.12 != -23456.78).
-        (
-            "camt053/bizcamt_danske_camt053_dk_example.xml",
-            &[Some(false)],
-        ),
+        ("camt053/bizcamt_danske_camt053_dk_example.xml", &[Some(false)]),
         // genkgo stubs: balances in mixed currencies (EUR opening, SEK closing),
         // a TxDtls amount of 0 SEK under an 8.85 EUR entry, and in the
         // five-decimals file 18.150 + 8.850 != 27.050.
         ("camt053/genkgo_camt053.v2.minimal.xml", &[Some(false)]),
         ("camt053/genkgo_camt053.v4.xml", &[Some(false)]),
         ("camt053/genkgo_camt053.v8.xml", &[Some(false)]),
-        (
-            "camt053/genkgo_camt053.v2.five.decimals.xml",
-            &[Some(false)],
-        ),
+        ("camt053/genkgo_camt053.v2.five.decimals.xml", &[Some(false)]),
         // Statement covers half a year but lists only three entries.
-        (
-            "camt053/viafintech_053_valid_example_with_batch.xml",
-            &[Some(false)],
-        ),
+        ("camt053/viafintech_053_valid_example_with_batch.xml", &[Some(false)]),
         // A CHF account debited in EUR; 82721.95 + 563.25 != 84515.25.
-        (
-            "camt053/viafintech_053_valid_example_v8.xml",
-            &[Some(false)],
-        ),
+        ("camt053/viafintech_053_valid_example_v8.xml", &[Some(false)]),
         // Opening balance only.
         ("camt053/genkgo_camt53.only-Dt-with-DtTm.xml", &[None]),
         // Notifications and the intraday report carry no booked balances.
@@ -485,10 +348,6 @@ fn camt_balances_hold_where_the_bank_sample_is_consistent() {
     // Every corpus file is in the table above.
     let listed: Vec<PathBuf> = expected.iter().map(|(f, _)| dir.join(f)).collect();
     for path in corpus_files(&dir) {
-        assert!(
-            listed.contains(&path),
-            "{} missing from the balance table",
-            path.display()
-        );
+        assert!(listed.contains(&path), "{} missing from the balance table", path.display());
     }
 }

@@ -132,39 +132,17 @@ fn decode(bytes: &[u8]) -> (String, SieEncoding) {
         // Pure ASCII reads the same in every candidate; call it CP437 (the
         // spec's). Valid UTF-8 with multi-byte sequences is UTF-8: CP437
         // text with Swedish letters is (practically) never valid UTF-8.
-        let enc = if s.is_ascii() {
-            SieEncoding::Cp437
-        } else {
-            SieEncoding::Utf8
-        };
+        let enc = if s.is_ascii() { SieEncoding::Cp437 } else { SieEncoding::Utf8 };
         return (s.to_string(), enc);
     }
     // Swedish letters: å ä ö Å Ä Ö é in CP437 vs ISO-8859-1/15.
-    let cp437 = bytes
-        .iter()
-        .filter(|b| matches!(b, 0x86 | 0x84 | 0x94 | 0x8F | 0x8E | 0x99 | 0x82))
-        .count();
-    let latin = bytes
-        .iter()
-        .filter(|b| matches!(b, 0xE5 | 0xE4 | 0xF6 | 0xC5 | 0xC4 | 0xD6 | 0xE9))
-        .count();
+    let cp437 = bytes.iter().filter(|b| matches!(b, 0x86 | 0x84 | 0x94 | 0x8F | 0x8E | 0x99 | 0x82)).count();
+    let latin = bytes.iter().filter(|b| matches!(b, 0xE5 | 0xE4 | 0xF6 | 0xC5 | 0xC4 | 0xD6 | 0xE9)).count();
     if latin > cp437 {
-        let s = bytes
-            .iter()
-            .map(|&b| if b == 0xA4 { '€' } else { char::from(b) })
-            .collect();
+        let s = bytes.iter().map(|&b| if b == 0xA4 { '€' } else { char::from(b) }).collect();
         return (s, SieEncoding::Latin1);
     }
-    let s = bytes
-        .iter()
-        .map(|&b| {
-            if b < 0x80 {
-                char::from(b)
-            } else {
-                CP437_HIGH[usize::from(b - 0x80)]
-            }
-        })
-        .collect();
+    let s = bytes.iter().map(|&b| if b < 0x80 { char::from(b) } else { CP437_HIGH[usize::from(b - 0x80)] }).collect();
     (s, SieEncoding::Cp437)
 }
 
@@ -283,8 +261,9 @@ fn split_lines(text: &str) -> (Vec<&str>, Vec<&'static str>) {
 
 fn amount(tok: Option<&Tok>, lineno: usize) -> Decimal {
     match tok {
-        Some(Tok::Field(s)) => Decimal::from_str(s.trim())
-            .unwrap_or_else(|e| panic!("line {lineno}: bad amount {s:?}: {e}")),
+        Some(Tok::Field(s)) => {
+            Decimal::from_str(s.trim()).unwrap_or_else(|e| panic!("line {lineno}: bad amount {s:?}: {e}"))
+        }
         other => panic!("line {lineno}: expected an amount, got {other:?}"),
     }
 }
@@ -302,14 +281,7 @@ fn row(kind: RowKind, fields: &[Tok], lineno: usize) -> SieTrans {
     };
     let amount = amount(rest.first(), lineno);
     let get = |i: usize| rest.get(i).map(Tok::text).unwrap_or_default();
-    SieTrans {
-        kind,
-        account,
-        objects,
-        amount,
-        date: get(1),
-        text: get(2),
-    }
+    SieTrans { kind, account, objects, amount, date: get(1), text: get(2) }
 }
 
 /// Reads a SIE 4 file (any of the types 1-4, 4I; only what `SieFile`
@@ -317,11 +289,7 @@ fn row(kind: RowKind, fields: &[Tok], lineno: usize) -> SieTrans {
 pub fn read_sie(bytes: &[u8]) -> SieFile {
     let (text, encoding) = decode(bytes);
     let (lines, line_ends) = split_lines(&text);
-    let mut f = SieFile {
-        encoding: Some(encoding),
-        line_ends,
-        ..SieFile::default()
-    };
+    let mut f = SieFile { encoding: Some(encoding), line_ends, ..SieFile::default() };
     // Some(index into f.vers) while inside a `{ }` block; `pending` after
     // a #VER until its `{`.
     let mut open: Option<usize> = None;
@@ -345,17 +313,14 @@ pub fn read_sie(bytes: &[u8]) -> SieFile {
         f.labels.push(label.clone());
         match label.as_str() {
             "{" => {
-                let v = pending
-                    .take()
-                    .unwrap_or_else(|| panic!("line {lineno}: `{{` without #VER"));
+                let v = pending.take().unwrap_or_else(|| panic!("line {lineno}: `{{` without #VER"));
                 open = Some(v);
             }
             "}" => {
                 assert!(open.take().is_some(), "line {lineno}: `}}` without `{{`");
             }
             "#TRANS" | "#RTRANS" | "#BTRANS" => {
-                let v =
-                    open.unwrap_or_else(|| panic!("line {lineno}: {label} outside a #VER block"));
+                let v = open.unwrap_or_else(|| panic!("line {lineno}: {label} outside a #VER block"));
                 let kind = match label.as_str() {
                     "#TRANS" => RowKind::Trans,
                     "#RTRANS" => RowKind::Rtrans,
@@ -389,9 +354,7 @@ pub fn read_sie(bytes: &[u8]) -> SieFile {
                     "#KONTO" => {
                         f.konto.insert(text_at(0), text_at(1));
                     }
-                    _ => f
-                        .other
-                        .push((label.clone(), fields.iter().map(Tok::text).collect())),
+                    _ => f.other.push((label.clone(), fields.iter().map(Tok::text).collect())),
                 }
             }
         }
@@ -436,12 +399,7 @@ fn reader_decodes_cp437_and_tokenises() {
     );
     assert_eq!(
         tokenise("{1 \"2\" 10 \"12\"}", 1),
-        vec![Tok::List(vec![
-            "1".into(),
-            "2".into(),
-            "10".into(),
-            "12".into()
-        ])]
+        vec![Tok::List(vec!["1".into(), "2".into(), "10".into(), "12".into()])]
     );
     let f = read_sie(b"#FLAGGA 0\r#VER A 1 20250101 \"\x8fr\"\n{\r\n#TRANS 1510 {} 5\n#TRANS 3010 {} -5.0\r}\r\n");
     assert_eq!(f.encoding, Some(SieEncoding::Cp437));
@@ -455,16 +413,10 @@ fn reader_decodes_cp437_and_tokenises() {
 #[test]
 fn corpus_verifications_balance() {
     let Some(dir) = corpus_dir() else { return };
-    let mut paths: Vec<_> = std::fs::read_dir(dir.join("sie"))
-        .expect("corpus/sie")
-        .map(|e| e.expect("dir entry").path())
-        .collect();
+    let mut paths: Vec<_> =
+        std::fs::read_dir(dir.join("sie")).expect("corpus/sie").map(|e| e.expect("dir entry").path()).collect();
     paths.sort();
-    assert!(
-        paths.len() >= 17,
-        "expected the 17 SIE 4 corpus files, found {}",
-        paths.len()
-    );
+    assert!(paths.len() >= 17, "expected the 17 SIE 4 corpus files, found {}", paths.len());
     let mut total_vers = 0;
     // #VERs with no rows at all (trivially balanced).
     let mut empty = Vec::new();
@@ -474,11 +426,7 @@ fn corpus_verifications_balance() {
         let bytes = std::fs::read(path).unwrap();
         let f = read_sie(&bytes);
         // 0, or 1 once a program has imported the file (4B #FLAGGA).
-        assert!(
-            matches!(f.flagga.as_deref(), Some("0" | "1")),
-            "{name}: #FLAGGA {:?}",
-            f.flagga
-        );
+        assert!(matches!(f.flagga.as_deref(), Some("0" | "1")), "{name}: #FLAGGA {:?}", f.flagga);
         assert_eq!(f.format.as_deref(), Some("PC8"), "{name}: #FORMAT");
         assert_eq!(f.sietyp.as_deref(), Some("4"), "{name}: #SIETYP");
         assert!(!f.vers.is_empty(), "{name}: no #VER");
@@ -487,20 +435,12 @@ fn corpus_verifications_balance() {
                 empty.push(format!("{name}: {} {}", v.series, v.number));
             }
             if !v.sum().is_zero() {
-                unbalanced.push(format!(
-                    "{name}: {} {} sums to {}",
-                    v.series,
-                    v.number,
-                    v.sum()
-                ));
+                unbalanced.push(format!("{name}: {} {} sums to {}", v.series, v.number, v.sum()));
             }
         }
         total_vers += f.vers.len();
         // Encodings as described in corpus/SOURCES.md.
-        let want = if name.contains("BROKEN_ENCODING")
-            || name.contains("Arousells")
-            || name.contains("Quotes_test")
-        {
+        let want = if name.contains("BROKEN_ENCODING") || name.contains("Arousells") || name.contains("Quotes_test") {
             SieEncoding::Utf8
         } else if name.contains("ISO_8859_15") {
             SieEncoding::Latin1
@@ -514,10 +454,7 @@ fn corpus_verifications_balance() {
     // #VER 1 1 (line 1356): `#TRANS 1010 { } 12.00` and
     // `#TRANS 3520 { } -10.00`, no third row. The file really is unbalanced
     // there (a test export); the reader reads both rows right.
-    assert_eq!(
-        unbalanced,
-        vec!["jsisie_XE_SIE_4_SoftOne.SE: 1 1 sums to 2.00".to_string()]
-    );
+    assert_eq!(unbalanced, vec!["jsisie_XE_SIE_4_SoftOne.SE: 1 1 sums to 2.00".to_string()]);
     // Empty #VER blocks (no rows, trivially balanced), all in the Norstedts
     // Bokslut export: B 17, D 12 and D 13. Their texts start with a date
     // and `//` ("100823//KN30052/...", "100822//Lön sep 2009, F-skatt",
@@ -535,9 +472,7 @@ fn corpus_verifications_balance() {
 
 fn corpus_file(name: &str) -> Option<SieFile> {
     let dir = corpus_dir()?;
-    Some(read_sie(
-        &std::fs::read(dir.join("sie").join(name)).unwrap(),
-    ))
+    Some(read_sie(&std::fs::read(dir.join("sie").join(name)).unwrap()))
 }
 
 /// Hand-checked files: the Visma invoice journal (one #VER, read line by
@@ -549,33 +484,16 @@ fn corpus_hand_counted_files() {
     };
     assert_eq!(f.vers.len(), 1);
     let v = &f.vers[0];
-    assert_eq!(
-        (v.series.as_str(), v.number.as_str(), v.date.as_str()),
-        ("B", "", "20110304")
-    );
+    assert_eq!((v.series.as_str(), v.number.as_str(), v.date.as_str()), ("B", "", "20110304"));
     assert_eq!(v.text, "Fakturajournal nr 109");
     let rows: Vec<(&str, Decimal)> = v.trans().map(|r| (r.account.as_str(), r.amount)).collect();
-    assert_eq!(
-        rows,
-        vec![
-            ("1510", dec!(8000.00)),
-            ("2611", dec!(-1600.00)),
-            ("3051", dec!(-6400.00))
-        ]
-    );
+    assert_eq!(rows, vec![("1510", dec!(8000.00)), ("2611", dec!(-1600.00)), ("3051", dec!(-6400.00))]);
     assert_eq!(v.rows[0].text, "Faktnr: 891, Namn: Karl Svensson");
     assert_eq!(f.fnamn.as_deref(), Some("Övningsbolaget AB"));
-    assert_eq!(
-        f.konto.get("2611").map(String::as_str),
-        Some("Utg moms försäljning/uttag 25%")
-    );
+    assert_eq!(f.konto.get("2611").map(String::as_str), Some("Utg moms försäljning/uttag 25%"));
     // Backslashes in #FNR are literal.
     let fnr = f.other.iter().find(|(l, _)| l == "#FNR").unwrap();
-    assert!(
-        fnr.1[0].starts_with(r"C:\Documents and Settings\"),
-        "{:?}",
-        fnr.1
-    );
+    assert!(fnr.1[0].starts_with(r"C:\Documents and Settings\"), "{:?}", fnr.1);
 
     let Some(f) = corpus_file("sie4j_BLBLOV_SIE4_Kassasystem.SI") else {
         return;
@@ -601,13 +519,7 @@ fn corpus_hand_counted_files() {
     let Some(f) = corpus_file("sie4j_Quotes_test.si") else {
         return;
     };
-    assert_eq!(
-        f.program,
-        vec![
-            "Kassasystem".to_string(),
-            "1.0 - \"Oblique Ozelot\" - alpha".to_string()
-        ]
-    );
+    assert_eq!(f.program, vec!["Kassasystem".to_string(), "1.0 - \"Oblique Ozelot\" - alpha".to_string()]);
 }
 
 // ------------------------------------------------------ writer round trip
@@ -647,12 +559,7 @@ fn check_round_trip(verifications: &[Verification]) -> SieFile {
     assert_eq!(f.valuta.as_deref(), Some("SEK"));
     assert_eq!(f.vers.len(), verifications.len());
     for (v, r) in verifications.iter().zip(&f.vers) {
-        assert_eq!(
-            r.sum(),
-            Decimal::ZERO,
-            "#VER at line {} does not balance",
-            r.line
-        );
+        assert_eq!(r.sum(), Decimal::ZERO, "#VER at line {} does not balance", r.line);
         assert_eq!((r.series.as_str(), r.number.as_str()), ("", ""));
         assert_eq!(r.date, v.date().format("%Y%m%d").to_string());
         assert_eq!(r.text, v.text());
@@ -663,11 +570,7 @@ fn check_round_trip(verifications: &[Verification]) -> SieFile {
             assert_eq!(t.amount, p.amount);
             assert!(t.objects.is_empty());
             assert_eq!(t.text, p.text);
-            assert!(
-                f.konto.contains_key(&p.account),
-                "#KONTO {} missing",
-                p.account
-            );
+            assert!(f.konto.contains_key(&p.account), "#KONTO {} missing", p.account);
         }
     }
     f
@@ -696,41 +599,18 @@ fn round_trip_keeps_accounts_amounts_and_swedish_text() {
         2,
         "Överföring",
         Currency::SEK,
-        vec![
-            posting("1512", dec!(99.99), "Belånad"),
-            posting("1510", dec!(-99.99), ""),
-        ],
+        vec![posting("1512", dec!(99.99), "Belånad"), posting("1510", dec!(-99.99), "")],
     )
     .unwrap();
     let f = check_round_trip(&[v1, v2]);
-    assert_eq!(
-        f.konto.get("1510").map(String::as_str),
-        Some("Kundfordringar")
-    );
-    assert_eq!(
-        f.konto.get("1512").map(String::as_str),
-        Some("Belånade kundfordringar")
-    );
-    assert_eq!(
-        f.konto.get("8313").map(String::as_str),
-        Some("Ränteintäkter från kortfristiga fordringar")
-    );
+    assert_eq!(f.konto.get("1510").map(String::as_str), Some("Kundfordringar"));
+    assert_eq!(f.konto.get("1512").map(String::as_str), Some("Belånade kundfordringar"));
+    assert_eq!(f.konto.get("8313").map(String::as_str), Some("Ränteintäkter från kortfristiga fordringar"));
     assert_eq!(f.konto.get("1930").map(String::as_str), Some("Konto 1930"));
     // ø is not in CP437: written as o.
-    let v = Verification::new(
-        "CR2",
-        day,
-        1,
-        "Søren",
-        Currency::SEK,
-        vec![posting("1510", dec!(0), "Ø")],
-    )
-    .unwrap();
+    let v = Verification::new("CR2", day, 1, "Søren", Currency::SEK, vec![posting("1510", dec!(0), "Ø")]).unwrap();
     let f = read_sie(&sie4::write(&header(), &[v]));
-    assert_eq!(
-        (f.vers[0].text.as_str(), f.vers[0].rows[0].text.as_str()),
-        ("Soren", "O")
-    );
+    assert_eq!((f.vers[0].text.as_str(), f.vers[0].rows[0].text.as_str()), ("Soren", "O"));
 }
 
 #[test]
@@ -742,33 +622,15 @@ fn csv_has_one_row_per_posting() {
         3,
         "Inbetalning",
         Currency::SEK,
-        vec![
-            posting("1510", dec!(-10), "Faktura 1"),
-            posting("1930", dec!(10), ""),
-        ],
+        vec![posting("1510", dec!(-10), "Faktura 1"), posting("1930", dec!(10), "")],
     )
     .unwrap();
     let bytes = journal_csv::write(&[v]);
     let mut r = ::csv::Reader::from_reader(bytes.as_slice());
     assert_eq!(r.headers().unwrap(), &journal_csv::COLUMNS[..]);
-    let rows: Vec<Vec<String>> = r
-        .records()
-        .map(|x| x.unwrap().iter().map(String::from).collect())
-        .collect();
+    let rows: Vec<Vec<String>> = r.records().map(|x| x.unwrap().iter().map(String::from).collect()).collect();
     assert_eq!(rows.len(), 2);
-    assert_eq!(
-        rows[0],
-        [
-            "2025-01-10",
-            "3",
-            "1510",
-            "-10.00",
-            "SEK",
-            "",
-            "",
-            "Faktura 1"
-        ]
-    );
+    assert_eq!(rows[0], ["2025-01-10", "3", "1510", "-10.00", "SEK", "", "", "Faktura 1"]);
     assert_eq!(rows[1][3], "10.00");
 }
 
@@ -787,21 +649,16 @@ fn credit() -> impl Strategy<Value = (String, i64, String)> {
 }
 
 fn verification() -> impl Strategy<Value = Verification> {
-    (
-        prop::collection::vec(credit(), 1..8),
-        sie_text(),
-        1u32..1000,
-    )
-        .prop_map(|(credits, text, number)| {
-            let mut postings: Vec<Posting> = credits
-                .into_iter()
-                .map(|(account, cents, text)| posting(&account, -Decimal::new(cents, 2), &text))
-                .collect();
-            let clearing: Decimal = -postings.iter().map(|p| p.amount).sum::<Decimal>();
-            postings.push(posting("1930", clearing, "Clearing"));
-            let day = NaiveDate::from_ymd_opt(2025, 1, 10).unwrap();
-            Verification::new("CR1", day, number, &text, Currency::SEK, postings).unwrap()
-        })
+    (prop::collection::vec(credit(), 1..8), sie_text(), 1u32..1000).prop_map(|(credits, text, number)| {
+        let mut postings: Vec<Posting> = credits
+            .into_iter()
+            .map(|(account, cents, text)| posting(&account, -Decimal::new(cents, 2), &text))
+            .collect();
+        let clearing: Decimal = -postings.iter().map(|p| p.amount).sum::<Decimal>();
+        postings.push(posting("1930", clearing, "Clearing"));
+        let day = NaiveDate::from_ymd_opt(2025, 1, 10).unwrap();
+        Verification::new("CR1", day, number, &text, Currency::SEK, postings).unwrap()
+    })
 }
 
 proptest! {

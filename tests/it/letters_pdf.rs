@@ -8,8 +8,7 @@ use std::process::Command;
 use chrono::NaiveDate;
 use inkasso::emit::letters::{render_batch, render_letter, ADDRESS_WINDOW};
 use inkasso::model::{
-    Channel, Currency, Debtor, DebtorKind, FeeKind, FeeLine, InterestLine, Letter, LetterKind,
-    Sender,
+    Channel, Currency, Debtor, DebtorKind, FeeKind, FeeLine, InterestLine, Letter, LetterKind, Sender,
 };
 use rust_decimal_macros::dec;
 
@@ -75,14 +74,8 @@ fn collection_letter() -> Letter {
         ],
         fees: dec!(240),
         fee_lines: vec![
-            FeeLine {
-                kind: FeeKind::Reminder,
-                amount: dec!(60),
-            },
-            FeeLine {
-                kind: FeeKind::Collection,
-                amount: dec!(180),
-            },
+            FeeLine { kind: FeeKind::Reminder, amount: dec!(60) },
+            FeeLine { kind: FeeKind::Collection, amount: dec!(180) },
         ],
         amount_due: dec!(10306.30),
         reference: "20250000123456".into(),
@@ -112,27 +105,15 @@ fn reminder_letter() -> Letter {
     l.pay_by = d(2025, 1, 15);
     l.interest_lines.truncate(1);
     l.interest = dec!(36.16);
-    l.fee_lines = vec![FeeLine {
-        kind: FeeKind::Reminder,
-        amount: dec!(60),
-    }];
+    l.fee_lines = vec![FeeLine { kind: FeeKind::Reminder, amount: dec!(60) }];
     l.fees = dec!(60);
     l.amount_due = dec!(10096.16);
     l
 }
 
 fn run(cmd: &str, args: &[&str], file: &Path) -> String {
-    let out = Command::new(cmd)
-        .args(args)
-        .arg(file)
-        .arg("-")
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new(cmd).args(args).arg(file).arg("-").output().unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    assert!(out.status.success(), "{cmd} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8 text")
 }
 
@@ -231,10 +212,7 @@ fn collection_letter_says_what_inkassolagen_requires() {
     let (xs, ys, ws, hs) = (fmt(x), fmt(y), fmt(w), fmt(h));
     let window = pdftotext(&file, &["-x", &xs, "-y", &ys, "-W", &ws, "-H", &hs]);
     for needle in ["Åsa Öberg", "Storgatan 1", "Lgh 1102", "123 45 Västerås"] {
-        assert!(
-            window.contains(needle),
-            "{needle:?} not in window: {window:?}"
-        );
+        assert!(window.contains(needle), "{needle:?} not in window: {window:?}");
     }
     assert!(
         !window.contains("Kapitalbelopp") && !window.contains("Inkassokrav"),
@@ -251,11 +229,7 @@ fn reminder_letter_mentions_reminder_fee_and_inkasso() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
-        dir.path(),
-        "reminder.pdf",
-        &render_letter(&reminder_letter()).unwrap(),
-    );
+    let file = write(dir.path(), "reminder.pdf", &render_letter(&reminder_letter()).unwrap());
     let flat = squash(&pdftotext(&file, &[]));
     for needle in [
         "Betalningspåminnelse",
@@ -283,10 +257,8 @@ fn batch_of_three_with_a_long_description() {
     }
     let dir = tempfile::tempdir().unwrap();
     let mut long = collection_letter();
-    long.description = format!(
-        "{}SLUTET AV BESKRIVNINGEN",
-        "Abonnemang och förbrukning enligt avtal, se bilaga. ".repeat(18)
-    );
+    long.description =
+        format!("{}SLUTET AV BESKRIVNINGEN", "Abonnemang och förbrukning enligt avtal, se bilaga. ".repeat(18));
     assert!(long.description.chars().count() <= 1000);
     long.sender.creditor_name = "Långbeskrivning Energi AB".into();
     let letters = vec![reminder_letter(), long, collection_letter()];

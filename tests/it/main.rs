@@ -1,5 +1,7 @@
 //! The one integration-test binary (one link of polars instead of many).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod camt_corpus;
 mod journals_sie;
 mod letters_pdf;

@@ -1,7 +1,7 @@
 //! Runs of the real binary and of `run_day`: bad files quarantined while the
 //! good ones run, nothing committed on failure, exit codes, `validate`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use chrono::NaiveDate;
@@ -18,7 +18,11 @@ fn fixture(day: &str, name: &str) -> PathBuf {
 /// A data directory with the sample config and the given inbox files.
 fn data_dir(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/inkasso.toml"), dir.path().join("inkasso.toml")).unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/inkasso.toml"),
+        dir.path().join("inkasso.toml"),
+    )
+    .unwrap();
     std::fs::create_dir(dir.path().join("inbox")).unwrap();
     for (name, bytes) in files {
         std::fs::write(dir.path().join("inbox").join(name), bytes).unwrap();
@@ -38,7 +42,11 @@ fn export_n1() -> Vec<u8> {
 fn bad_files_are_quarantined_with_reasons_and_good_files_still_run() {
     let camt = std::fs::read(fixture("2024-12-30", "camt053_seb_2024-12-27.xml")).unwrap();
     let truncated = &camt[..camt.len() / 2];
-    let bad_amount = String::from_utf8(camt.clone()).unwrap().replacen("<Amt Ccy=\"SEK\">3000.00</Amt>", "<Amt Ccy=\"SEK\">3 000,00</Amt>", 1);
+    let bad_amount = String::from_utf8(camt.clone()).unwrap().replacen(
+        "<Amt Ccy=\"SEK\">3000.00</Amt>",
+        "<Amt Ccy=\"SEK\">3 000,00</Amt>",
+        1,
+    );
     let dir = data_dir(&[
         ("export.csv", &export_n1()),
         ("truncated.xml", truncated),
@@ -56,16 +64,29 @@ fn bad_files_are_quarantined_with_reasons_and_good_files_still_run() {
     let qdir = dir.path().join("quarantine/2024-12-16");
     let err = |name: &str| std::fs::read_to_string(qdir.join(format!("{name}.error.txt"))).unwrap();
     assert!(err("bad_amount.xml").contains("bad_amount.xml:"), "{}", err("bad_amount.xml"));
-    assert!(err("bad_amount.xml").contains("Amt") && err("bad_amount.xml").contains("3 000,00"), "{}", err("bad_amount.xml"));
+    assert!(
+        err("bad_amount.xml").contains("Amt") && err("bad_amount.xml").contains("3 000,00"),
+        "{}",
+        err("bad_amount.xml")
+    );
     assert!(err("no_columns.csv").contains("no_columns.csv:1: field due_date"), "{}", err("no_columns.csv"));
     assert!(err("truncated.xml").contains("truncated.xml:"));
     assert_eq!(std::fs::read(qdir.join("truncated.xml")).unwrap(), truncated, "the rejected file is kept whole");
     // Uploads in progress stay in the inbox; everything else was consumed.
-    let mut left: Vec<String> = std::fs::read_dir(dir.path().join("inbox")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut left: Vec<String> = std::fs::read_dir(dir.path().join("inbox"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     left.sort();
     assert_eq!(left, [".hidden.csv", "upload.csv.part"]);
-    let run: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("out/2024-12-16/run.json")).unwrap()).unwrap();
-    let statuses: Vec<String> = run["inputs"].as_array().unwrap().iter().map(|i| format!("{}={}", i["name"].as_str().unwrap(), i["status"].as_str().unwrap())).collect();
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/2024-12-16/run.json")).unwrap()).unwrap();
+    let statuses: Vec<String> = run["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| format!("{}={}", i["name"].as_str().unwrap(), i["status"].as_str().unwrap()))
+        .collect();
     assert!(statuses.contains(&"truncated.xml=quarantined".to_string()), "{statuses:?}");
     assert!(statuses.contains(&"export.csv=ok".to_string()));
 }
@@ -144,7 +165,8 @@ fn validate_reports_format_counts_totals_and_errors() {
     std::fs::write(&bad, "creditor_id,invoice_number,invoice_date,due_date,currency,amount,open_amount,status,reference,debtor_id,debtor_type,debtor_name,debtor_address1,debtor_postcode,debtor_city,debtor_country,delivery\n5561234567,1,2024-01-01,2024-02-30,SEK,10.00,10.00,sent,1,D,consumer,N,A,1,C,SE,paper\n").unwrap();
     let out = inkasso(&["validate", "--json", good.to_str().unwrap(), bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines[0]["format"], "camt.053.001.02");
     assert_eq!(lines[0]["ok"], true);
     assert_eq!(lines[0]["entries"], 2);
@@ -175,4 +197,3 @@ fn usage_errors_exit_2() {
     assert_eq!(inkasso(&["frobnicate"]).status.code(), Some(2));
     assert_eq!(inkasso(&["run", "--data", "/x", "--date", "2024-02-30"]).status.code(), Some(2));
 }
-

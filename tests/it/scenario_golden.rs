@@ -24,6 +24,7 @@
 //!   99.11 - 92.05 paid = 7.06; due 7 152.05 + 7.06 + 180 = 7 339.11
 //! * payment 01-09: + 4 d (12-28..31) at 12 % + 9 d (01-01..09) at 11 % on
 //!   7 152.05 = 120.8589 -> 120.86 - 92.05 = 28.81; due 7 360.86, paid exactly.
+//!
 //! Claim 1002 (business, 25 000.00, interest from 12-03): 12-16: 14 d =
 //! 115.07; 12-30: 28 d = 230.14; payment 01-02: 29 d at 12 % + 2 d at 11 %
 //! = 238.36 + 15.07 = 253.42 (exact sum 253.4246...); allocation 450 fee,
@@ -59,7 +60,9 @@ fn d(s: &str) -> NaiveDate {
 pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let headers = r.headers().unwrap().clone();
-    r.records().map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()).collect()
+    r.records()
+        .map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
+        .collect()
 }
 
 /// Selected columns of every row, joined by `|`.
@@ -80,26 +83,33 @@ fn out(day: &str, file: &str) -> PathBuf {
     scenario().join("out").join(day).join(file)
 }
 
-const LETTER_COLS: &[&str] = &["claim_id", "kind", "principal", "interest", "fees", "amount_due", "pay_by", "reference"];
+const LETTER_COLS: &[&str] =
+    &["claim_id", "kind", "principal", "interest", "fees", "amount_due", "pay_by", "reference"];
 
 #[test]
 fn letters_per_night_to_the_ore() {
     let expected: &[(&str, &[&str])] = &[
-        ("2024-12-16", &[
-            // pay-by 12-26 is annandag jul -> Friday 12-27
-            "5561234567-1001|reminder|10000.00|55.89|60.00|10115.89|2024-12-27|100164",
-            "5561234567-1002|reminder|25000.00|115.07|0.00|25115.07|2024-12-27|100263",
-            "5561234567-1003|reminder|4000.00|27.62|60.00|4087.62|2024-12-27|100362",
-            "5561234567-1004|reminder|2000.00|17.10|60.00|2077.10|2024-12-27|100461",
-            "5569876543-B-501|reminder|3000.00|16.77|0.00|3016.77|2024-12-27|100560",
-        ]),
+        (
+            "2024-12-16",
+            &[
+                // pay-by 12-26 is annandag jul -> Friday 12-27
+                "5561234567-1001|reminder|10000.00|55.89|60.00|10115.89|2024-12-27|100164",
+                "5561234567-1002|reminder|25000.00|115.07|0.00|25115.07|2024-12-27|100263",
+                "5561234567-1003|reminder|4000.00|27.62|60.00|4087.62|2024-12-27|100362",
+                "5561234567-1004|reminder|2000.00|17.10|60.00|2077.10|2024-12-27|100461",
+                "5569876543-B-501|reminder|3000.00|16.77|0.00|3016.77|2024-12-27|100560",
+            ],
+        ),
         ("2024-12-20", &["5561234567-1011|collection|1500.00|3.45|180.00|1683.45|2024-12-30|100669"]),
-        ("2024-12-30", &[
-            "5561234567-1001|collection|7152.05|7.06|180.00|7339.11|2025-01-09|100164",
-            "5561234567-1002|collection|25000.00|230.14|450.00|25680.14|2025-01-09|100263",
-            "5561234567-1003|collection|4000.00|46.03|240.00|4286.03|2025-01-09|100362",
-            "5561234567-1004|collection|1500.00|24.66|240.00|1764.66|2025-01-09|100461",
-        ]),
+        (
+            "2024-12-30",
+            &[
+                "5561234567-1001|collection|7152.05|7.06|180.00|7339.11|2025-01-09|100164",
+                "5561234567-1002|collection|25000.00|230.14|450.00|25680.14|2025-01-09|100263",
+                "5561234567-1003|collection|4000.00|46.03|240.00|4286.03|2025-01-09|100362",
+                "5561234567-1004|collection|1500.00|24.66|240.00|1764.66|2025-01-09|100461",
+            ],
+        ),
         ("2025-01-03", &["5569876543-B-501|collection|3000.00|34.27|180.00|3214.27|2025-01-13|100560"]),
         ("2025-01-10", &[]),
         ("2025-01-20", &[]),
@@ -121,18 +131,27 @@ fn letters_per_night_to_the_ore() {
 fn allocations_fees_then_interest_then_principal() {
     let expected: &[(&str, &[&str])] = &[
         ("2024-12-30", &["5561234567-1001|2024-12-27|60.00|92.05|2847.95|agency_ocr"]),
-        ("2025-01-03", &[
-            "5561234567-1002|2025-01-02|450.00|253.42|9296.58|reference_in_text",
-            "5561234567-1004|2025-01-02|240.00|26.05|233.95|reference_in_text",
-        ]),
+        (
+            "2025-01-03",
+            &[
+                "5561234567-1002|2025-01-02|450.00|253.42|9296.58|reference_in_text",
+                "5561234567-1004|2025-01-02|240.00|26.05|233.95|reference_in_text",
+            ],
+        ),
         ("2025-01-10", &["5561234567-1001|2025-01-09|180.00|28.81|7152.05|agency_ocr"]),
-        ("2025-01-20", &[
-            "5561234567-1011|2025-01-17|180.00|16.56|1500.00|agency_ocr",
-            "5569876543-B-501|2025-01-17|180.00|46.93|773.07|agency_ocr",
-        ]),
+        (
+            "2025-01-20",
+            &[
+                "5561234567-1011|2025-01-17|180.00|16.56|1500.00|agency_ocr",
+                "5569876543-B-501|2025-01-17|180.00|46.93|773.07|agency_ocr",
+            ],
+        ),
     ];
     for (day, rows) in expected {
-        let mut got = cols(&read_csv(&out(day, "allocations.csv")), &["claim_id", "booking_date", "fees", "interest", "principal", "method"]);
+        let mut got = cols(
+            &read_csv(&out(day, "allocations.csv")),
+            &["claim_id", "booking_date", "fees", "interest", "principal", "method"],
+        );
         got.sort();
         assert_eq!(got, *rows, "allocations of {day}");
     }
@@ -145,11 +164,11 @@ fn allocations_fees_then_interest_then_principal() {
 fn journals_balance_and_equal_the_payments() {
     // creditor, day -> clearing total (capital + interest of the day's payments)
     let expected = [
-        ("5561234567", "2024-12-30", "2940.00", 2),   // 2 847.95 + 92.05
-        ("5561234567", "2025-01-03", "9810.00", 4),   // (9 296.58 + 253.42) + (233.95 + 26.05)
-        ("5561234567", "2025-01-10", "7180.86", 2),   // 7 152.05 + 28.81
-        ("5561234567", "2025-01-20", "1516.56", 2),   // 1 500.00 + 16.56
-        ("5569876543", "2025-01-20", "820.00", 2),    // 773.07 + 46.93
+        ("5561234567", "2024-12-30", "2940.00", 2), // 2 847.95 + 92.05
+        ("5561234567", "2025-01-03", "9810.00", 4), // (9 296.58 + 253.42) + (233.95 + 26.05)
+        ("5561234567", "2025-01-10", "7180.86", 2), // 7 152.05 + 28.81
+        ("5561234567", "2025-01-20", "1516.56", 2), // 1 500.00 + 16.56
+        ("5569876543", "2025-01-20", "820.00", 2),  // 773.07 + 46.93
     ];
     let mut journal_files = 0;
     for entry in walk(&scenario().join("out")) {
@@ -178,11 +197,13 @@ fn journals_balance_and_equal_the_payments() {
         }
         let csv_rows = read_csv(&out(day, &format!("journals/{creditor}/{day}.csv")));
         assert_eq!(csv_rows.len(), credit_lines + 1);
-        let sum: rust_decimal::Decimal = csv_rows.iter().map(|r| r["amount"].parse::<rust_decimal::Decimal>().unwrap()).sum();
+        let sum: rust_decimal::Decimal =
+            csv_rows.iter().map(|r| r["amount"].parse::<rust_decimal::Decimal>().unwrap()).sum();
         assert!(sum.is_zero());
     }
     // Interest credited on 8313 on 2025-01-03: 253.42 + 26.05.
-    let sie = crate::journals_sie::read_sie(&std::fs::read(out("2025-01-03", "journals/5561234567/2025-01-03.se")).unwrap());
+    let sie =
+        crate::journals_sie::read_sie(&std::fs::read(out("2025-01-03", "journals/5561234567/2025-01-03.se")).unwrap());
     let interest: rust_decimal::Decimal = sie.vers[0].trans().filter(|r| r.account == "8313").map(|r| r.amount).sum();
     assert_eq!(interest.to_string(), "-279.47");
 }
@@ -212,8 +233,12 @@ fn every_admission_rule_refuses_with_its_reason() {
 #[test]
 fn unmatched_payment_in_suspense_and_repeated_bank_entry_booked_once() {
     let s = read_csv(&out("2024-12-30", "suspense.csv"));
-    assert_eq!(cols(&s, &["amount", "reference", "payer", "reason"]), ["1234.00|Present till mormor|Okänd Avsändare|no_candidate"]);
-    let run: serde_json::Value = serde_json::from_slice(&std::fs::read(out("2025-01-10", "run.json")).unwrap()).unwrap();
+    assert_eq!(
+        cols(&s, &["amount", "reference", "payer", "reason"]),
+        ["1234.00|Present till mormor|Okänd Avsändare|no_candidate"]
+    );
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out("2025-01-10", "run.json")).unwrap()).unwrap();
     assert_eq!(run["counts"]["bank_duplicates"], 1, "the 2024-12-27 entry repeated on 2025-01-09 is booked once");
     assert_eq!(run["counts"]["payments_matched"], 1);
     assert_eq!(run["totals"]["payments_in.SEK"], "7360.86");
@@ -231,11 +256,10 @@ fn approvals_hold_and_release_claims() {
     assert!(a("2025-01-03").is_empty(), "approvals.csv released B-501");
     assert!(a("2025-01-20").is_empty());
     // Inkassokrav pay-by 2025-01-09 (+14 = 01-23) and 2025-01-13 (+14 = 01-27) have passed.
-    assert_eq!(a("2025-01-31"), [
-        "5561234567-1002|legal|2025-01-31",
-        "5561234567-1004|legal|2025-01-31",
-        "5569876543-B-501|legal|2025-01-31",
-    ]);
+    assert_eq!(
+        a("2025-01-31"),
+        ["5561234567-1002|legal|2025-01-31", "5561234567-1004|legal|2025-01-31", "5569876543-B-501|legal|2025-01-31",]
+    );
     assert_eq!(a("2025-02-03"), ["5569876543-B-501|legal|2025-01-31"]);
 }
 
@@ -266,9 +290,15 @@ fn final_state_of_every_claim() {
 fn inputs_are_archived_and_the_inbox_emptied() {
     let inbox: Vec<_> = std::fs::read_dir(scenario().join("inbox")).unwrap().collect();
     assert!(inbox.is_empty());
-    let archived: Vec<String> = std::fs::read_dir(scenario().join("archive/2025-01-03")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let archived: Vec<String> = std::fs::read_dir(scenario().join("archive/2025-01-03"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(archived.len(), 3);
-    assert!(archived.iter().all(|n| n.len() > 65 && n.as_bytes()[64] == b'-'), "archive/D/<sha256>-<name>: {archived:?}");
+    assert!(
+        archived.iter().all(|n| n.len() > 65 && n.as_bytes()[64] == b'-'),
+        "archive/D/<sha256>-<name>: {archived:?}"
+    );
 }
 
 #[test]
@@ -300,7 +330,8 @@ fn sample_bank_files_validate_against_the_official_xsds() {
         let text = std::fs::read_to_string(&f).unwrap();
         let version = if text.contains("camt.053.001.08") { "08" } else { "02" };
         let xsd = corpus.join(format!("xsd/genkgo_camt.053.001.{version}.xsd"));
-        let out = std::process::Command::new("xmllint").arg("--noout").arg("--schema").arg(&xsd).arg(&f).output().unwrap();
+        let out =
+            std::process::Command::new("xmllint").arg("--noout").arg("--schema").arg(&xsd).arg(&f).output().unwrap();
         assert!(out.status.success(), "{} does not validate: {}", f.display(), String::from_utf8_lossy(&out.stderr));
         checked += 1;
     }
@@ -322,5 +353,8 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 pub fn files_with_bytes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walk(dir).into_iter().map(|p| (p.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&p).unwrap())).collect()
+    walk(dir)
+        .into_iter()
+        .map(|p| (p.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&p).unwrap()))
+        .collect()
 }

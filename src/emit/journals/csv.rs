@@ -11,33 +11,19 @@
 use crate::model::{fmt_amount, Verification};
 
 /// The header row, in column order.
-pub const COLUMNS: [&str; 8] = [
-    "date",
-    "voucher",
-    "account",
-    "amount",
-    "currency",
-    "invoice_number",
-    "claim_id",
-    "text",
-];
+pub const COLUMNS: [&str; 8] =
+    ["date", "voucher", "account", "amount", "currency", "invoice_number", "claim_id", "text"];
 
 /// The same postings as [`super::sie4::write`], as CSV bytes.
 pub fn write(verifications: &[Verification]) -> Vec<u8> {
-    let mut w = ::csv::WriterBuilder::new()
-        .terminator(::csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
+    let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::Any(b'\n')).from_writer(Vec::new());
     // Writing to a Vec cannot fail; a failure here is a bug.
     w.write_record(COLUMNS).expect("write CSV header to memory");
     for v in verifications {
         let date = v.date().format("%Y-%m-%d").to_string();
         let voucher = v.number().to_string();
         for p in v.postings() {
-            let text = if p.text.is_empty() {
-                v.text()
-            } else {
-                p.text.as_str()
-            };
+            let text = if p.text.is_empty() { v.text() } else { p.text.as_str() };
             w.write_record([
                 date.as_str(),
                 voucher.as_str(),
@@ -68,11 +54,7 @@ mod tests {
             amount,
             text: text.to_string(),
             invoice_number: invoice.to_string(),
-            claim_id: if invoice.is_empty() {
-                String::new()
-            } else {
-                format!("C-{invoice}")
-            },
+            claim_id: if invoice.is_empty() { String::new() } else { format!("C-{invoice}") },
         }
     }
 
@@ -103,9 +85,6 @@ mod tests {
 
     #[test]
     fn empty_journal_is_just_the_header() {
-        assert_eq!(
-            write(&[]),
-            b"date,voucher,account,amount,currency,invoice_number,claim_id,text\n".to_vec()
-        );
+        assert_eq!(write(&[]), b"date,voucher,account,amount,currency,invoice_number,claim_id,text\n".to_vec());
     }
 }

@@ -131,24 +131,14 @@ pub fn write(header: &JournalHeader, verifications: &[Verification]) -> Vec<u8> 
     line(format!("#ORGNR {}", org_no(&header.org_no)));
     line(format!("#VALUTA {}", header.currency.code()));
 
-    let accounts: BTreeSet<&str> = verifications
-        .iter()
-        .flat_map(|v| v.postings().iter().map(|p| p.account.as_str()))
-        .collect();
+    let accounts: BTreeSet<&str> =
+        verifications.iter().flat_map(|v| v.postings().iter().map(|p| p.account.as_str())).collect();
     for account in accounts {
-        line(format!(
-            "#KONTO {} {}",
-            bare(account),
-            quote(&account_name(account))
-        ));
+        line(format!("#KONTO {} {}", bare(account), quote(&account_name(account))));
     }
 
     for v in verifications {
-        line(format!(
-            "#VER \"\" \"\" {} {}",
-            sie_date(v.date()),
-            quote(v.text())
-        ));
+        line(format!("#VER \"\" \"\" {} {}", sie_date(v.date()), quote(v.text())));
         line("{".to_string());
         for p in v.postings() {
             let mut row = format!("   #TRANS {} {{}} {}", bare(&p.account), amount(p.amount));
@@ -194,10 +184,7 @@ fn org_no(s: &str) -> String {
 /// A field written without quotes when it is a plain token (account
 /// numbers), quoted otherwise.
 fn bare(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-    {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
         s.to_string()
     } else {
         quote(s)
@@ -239,9 +226,7 @@ fn substitute(c: char) -> String {
 }
 
 fn encode_cp437(s: &str) -> Vec<u8> {
-    s.chars()
-        .map(|c| oem_cp::encode_char_lossy(c, &oem_cp::code_table::ENCODING_TABLE_CP437))
-        .collect()
+    s.chars().map(|c| oem_cp::encode_char_lossy(c, &oem_cp::code_table::ENCODING_TABLE_CP437)).collect()
 }
 
 #[cfg(test)]
@@ -257,11 +242,7 @@ mod tests {
             amount,
             text: text.to_string(),
             invoice_number: invoice.to_string(),
-            claim_id: if invoice.is_empty() {
-                String::new()
-            } else {
-                format!("C-{invoice}")
-            },
+            claim_id: if invoice.is_empty() { String::new() } else { format!("C-{invoice}") },
         }
     }
 
@@ -318,10 +299,7 @@ mod tests {
 
     #[test]
     fn swedish_letters_are_cp437() {
-        assert_eq!(
-            encode_cp437("åäöÅÄÖ"),
-            vec![0x86, 0x84, 0x94, 0x8F, 0x8E, 0x99]
-        );
+        assert_eq!(encode_cp437("åäöÅÄÖ"), vec![0x86, 0x84, 0x94, 0x8F, 0x8E, 0x99]);
         assert_eq!(encode_cp437("æÆé"), vec![0x91, 0x92, 0x82]);
         // ø/Ø are not in CP437: substituted before encoding.
         assert_eq!(quote("Søren Ø"), "\"Soren O\"");

@@ -31,8 +31,7 @@ pub use text::{fmt_amount_sv, wording_for, wrap, Swedish, Wording};
 mod tests {
     use super::*;
     use crate::model::{
-        Channel, Currency, Debtor, DebtorKind, FeeKind, FeeLine, InterestLine, Letter, LetterKind,
-        Sender,
+        Channel, Currency, Debtor, DebtorKind, FeeKind, FeeLine, InterestLine, Letter, LetterKind, Sender,
     };
     use chrono::NaiveDate;
     use rust_decimal_macros::dec;
@@ -92,14 +91,8 @@ mod tests {
             ],
             fees: dec!(240),
             fee_lines: vec![
-                FeeLine {
-                    kind: FeeKind::Reminder,
-                    amount: dec!(60),
-                },
-                FeeLine {
-                    kind: FeeKind::Collection,
-                    amount: dec!(180),
-                },
+                FeeLine { kind: FeeKind::Reminder, amount: dec!(60) },
+                FeeLine { kind: FeeKind::Collection, amount: dec!(180) },
             ],
             amount_due: dec!(10306.30),
             reference: "1234567897".into(),
@@ -148,16 +141,10 @@ mod tests {
     #[test]
     fn batch_first_pages() {
         let short = sample(LetterKind::Reminder, "Kort");
-        let long = sample(
-            LetterKind::Collection,
-            &"Lång beskrivning av fordran. ".repeat(200),
-        );
+        let long = sample(LetterKind::Collection, &"Lång beskrivning av fordran. ".repeat(200));
         let (one, _) = render_batch(std::slice::from_ref(&long)).unwrap();
         let long_pages = page_count(&one);
-        assert!(
-            long_pages >= 2,
-            "a long description continues on a new page"
-        );
+        assert!(long_pages >= 2, "a long description continues on a new page");
         let (pdf, firsts) = render_batch(&[short.clone(), long, short]).unwrap();
         assert_eq!(firsts, vec![1, 2, 2 + long_pages as u32]);
         assert_eq!(page_count(&pdf), 2 + long_pages);

@@ -97,10 +97,7 @@ pub fn render_batch(letters: &[Letter]) -> Result<(Vec<u8>, Vec<u32>), RenderErr
     }
     let w = wording_for(&first.language);
     let (title, id) = if letters.len() == 1 {
-        (
-            format!("{} {}", w.title(first.kind), first.invoice_number),
-            first.letter_id.clone(),
-        )
+        (format!("{} {}", w.title(first.kind), first.invoice_number), first.letter_id.clone())
     } else {
         let ids: Vec<&str> = letters.iter().map(|l| l.letter_id.as_str()).collect();
         (format!("{} brev", letters.len()), ids.join("\n"))
@@ -113,9 +110,7 @@ pub fn render_batch(letters: &[Letter]) -> Result<(Vec<u8>, Vec<u32>), RenderErr
             .authors(vec![first.sender.agency_name.clone()])
             .document_id(id),
     );
-    let bytes = document
-        .finish()
-        .map_err(|e| RenderError::Pdf(e.to_string()))?;
+    let bytes = document.finish().map_err(|e| RenderError::Pdf(e.to_string()))?;
     Ok((bytes, firsts))
 }
 
@@ -137,12 +132,7 @@ fn rd16(d: &[u8], at: usize) -> Option<u16> {
 }
 
 fn rd32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes([
-        *d.get(at)?,
-        *d.get(at + 1)?,
-        *d.get(at + 2)?,
-        *d.get(at + 3)?,
-    ]))
+    Some(u32::from_be_bytes([*d.get(at)?, *d.get(at + 1)?, *d.get(at + 2)?, *d.get(at + 3)?]))
 }
 
 impl Metrics {
@@ -225,10 +215,7 @@ impl Metrics {
 
     /// Width of `s` at `size` points.
     fn width(&self, s: &str, size: f32) -> f32 {
-        let units: u32 = s
-            .chars()
-            .map(|c| u32::from(self.advance(self.glyph(c))))
-            .sum();
+        let units: u32 = s.chars().map(|c| u32::from(self.advance(self.glyph(c)))).sum();
         units as f32 / self.units_per_em * size
     }
 }
@@ -274,29 +261,9 @@ impl Fonts {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Text {
-        x: f32,
-        y: f32,
-        size: f32,
-        bold: bool,
-        gray: bool,
-        s: String,
-    },
-    Line {
-        x1: f32,
-        y1: f32,
-        x2: f32,
-        y2: f32,
-        w: f32,
-    },
-    Rect {
-        x: f32,
-        y: f32,
-        w: f32,
-        h: f32,
-        line: f32,
-        fill: Option<u8>,
-    },
+    Text { x: f32, y: f32, size: f32, bold: bool, gray: bool, s: String },
+    Line { x1: f32, y1: f32, x2: f32, y2: f32, w: f32 },
+    Rect { x: f32, y: f32, w: f32, h: f32, line: f32, fill: Option<u8> },
 }
 
 /// Text style of a flowing paragraph.
@@ -308,18 +275,8 @@ struct Style {
     gray: bool,
 }
 
-const BODY: Style = Style {
-    size: 9.5,
-    leading: 12.0,
-    bold: false,
-    gray: false,
-};
-const SMALL: Style = Style {
-    size: 8.5,
-    leading: 10.5,
-    bold: false,
-    gray: false,
-};
+const BODY: Style = Style { size: 9.5, leading: 12.0, bold: false, gray: false };
+const SMALL: Style = Style { size: 8.5, leading: 10.5, bold: false, gray: false };
 
 /// Flowing text over pages: `y` is the baseline of the last line drawn.
 struct Flow<'a> {
@@ -345,42 +302,19 @@ impl Flow<'_> {
         if s.is_empty() {
             return;
         }
-        self.ops().push(Op::Text {
-            x,
-            y,
-            size: st.size,
-            bold: st.bold,
-            gray: st.gray,
-            s: s.to_string(),
-        });
+        self.ops().push(Op::Text { x, y, size: st.size, bold: st.bold, gray: st.gray, s: s.to_string() });
     }
 
     fn new_page(&mut self) {
         let more = self.more;
-        let st = Style {
-            size: 7.5,
-            leading: 0.0,
-            bold: false,
-            gray: true,
-        };
+        let st = Style { size: 7.5, leading: 0.0, bold: false, gray: true };
         let y = self.bottom + 9.0;
         self.right_text(RIGHT, y, st, more);
         self.pages.push(Vec::new());
         let head = self.continued.clone();
-        let st = Style {
-            size: 8.0,
-            leading: 10.0,
-            bold: false,
-            gray: true,
-        };
+        let st = Style { size: 8.0, leading: 10.0, bold: false, gray: true };
         self.text(LEFT, 40.0, st, &head);
-        self.ops().push(Op::Line {
-            x1: LEFT,
-            y1: 45.0,
-            x2: RIGHT,
-            y2: 45.0,
-            w: 0.4,
-        });
+        self.ops().push(Op::Line { x1: LEFT, y1: 45.0, x2: RIGHT, y2: 45.0, w: 0.4 });
         self.y = CONT_TOP;
         self.bottom = CONT_BOTTOM;
     }
@@ -488,66 +422,31 @@ fn layout(l: &Letter, fonts: &Fonts) -> Vec<Vec<Op>> {
 fn letterhead(f: &mut Flow<'_>, w: &dyn Wording, l: &Letter) {
     let s = &l.sender;
     let name_st = Style {
-        size: f
-            .fonts
-            .fit(&s.agency_name, 15.0, 9.0, HEAD_X - LEFT - 10.0, true),
+        size: f.fonts.fit(&s.agency_name, 15.0, 9.0, HEAD_X - LEFT - 10.0, true),
         leading: 0.0,
         bold: true,
         gray: false,
     };
     f.text(LEFT, 20.0 * MM, name_st, &s.agency_name);
-    let small = Style {
-        size: 8.0,
-        leading: 10.0,
-        bold: false,
-        gray: true,
-    };
+    let small = Style { size: 8.0, leading: 10.0, bold: false, gray: true };
     let mut y = 20.0 * MM + 13.0;
-    for line in [
-        s.agency_address.clone(),
-        format!("Org.nr {}", s.agency_org_no),
-    ] {
-        let st = Style {
-            size: f.fonts.fit(&line, 8.0, 5.5, HEAD_X - LEFT - 10.0, false),
-            ..small
-        };
+    for line in [s.agency_address.clone(), format!("Org.nr {}", s.agency_org_no)] {
+        let st = Style { size: f.fonts.fit(&line, 8.0, 5.5, HEAD_X - LEFT - 10.0, false), ..small };
         f.text(LEFT, y, st, &line);
         y += small.leading;
     }
 
     // Title and reference fields at the top right.
     let title = w.title(l.kind);
-    let title_st = Style {
-        size: 16.0,
-        leading: 0.0,
-        bold: true,
-        gray: false,
-    };
+    let title_st = Style { size: 16.0, leading: 0.0, bold: true, gray: false };
     f.text(HEAD_X, 22.0 * MM, title_st, title);
     let label_w = 78.0;
     let mut y = 22.0 * MM + 22.0;
     for (label, value) in w.header_fields(l) {
-        let label_st = Style {
-            size: 8.5,
-            leading: 12.0,
-            bold: false,
-            gray: true,
-        };
+        let label_st = Style { size: 8.5, leading: 12.0, bold: false, gray: true };
         f.text(HEAD_X, y, label_st, &label);
-        let size = f
-            .fonts
-            .fit(&value, 9.0, 5.5, RIGHT - HEAD_X - label_w, false);
-        f.text(
-            HEAD_X + label_w,
-            y,
-            Style {
-                size,
-                leading: 12.0,
-                bold: false,
-                gray: false,
-            },
-            &value,
-        );
+        let size = f.fonts.fit(&value, 9.0, 5.5, RIGHT - HEAD_X - label_w, false);
+        f.text(HEAD_X + label_w, y, Style { size, leading: 12.0, bold: false, gray: false }, &value);
         y += 12.0;
     }
 }
@@ -558,20 +457,9 @@ fn address_window(f: &mut Flow<'_>, w: &dyn Wording, l: &Letter) {
     let max_w = ww - 10.0 * MM;
     let ret = w.return_address(l);
     let ret_size = f.fonts.fit(&ret, 7.0, 5.0, max_w, false);
-    let ret_st = Style {
-        size: ret_size,
-        leading: 0.0,
-        bold: false,
-        gray: true,
-    };
+    let ret_st = Style { size: ret_size, leading: 0.0, bold: false, gray: true };
     f.text(x, wy + 5.0 * MM, ret_st, &ret);
-    f.ops().push(Op::Line {
-        x1: x,
-        y1: wy + 5.0 * MM + 3.0,
-        x2: x + max_w,
-        y2: wy + 5.0 * MM + 3.0,
-        w: 0.3,
-    });
+    f.ops().push(Op::Line { x1: x, y1: wy + 5.0 * MM + 3.0, x2: x + max_w, y2: wy + 5.0 * MM + 3.0, w: 0.3 });
 
     let d = &l.debtor;
     let mut lines = vec![d.name.trim().to_string(), d.address1.trim().to_string()];
@@ -595,83 +483,39 @@ fn address_window(f: &mut Flow<'_>, w: &dyn Wording, l: &Letter) {
         }
     }
     let room = wy + wh - 3.0 * MM - (wy + 14.0 * MM);
-    let leading = if printed.len() > 1 {
-        (room / (printed.len() - 1) as f32).min(13.0)
-    } else {
-        13.0
-    };
+    let leading = if printed.len() > 1 { (room / (printed.len() - 1) as f32).min(13.0) } else { 13.0 };
     let mut y = wy + 14.0 * MM;
     for (line, size) in &printed {
-        let st = Style {
-            size: size.min(leading),
-            leading,
-            bold: false,
-            gray: false,
-        };
+        let st = Style { size: size.min(leading), leading, bold: false, gray: false };
         f.text(x, y, st, line);
         y += leading;
     }
 }
 
 fn spec_table(f: &mut Flow<'_>, w: &dyn Wording, l: &Letter) {
-    let head = Style {
-        size: 10.5,
-        leading: 15.0,
-        bold: true,
-        gray: false,
-    };
+    let head = Style { size: 10.5, leading: 15.0, bold: true, gray: false };
     // Keep the heading with the first rows.
     f.keep(head.leading + 3.0 * BODY.leading);
     f.advance(head.leading);
     let y = f.y;
     f.text(LEFT, y, head, w.spec_heading());
-    f.ops().push(Op::Line {
-        x1: LEFT,
-        y1: y + 4.0,
-        x2: RIGHT,
-        y2: y + 4.0,
-        w: 0.6,
-    });
+    f.ops().push(Op::Line { x1: LEFT, y1: y + 4.0, x2: RIGHT, y2: y + 4.0, w: 0.6 });
     f.gap(3.0);
     let amount_w = 110.0;
     for row in w.spec_rows(l) {
         if row.total {
             f.advance(4.0);
             let y = f.y;
-            f.ops().push(Op::Line {
-                x1: LEFT,
-                y1: y,
-                x2: RIGHT,
-                y2: y,
-                w: 0.6,
-            });
+            f.ops().push(Op::Line { x1: LEFT, y1: y, x2: RIGHT, y2: y, w: 0.6 });
         }
         let (x, st) = if row.detail {
-            (
-                LEFT + 14.0,
-                Style {
-                    gray: true,
-                    ..SMALL
-                },
-            )
+            (LEFT + 14.0, Style { gray: true, ..SMALL })
         } else if row.total {
-            (
-                LEFT,
-                Style {
-                    size: 10.5,
-                    leading: 14.0,
-                    bold: true,
-                    gray: false,
-                },
-            )
+            (LEFT, Style { size: 10.5, leading: 14.0, bold: true, gray: false })
         } else {
             (LEFT, BODY)
         };
-        let label_w = if row.amount.is_empty() {
-            RIGHT - x
-        } else {
-            RIGHT - x - amount_w
-        };
+        let label_w = if row.amount.is_empty() { RIGHT - x } else { RIGHT - x - amount_w };
         let fonts = f.fonts;
         let measure = |t: &str| fonts.width(t, st.size, st.bold);
         let lines = wrap(&row.label, label_w, &measure);
@@ -692,89 +536,36 @@ fn slip(f: &mut Flow<'_>, w: &dyn Wording, l: &Letter) {
     let strip = 16.0;
     let row_h = (SLIP_H - strip) / 2.0;
     let ops = f.ops();
-    ops.push(Op::Rect {
-        x: LEFT,
-        y: top,
-        w: CONTENT_W,
-        h: strip,
-        line: 0.0,
-        fill: Some(225),
-    });
-    ops.push(Op::Rect {
-        x: LEFT,
-        y: top,
-        w: CONTENT_W,
-        h: SLIP_H,
-        line: 1.0,
-        fill: None,
-    });
-    ops.push(Op::Line {
-        x1: LEFT,
-        y1: top + strip,
-        x2: RIGHT,
-        y2: top + strip,
-        w: 0.6,
-    });
-    ops.push(Op::Line {
-        x1: LEFT,
-        y1: top + strip + row_h,
-        x2: RIGHT,
-        y2: top + strip + row_h,
-        w: 0.6,
-    });
-    let head_st = Style {
-        size: 9.0,
-        leading: 0.0,
-        bold: true,
-        gray: false,
-    };
+    ops.push(Op::Rect { x: LEFT, y: top, w: CONTENT_W, h: strip, line: 0.0, fill: Some(225) });
+    ops.push(Op::Rect { x: LEFT, y: top, w: CONTENT_W, h: SLIP_H, line: 1.0, fill: None });
+    ops.push(Op::Line { x1: LEFT, y1: top + strip, x2: RIGHT, y2: top + strip, w: 0.6 });
+    ops.push(Op::Line { x1: LEFT, y1: top + strip + row_h, x2: RIGHT, y2: top + strip + row_h, w: 0.6 });
+    let head_st = Style { size: 9.0, leading: 0.0, bold: true, gray: false };
     f.text(LEFT + 6.0, top + 11.5, head_st, heading);
 
     let unit = w.unit(l.currency.code());
     let cells1: [(&str, String, f32); 4] = [
         (bg, l.sender.bankgiro.clone(), 0.22),
         (ocr, l.reference.clone(), 0.33),
-        (
-            amount,
-            keep(&format!("{} {unit}", text::fmt_amount_sv(l.amount_due))),
-            0.25,
-        ),
+        (amount, keep(&format!("{} {unit}", text::fmt_amount_sv(l.amount_due))), 0.25),
         (pay_by, text::fmt_date(l.pay_by), 0.20),
     ];
-    let cells2: [(&str, String, f32); 2] = [
-        (payee, l.sender.agency_name.clone(), 0.5),
-        (payer, l.debtor.name.clone(), 0.5),
-    ];
-    let label_st = Style {
-        size: 7.0,
-        leading: 0.0,
-        bold: false,
-        gray: true,
-    };
+    let cells2: [(&str, String, f32); 2] =
+        [(payee, l.sender.agency_name.clone(), 0.5), (payer, l.debtor.name.clone(), 0.5)];
+    let label_st = Style { size: 7.0, leading: 0.0, bold: false, gray: true };
     for (row, cells) in [(0usize, &cells1[..]), (1, &cells2[..])] {
         let y0 = top + strip + row_h * row as f32;
         let mut x0 = LEFT;
         for (i, (label, value, frac)) in cells.iter().enumerate() {
             let cw = CONTENT_W * frac;
             if i > 0 {
-                f.ops().push(Op::Line {
-                    x1: x0,
-                    y1: y0,
-                    x2: x0,
-                    y2: y0 + row_h,
-                    w: 0.6,
-                });
+                f.ops().push(Op::Line { x1: x0, y1: y0, x2: x0, y2: y0 + row_h, w: 0.6 });
             }
             f.text(x0 + 6.0, y0 + 9.5, label_st, label);
             let big = if row == 0 { 11.5 } else { 9.5 };
             let bold = row == 0;
             let size = f.fonts.fit(value, big, 5.5, cw - 12.0, bold);
-            let st = Style {
-                size,
-                leading: 0.0,
-                bold,
-                gray: false,
-            };
+            let st = Style { size, leading: 0.0, bold, gray: false };
             f.text(x0 + 6.0, y0 + 26.0, st, value);
             x0 += cw;
         }
@@ -791,46 +582,21 @@ fn footer(ops: &mut Vec<Op>, fonts: &Fonts, w: &dyn Wording, l: &Letter, page: u
         s.agency_email.clone(),
         format!("Bankgiro {}", s.bankgiro),
     ];
-    let line: Vec<&str> = parts
-        .iter()
-        .map(String::as_str)
-        .filter(|p| !p.trim().is_empty())
-        .collect();
+    let line: Vec<&str> = parts.iter().map(String::as_str).filter(|p| !p.trim().is_empty()).collect();
     let line = line.join(" \u{b7} ");
     let page_s = w.page_of(page, n);
     let page_w = fonts.width(&page_s, 7.5, false);
     let size = fonts.fit(&line, 7.0, 4.5, CONTENT_W - page_w - 12.0, false);
-    ops.push(Op::Line {
-        x1: LEFT,
-        y1: FOOTER_Y - 10.0,
-        x2: RIGHT,
-        y2: FOOTER_Y - 10.0,
-        w: 0.4,
-    });
-    ops.push(Op::Text {
-        x: LEFT,
-        y: FOOTER_Y,
-        size,
-        bold: false,
-        gray: true,
-        s: line,
-    });
-    ops.push(Op::Text {
-        x: RIGHT - page_w,
-        y: FOOTER_Y,
-        size: 7.5,
-        bold: false,
-        gray: true,
-        s: page_s,
-    });
+    ops.push(Op::Line { x1: LEFT, y1: FOOTER_Y - 10.0, x2: RIGHT, y2: FOOTER_Y - 10.0, w: 0.4 });
+    ops.push(Op::Text { x: LEFT, y: FOOTER_Y, size, bold: false, gray: true, s: line });
+    ops.push(Op::Text { x: RIGHT - page_w, y: FOOTER_Y, size: 7.5, bold: false, gray: true, s: page_s });
 }
 
 // ---------------------------------------------------------------------------
 // Drawing
 
 fn draw_page(doc: &mut Document, fonts: &Fonts, ops: &[Op]) -> Result<(), RenderError> {
-    let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
-        .ok_or_else(|| RenderError::Pdf("bad page size".into()))?;
+    let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| RenderError::Pdf("bad page size".into()))?;
     let mut page = doc.start_page_with(settings);
     let mut surface = page.surface();
     for op in ops {
@@ -842,45 +608,21 @@ fn draw_page(doc: &mut Document, fonts: &Fonts, ops: &[Op]) -> Result<(), Render
 }
 
 fn fill(gray: u8) -> Fill {
-    Fill {
-        paint: luma::Color::new(gray).into(),
-        ..Fill::default()
-    }
+    Fill { paint: luma::Color::new(gray).into(), ..Fill::default() }
 }
 
 fn stroke(width: f32) -> Stroke {
-    Stroke {
-        width,
-        ..Stroke::default()
-    }
+    Stroke { width, ..Stroke::default() }
 }
 
 fn draw_op(surface: &mut Surface<'_>, fonts: &Fonts, op: &Op) {
     match op {
-        Op::Text {
-            x,
-            y,
-            size,
-            bold,
-            gray,
-            s,
-        } => {
+        Op::Text { x, y, size, bold, gray, s } => {
             let s: String = s.chars().map(|c| if c == NBSP { ' ' } else { c }).collect();
             surface.set_stroke(None);
             surface.set_fill(Some(fill(if *gray { GRAY } else { 0 })));
-            let font = if *bold {
-                fonts.bold.clone()
-            } else {
-                fonts.regular.clone()
-            };
-            surface.draw_text(
-                Point::from_xy(*x, *y),
-                font,
-                *size,
-                &s,
-                false,
-                TextDirection::LeftToRight,
-            );
+            let font = if *bold { fonts.bold.clone() } else { fonts.regular.clone() };
+            surface.draw_text(Point::from_xy(*x, *y), font, *size, &s, false, TextDirection::LeftToRight);
         }
         Op::Line { x1, y1, x2, y2, w } => {
             let mut pb = PathBuilder::new();
@@ -892,14 +634,7 @@ fn draw_op(surface: &mut Surface<'_>, fonts: &Fonts, op: &Op) {
                 surface.draw_path(&path);
             }
         }
-        Op::Rect {
-            x,
-            y,
-            w,
-            h,
-            line,
-            fill: f,
-        } => {
+        Op::Rect { x, y, w, h, line, fill: f } => {
             let Some(rect) = Rect::from_xywh(*x, *y, *w, *h) else {
                 return;
             };
@@ -924,20 +659,9 @@ mod tests {
     fn boxes(fonts: &Fonts, ops: &[Op]) -> Vec<(f32, f32, f32, f32, String)> {
         ops.iter()
             .filter_map(|op| match op {
-                Op::Text {
-                    x,
-                    y,
-                    size,
-                    bold,
-                    s,
-                    ..
-                } => Some((
-                    *x,
-                    y - size * 0.75,
-                    x + fonts.width(s, *size, *bold),
-                    y + size * 0.2,
-                    s.clone(),
-                )),
+                Op::Text { x, y, size, bold, s, .. } => {
+                    Some((*x, y - size * 0.75, x + fonts.width(s, *size, *bold), y + size * 0.2, s.clone()))
+                }
                 _ => None,
             })
             .collect()
@@ -950,14 +674,8 @@ mod tests {
             let b = boxes(&fonts, ops);
             for (i, (x0, y0, x1, y1, s)) in b.iter().enumerate() {
                 assert!(*x0 >= 20.0 * MM - 0.01, "page {p}: {s:?} left of margin");
-                assert!(
-                    *x1 <= PAGE_W - 20.0 * MM + 0.5,
-                    "page {p}: {s:?} off the right"
-                );
-                assert!(
-                    *y0 > 10.0 * MM && *y1 < PAGE_H - 8.0 * MM,
-                    "page {p}: {s:?}"
-                );
+                assert!(*x1 <= PAGE_W - 20.0 * MM + 0.5, "page {p}: {s:?} off the right");
+                assert!(*y0 > 10.0 * MM && *y1 < PAGE_H - 8.0 * MM, "page {p}: {s:?}");
                 let (wx, wy, ww, wh) = ADDRESS_WINDOW;
                 if p == 0 && *y0 > wy && *y0 < wy + wh && *x0 < wx + ww {
                     assert!(*x1 <= wx + ww && *y1 <= wy + wh, "{s:?} outside the window");
@@ -976,8 +694,7 @@ mod tests {
         assert_eq!(check_layout(&sample(LetterKind::Collection, "Kort")), 1);
         assert_eq!(check_layout(&sample(LetterKind::Reminder, "Kort")), 1);
         let mut l = sample(LetterKind::Collection, &"Mycket lång text. ".repeat(300));
-        l.debtor.name =
-            "Anna-Karin Åkerström-Ölundsdotter Näslund med ett mycket långt namn".into();
+        l.debtor.name = "Anna-Karin Åkerström-Ölundsdotter Näslund med ett mycket långt namn".into();
         l.debtor.address2 = "c/o Bergström, Lägenhet 1102, Trappuppgång B, våning 11".into();
         l.debtor.country = "NO".into();
         l.sender.creditor_name = "Långt Bolagsnamn ".repeat(8);
@@ -999,10 +716,7 @@ mod tests {
             .map(|b| b.4.split(' ').filter(|w| *w == "ord").count())
             .sum();
         assert_eq!(words, 249);
-        assert!(pages
-            .iter()
-            .flat_map(|ops| boxes(&fonts, ops))
-            .any(|b| b.4.contains("SLUTORD")));
+        assert!(pages.iter().flat_map(|ops| boxes(&fonts, ops)).any(|b| b.4.contains("SLUTORD")));
     }
 
     #[test]

@@ -77,11 +77,7 @@ pub fn wrap(text: &str, max_width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<St
             if word.is_empty() {
                 continue;
             }
-            let candidate = if line.is_empty() {
-                word.to_string()
-            } else {
-                format!("{line} {word}")
-            };
+            let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
             if measure(&candidate) <= max_width {
                 line = candidate;
                 continue;
@@ -198,10 +194,7 @@ pub trait Wording: Sync {
 pub fn wording_for(language: &str) -> &'static dyn Wording {
     // Add Danish, Norwegian, Finnish and English wordings here.
     static ALL: [&dyn Wording; 1] = [&Swedish];
-    ALL.iter()
-        .find(|w| w.code().eq_ignore_ascii_case(language.trim()))
-        .copied()
-        .unwrap_or(&Swedish)
+    ALL.iter().find(|w| w.code().eq_ignore_ascii_case(language.trim())).copied().unwrap_or(&Swedish)
 }
 
 /// Swedish wording.
@@ -250,10 +243,7 @@ impl Wording for Swedish {
     fn parties(&self, l: &Letter) -> Vec<(String, String)> {
         let s = &l.sender;
         let mut v = vec![
-            (
-                "Borgenär".into(),
-                format!("{}, org.nr {}", s.creditor_name, keep(&s.creditor_org_no)),
-            ),
+            ("Borgenär".into(), format!("{}, org.nr {}", s.creditor_name, keep(&s.creditor_org_no))),
             (
                 match l.kind {
                     LetterKind::Reminder => "Avsändare".into(),
@@ -313,19 +303,11 @@ impl Wording for Swedish {
 
     fn spec_rows(&self, l: &Letter) -> Vec<Row> {
         let u = self.u(l);
-        let row = |label: String, amount: String, detail: bool| Row {
-            label,
-            amount,
-            detail,
-            total: false,
-        };
+        let row = |label: String, amount: String, detail: bool| Row { label, amount, detail, total: false };
         let mut rows = vec![row("Kapitalbelopp".into(), money(l.principal, &u), false)];
         if l.original_principal != l.principal {
             rows.push(row(
-                format!(
-                    "ursprungligt kapitalbelopp {}",
-                    money(l.original_principal, &u)
-                ),
+                format!("ursprungligt kapitalbelopp {}", money(l.original_principal, &u)),
                 String::new(),
                 true,
             ));
@@ -353,42 +335,22 @@ impl Wording for Swedish {
             let accrued = accrued.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
             let paid = accrued - l.interest;
             if !l.interest_lines.is_empty() && paid > Decimal::ZERO {
-                rows.push(row(
-                    format!("avgår redan betald ränta {}", money(-paid, &u)),
-                    String::new(),
-                    true,
-                ));
+                rows.push(row(format!("avgår redan betald ränta {}", money(-paid, &u)), String::new(), true));
             }
         }
         let mut fee_sum = Decimal::ZERO;
         for f in &l.fee_lines {
             fee_sum += f.amount;
-            rows.push(row(
-                self.fee_label(f.kind).to_string(),
-                money(f.amount, &u),
-                false,
-            ));
+            rows.push(row(self.fee_label(f.kind).to_string(), money(f.amount, &u), false));
         }
         let fees_paid = fee_sum - l.fees;
         if fees_paid > Decimal::ZERO {
-            rows.push(row(
-                "Avgår redan betalda avgifter".into(),
-                money(-fees_paid, &u),
-                false,
-            ));
+            rows.push(row("Avgår redan betalda avgifter".into(), money(-fees_paid, &u), false));
         }
-        rows.push(Row {
-            label: "Att betala".into(),
-            amount: money(l.amount_due, &u),
-            detail: false,
-            total: true,
-        });
+        rows.push(Row { label: "Att betala".into(), amount: money(l.amount_due, &u), detail: false, total: true });
         if !l.paid_so_far.is_zero() {
             rows.push(row(
-                format!(
-                    "Du har hittills betalat {}, som har räknats av ovan.",
-                    money(l.paid_so_far, &u)
-                ),
+                format!("Du har hittills betalat {}, som har räknats av ovan.", money(l.paid_so_far, &u)),
                 String::new(),
                 true,
             ));
@@ -419,11 +381,7 @@ impl Wording for Swedish {
 
     fn legal(&self, l: &Letter) -> Vec<String> {
         let s = &l.sender;
-        let contact = format!(
-            "telefon {} eller e-post {}",
-            keep(&s.agency_phone),
-            s.agency_email
-        );
+        let contact = format!("telefon {} eller e-post {}", keep(&s.agency_phone), s.agency_email);
         match l.kind {
             LetterKind::Collection => {
                 let rate = l
@@ -439,9 +397,7 @@ impl Wording for Swedish {
                         contact,
                         l.claim_id
                     ),
-                    format!(
-                        "Dröjsmålsränta löper enligt räntelagen till dess betalning sker{rate}."
-                    ),
+                    format!("Dröjsmålsränta löper enligt räntelagen till dess betalning sker{rate}."),
                     "Om du varken betalar eller hör av dig kan vi komma att ansöka om \
                      betalningsföreläggande hos Kronofogdemyndigheten. Det kan leda till \
                      ytterligare kostnader och en betalningsanmärkning."
@@ -468,15 +424,7 @@ impl Wording for Swedish {
     }
 
     fn slip_labels(&self) -> [&'static str; 7] {
-        [
-            "INBETALNING",
-            "Bankgiro",
-            "OCR-nummer",
-            "Belopp",
-            "Betala senast",
-            "Betalningsmottagare",
-            "Betalare",
-        ]
+        ["INBETALNING", "Bankgiro", "OCR-nummer", "Belopp", "Betala senast", "Betalningsmottagare", "Betalare"]
     }
 
     fn page_of(&self, page: usize, pages: usize) -> String {
@@ -484,12 +432,7 @@ impl Wording for Swedish {
     }
 
     fn continued(&self, l: &Letter) -> String {
-        format!(
-            "{}, fakturanummer {}, {} (forts.)",
-            self.title(l.kind),
-            l.invoice_number,
-            fmt_date(l.date)
-        )
+        format!("{}, fakturanummer {}, {} (forts.)", self.title(l.kind), l.invoice_number, fmt_date(l.date))
     }
 
     fn continues(&self) -> &'static str {
@@ -497,10 +440,7 @@ impl Wording for Swedish {
     }
 
     fn return_address(&self, l: &Letter) -> String {
-        format!(
-            "Avsändare: {}, {}",
-            l.sender.agency_name, l.sender.agency_address
-        )
+        format!("Avsändare: {}, {}", l.sender.agency_name, l.sender.agency_address)
     }
 }
 
@@ -551,14 +491,8 @@ mod tests {
         for lang in ["sv", "SV", "fi", "en", "da", "nb", ""] {
             assert_eq!(wording_for(lang).code(), "sv");
         }
-        assert_eq!(
-            wording_for("sv").title(LetterKind::Collection),
-            "Inkassokrav"
-        );
-        assert_eq!(
-            wording_for("en").title(LetterKind::Reminder),
-            "Betalningspåminnelse"
-        );
+        assert_eq!(wording_for("sv").title(LetterKind::Collection), "Inkassokrav");
+        assert_eq!(wording_for("en").title(LetterKind::Reminder), "Betalningspåminnelse");
     }
 
     #[test]

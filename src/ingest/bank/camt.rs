@@ -97,10 +97,7 @@ pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
 }
 
 fn line_of(bytes: &[u8], pos: usize) -> u32 {
-    let n = bytes[..pos.min(bytes.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count();
+    let n = bytes[..pos.min(bytes.len())].iter().filter(|&&b| b == b'\n').count();
     u32::try_from(n + 1).unwrap_or(u32::MAX)
 }
 
@@ -113,20 +110,13 @@ struct Lines<'a> {
 
 impl Lines<'_> {
     fn at(&mut self, pos: u64) -> u32 {
-        let pos = usize::try_from(pos)
-            .unwrap_or(usize::MAX)
-            .min(self.bytes.len());
+        let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(self.bytes.len());
         if pos < self.pos {
             self.pos = 0;
             self.line = 1;
         }
-        let n = self.bytes[self.pos..pos]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        self.line = self
-            .line
-            .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+        let n = self.bytes[self.pos..pos].iter().filter(|&&b| b == b'\n').count();
+        self.line = self.line.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
         self.pos = pos;
         self.line
     }
@@ -216,11 +206,7 @@ impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Parser<'a> {
         Parser {
             text,
-            lines: Lines {
-                bytes: text.as_bytes(),
-                pos: 0,
-                line: 1,
-            },
+            lines: Lines { bytes: text.as_bytes(), pos: 0, line: 1 },
             stack: Vec::new(),
             buf: String::new(),
             ccy_attr: None,
@@ -295,23 +281,13 @@ impl<'a> Parser<'a> {
                         Some(c) => self.buf.push(c),
                         None => {
                             let shown = format!("&{};", &*r);
-                            self.err(
-                                line,
-                                "xml",
-                                &shown,
-                                "only the predefined XML entities or a character reference",
-                            );
+                            self.err(line, "xml", &shown, "only the predefined XML entities or a character reference");
                             return;
                         }
                     }
                 }
                 Event::DocType(_) => {
-                    self.err(
-                        line,
-                        "DOCTYPE",
-                        "<!DOCTYPE",
-                        "no DOCTYPE or entity declarations in a camt file",
-                    );
+                    self.err(line, "DOCTYPE", "<!DOCTYPE", "no DOCTYPE or entity declarations in a camt file");
                     return;
                 }
                 Event::Eof => break,
@@ -319,12 +295,7 @@ impl<'a> Parser<'a> {
             }
         }
         if let Some((name, l)) = self.stack.last().cloned() {
-            self.err(
-                l,
-                &name,
-                "end of file",
-                &format!("</{name}> (the file is truncated)"),
-            );
+            self.err(l, &name, "end of file", &format!("</{name}> (the file is truncated)"));
         } else if !self.seen_root {
             self.err(1, "Document", "", "a camt XML document");
         }
@@ -338,14 +309,11 @@ impl<'a> Parser<'a> {
         let mut ns: Option<String> = None;
         for a in e.attributes().with_checks(false).flatten() {
             let key = a.key.0;
-            let value = a
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map(|v| v.into_owned());
+            let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map(|v| v.into_owned());
             let Ok(value) = value else { continue };
             if key == "Ccy" || key.ends_with(":Ccy") {
                 self.ccy_attr = Some(value);
-            } else if (key == "xmlns" || key.starts_with("xmlns:")) && value.starts_with(NS_PREFIX)
-            {
+            } else if (key == "xmlns" || key.starts_with("xmlns:")) && value.starts_with(NS_PREFIX) {
                 ns = Some(value);
             }
         }
@@ -355,41 +323,20 @@ impl<'a> Parser<'a> {
         }
         let depth = self.stack.len();
         if self.stmt.is_none() {
-            let parent_ok = self
-                .stack
-                .last()
-                .is_some_and(|(p, _)| p.starts_with("BkToCstmr"));
+            let parent_ok = self.stack.last().is_some_and(|(p, _)| p.starts_with("BkToCstmr"));
             if parent_ok && matches!(name.as_str(), "Stmt" | "Ntfctn" | "Rpt") {
-                self.stmt = Some((
-                    depth,
-                    StmtB {
-                        line,
-                        ..StmtB::default()
-                    },
-                ));
+                self.stmt = Some((depth, StmtB { line, ..StmtB::default() }));
             }
         } else if self.ntry.is_none() && self.bal.is_none() {
             if let Some((sd, _)) = &self.stmt {
                 if depth == sd + 1 && name == "Ntry" {
-                    self.ntry = Some((
-                        depth,
-                        NtryB {
-                            line,
-                            ..NtryB::default()
-                        },
-                    ));
+                    self.ntry = Some((depth, NtryB { line, ..NtryB::default() }));
                 } else if depth == sd + 1 && name == "Bal" {
                     self.bal = Some((depth, BalB::default()));
                 }
             }
         } else if self.ntry.is_some() && self.tx.is_none() && name == "TxDtls" {
-            self.tx = Some((
-                depth,
-                TxB {
-                    line,
-                    ..TxB::default()
-                },
-            ));
+            self.tx = Some((depth, TxB { line, ..TxB::default() }));
         }
         self.stack.push((name, line));
         true
@@ -397,12 +344,7 @@ impl<'a> Parser<'a> {
 
     fn root(&mut self, name: &str, ns: Option<&str>, line: u32) -> bool {
         if name != "Document" {
-            self.err(
-                line,
-                "Document",
-                name,
-                "root element <Document> of a camt.052/053/054 message",
-            );
+            self.err(line, "Document", name, "root element <Document> of a camt.052/053/054 message");
             return false;
         }
         let ns = ns.unwrap_or("");
@@ -443,8 +385,7 @@ impl<'a> Parser<'a> {
             self.bal_leaf(&text, line);
         } else if self.stmt.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
             self.stmt_leaf(&text, line);
-        } else if self.stmt.is_none() && depth == 4 && is(&self.stack[2..], &["GrpHdr", "CreDtTm"])
-        {
+        } else if self.stmt.is_none() && depth == 4 && is(&self.stack[2..], &["GrpHdr", "CreDtTm"]) {
             self.group_created = self.date(text.trim(), true, line, "GrpHdr/CreDtTm");
         }
         // Close contexts whose element ends here.
@@ -660,9 +601,7 @@ impl<'a> Parser<'a> {
                     x.ustrd.push(t.to_string());
                 }
             }
-        } else if is(rel, &["RltdPties", "Dbtr", "Nm"])
-            || is(rel, &["RltdPties", "Dbtr", "Pty", "Nm"])
-        {
+        } else if is(rel, &["RltdPties", "Dbtr", "Nm"]) || is(rel, &["RltdPties", "Dbtr", "Pty", "Nm"]) {
             if let Some((_, x)) = self.tx.as_mut() {
                 if x.payer.is_empty() {
                     x.payer = t.to_string();
@@ -675,12 +614,7 @@ impl<'a> Parser<'a> {
         match parse_camt_amount(t) {
             Some(v) => Some(v),
             None => {
-                self.err(
-                    line,
-                    field,
-                    t,
-                    "a non-negative decimal with '.' and at most 5 decimals, like 1234.50",
-                );
+                self.err(line, field, t, "a non-negative decimal with '.' and at most 5 decimals, like 1234.50");
                 None
             }
         }
@@ -693,12 +627,7 @@ impl<'a> Parser<'a> {
             Some(c) => match c.parse::<Currency>() {
                 Ok(c) => Some(c),
                 Err(_) => {
-                    self.err(
-                        line,
-                        &format!("{field}/@Ccy"),
-                        c,
-                        "an ISO 4217 currency code like SEK",
-                    );
+                    self.err(line, &format!("{field}/@Ccy"), c, "an ISO 4217 currency code like SEK");
                     return None;
                 }
             },
@@ -718,20 +647,12 @@ impl<'a> Parser<'a> {
     }
 
     fn date(&mut self, t: &str, date_time: bool, line: u32, field: &str) -> Option<NaiveDate> {
-        let part = if date_time {
-            t.get(..10).unwrap_or(t)
-        } else {
-            t
-        };
+        let part = if date_time { t.get(..10).unwrap_or(t) } else { t };
         let ok = !date_time || t.as_bytes().get(10) == Some(&b'T');
         match NaiveDate::parse_from_str(part, "%Y-%m-%d") {
             Ok(d) if ok && part.len() == 10 => Some(d),
             _ => {
-                let exp = if date_time {
-                    "a date-time like 2024-03-01T10:15:00"
-                } else {
-                    "a date like 2024-03-01"
-                };
+                let exp = if date_time { "a date-time like 2024-03-01T10:15:00" } else { "a date like 2024-03-01" };
                 self.err(line, field, t, exp);
                 None
             }
@@ -740,12 +661,7 @@ impl<'a> Parser<'a> {
 
     fn finish_stmt(&mut self, s: StmtB) {
         if s.account.is_empty() {
-            self.err(
-                s.line,
-                "Acct/Id",
-                "",
-                "an account identifier in Acct/Id/IBAN or Acct/Id/Othr/Id",
-            );
+            self.err(s.line, "Acct/Id", "", "an account identifier in Acct/Id/IBAN or Acct/Id/Othr/Id");
         }
         let mut produced = 0usize;
         for n in &s.entries {
@@ -757,40 +673,21 @@ impl<'a> Parser<'a> {
                 self.file.skipped_not_booked += 1;
                 continue;
             }
-            let Some(date) = n
-                .booking
-                .or(n.value_date)
-                .or(s.created)
-                .or(self.group_created)
-            else {
-                self.err(
-                    n.line,
-                    "Ntry/BookgDt",
-                    "",
-                    "a booking date (BookgDt/Dt or BookgDt/DtTm) or a value date",
-                );
+            let Some(date) = n.booking.or(n.value_date).or(s.created).or(self.group_created) else {
+                self.err(n.line, "Ntry/BookgDt", "", "a booking date (BookgDt/Dt or BookgDt/DtTm) or a value date");
                 continue;
             };
             let own;
-            let split_amounts =
-                n.txs.len() < 2 || n.txs.iter().all(|x| x.tx_amt.or(x.amt).is_some());
+            let split_amounts = n.txs.len() < 2 || n.txs.iter().all(|x| x.tx_amt.or(x.amt).is_some());
             let txs: &[TxB] = if n.txs.is_empty() || !split_amounts {
-                own = [TxB {
-                    line: n.line,
-                    ..TxB::default()
-                }];
+                own = [TxB { line: n.line, ..TxB::default() }];
                 &own
             } else {
                 &n.txs
             };
             for x in txs {
                 let Some(amt) = x.tx_amt.or(x.amt).or(n.amt) else {
-                    self.err(
-                        x.line,
-                        "Ntry/Amt",
-                        "",
-                        "an amount (Ntry/Amt or TxDtls/AmtDtls/TxAmt/Amt)",
-                    );
+                    self.err(x.line, "Ntry/Amt", "", "an amount (Ntry/Amt or TxDtls/AmtDtls/TxAmt/Amt)");
                     continue;
                 };
                 let Some(ccy) = amt.ccy.or(s.currency) else {
@@ -801,11 +698,7 @@ impl<'a> Parser<'a> {
                     self.err(x.line, "Ntry/CdtDbtInd", "", "CRDT or DBIT");
                     continue;
                 };
-                let bank_ref = if x.bank_ref.is_empty() {
-                    n.bank_ref.clone()
-                } else {
-                    x.bank_ref.clone()
-                };
+                let bank_ref = if x.bank_ref.is_empty() { n.bank_ref.clone() } else { x.bank_ref.clone() };
                 let structured_ref = x.structured_ref.clone().unwrap_or_default();
                 let unstructured = x.ustrd.join(" ").trim().to_string();
                 let dir = match direction {
@@ -814,27 +707,17 @@ impl<'a> Parser<'a> {
                 };
                 let amount = canonical(amt.value);
                 let base = if bank_ref.is_empty() {
-                    format!(
-                        "{}|{date}|{dir}|{amount}|{structured_ref}|{unstructured}",
-                        s.account
-                    )
+                    format!("{}|{date}|{dir}|{amount}|{structured_ref}|{unstructured}", s.account)
                 } else {
                     format!("{}|{bank_ref}|{date}|{dir}|{amount}", s.account)
                 };
                 let seen = self.key_counts.entry(base.clone()).or_insert(0);
-                let key = if bank_ref.is_empty() || *seen > 0 {
-                    format!("{base}|{seen}")
-                } else {
-                    base
-                };
+                let key = if bank_ref.is_empty() || *seen > 0 { format!("{base}|{seen}") } else { base };
                 *seen += 1;
                 self.file.transactions.push(BankTransaction {
                     payment_id: payment_id(&key),
                     key,
-                    source: Source {
-                        file: String::new(),
-                        line: x.line,
-                    },
+                    source: Source { file: String::new(), line: x.line },
                     account: s.account.clone(),
                     bank_ref,
                     booking_date: date,
@@ -902,11 +785,7 @@ mod tests {
 
     /// 1-based line of the `nth` (0-based) occurrence of `needle`.
     fn line_in(doc: &str, needle: &str, nth: usize) -> u32 {
-        let pos = doc
-            .match_indices(needle)
-            .nth(nth)
-            .map(|(i, _)| i)
-            .expect("needle present");
+        let pos = doc.match_indices(needle).nth(nth).map(|(i, _)| i).expect("needle present");
         line_of(doc.as_bytes(), pos)
     }
 
@@ -1006,13 +885,7 @@ mod tests {
         let acct = "SE4550000000058398257466";
 
         // Batch entry, first TxDtls: its own bank reference, first Strd ref only.
-        assert_eq!(
-            t[0].source,
-            Source {
-                file: String::new(),
-                line: line_in(V02, "<TxDtls>", 0)
-            }
-        );
+        assert_eq!(t[0].source, Source { file: String::new(), line: line_in(V02, "<TxDtls>", 0) });
         assert_eq!(t[0].account, acct);
         assert_eq!(t[0].bank_ref, "TX-1a");
         assert_eq!(t[0].booking_date, d("2024-03-15"));
@@ -1048,18 +921,13 @@ mod tests {
         assert_eq!(t[3].direction, Direction::Debit);
         assert_eq!(t[3].unstructured, "Bankavgift");
         assert_eq!(t[3].structured_ref, "");
-        assert_eq!(
-            t[3].key,
-            format!("{acct}|2024-03-14|debit|75.25||Bankavgift|0")
-        );
+        assert_eq!(t[3].key, format!("{acct}|2024-03-14|debit|75.25||Bankavgift|0"));
 
         for x in t {
             assert_eq!(x.payment_id, payment_id(&x.key));
             assert_eq!(x.payment_id.len(), 17);
             assert!(x.payment_id.starts_with('P'));
-            assert!(x.payment_id[1..]
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+            assert!(x.payment_id[1..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
         }
     }
 
@@ -1073,12 +941,7 @@ mod tests {
     fn same_file_twice_gives_same_keys_and_duplicates_get_positions() {
         let a = parse(V02.as_bytes()).unwrap();
         let b = parse(V02.as_bytes()).unwrap();
-        let keys = |f: &BankFile| {
-            f.transactions
-                .iter()
-                .map(|t| t.key.clone())
-                .collect::<Vec<_>>()
-        };
+        let keys = |f: &BankFile| f.transactions.iter().map(|t| t.key.clone()).collect::<Vec<_>>();
         assert_eq!(keys(&a), keys(&b));
 
         // Two identical entries without bank reference: positions 0 and 1.
@@ -1144,18 +1007,7 @@ mod tests {
         assert_eq!(f.transactions[0].amount.amount(), dec!(5442.09));
         assert!(f.transactions[0].key.ends_with("|5442.09|||0"));
         assert_eq!(parse_camt_amount("1.123456"), None);
-        for bad in [
-            "",
-            "-1.00",
-            "+1",
-            "1,00",
-            "1 000",
-            "1e3",
-            ".5",
-            "1.",
-            "NaN",
-            "1234567890123456789",
-        ] {
+        for bad in ["", "-1.00", "+1", "1,00", "1 000", "1e3", ".5", "1.", "NaN", "1234567890123456789"] {
             assert_eq!(parse_camt_amount(bad), None, "{bad:?}");
         }
     }
@@ -1172,10 +1024,7 @@ mod tests {
 <Ntry><Amt Ccy=\"sek\">1.00</Amt><CdtDbtInd>CREDIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2024-02-01</Dt></BookgDt></Ntry>\n\
 </Stmt></BkToCstmrStmt></Document>";
         let errs = parse(doc.as_bytes()).unwrap_err();
-        let got: Vec<(u32, &str, &str)> = errs
-            .iter()
-            .map(|e| (e.line, e.field.as_str(), e.value.as_str()))
-            .collect();
+        let got: Vec<(u32, &str, &str)> = errs.iter().map(|e| (e.line, e.field.as_str(), e.value.as_str())).collect();
         assert_eq!(
             got,
             vec![
@@ -1195,10 +1044,7 @@ mod tests {
 <Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt/></Document>";
         let errs = parse(doc.as_bytes()).unwrap_err();
         assert_eq!((errs[0].line, errs[0].field.as_str()), (2, "DOCTYPE"));
-        let doc = wrap(
-            "camt.053.001.02",
-            "<Ntry><AcctSvcrRef>&x;</AcctSvcrRef></Ntry>",
-        );
+        let doc = wrap("camt.053.001.02", "<Ntry><AcctSvcrRef>&x;</AcctSvcrRef></Ntry>");
         let errs = parse(doc.as_bytes()).unwrap_err();
         assert_eq!(errs[0].value, "&x;");
     }
@@ -1208,10 +1054,7 @@ mod tests {
         let truncated = &V02[..V02.find("<Ntry>").unwrap() + "<Ntry>".len()];
         let errs = parse(truncated.as_bytes()).unwrap_err();
         assert!(errs[0].expected.contains("truncated"), "{errs:?}");
-        assert_eq!(
-            (errs[0].line, errs[0].field.as_str()),
-            (line_in(V02, "<Ntry>", 0), "Ntry")
-        );
+        assert_eq!((errs[0].line, errs[0].field.as_str()), (line_in(V02, "<Ntry>", 0), "Ntry"));
         let cut_in_tag = &V02[..V02.find("<Ntry>").unwrap() + 3];
         assert_eq!(parse(cut_in_tag.as_bytes()).unwrap_err()[0].field, "xml");
         for doc in [
@@ -1251,9 +1094,7 @@ mod tests {
     #[test]
     fn sniff_recognises_camt_only() {
         assert!(sniff(V02.as_bytes()));
-        assert!(!sniff(
-            b"<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.03\"/>"
-        ));
+        assert!(!sniff(b"<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.03\"/>"));
         assert!(!sniff(b""));
     }
 

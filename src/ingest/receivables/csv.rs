@@ -13,15 +13,35 @@ use crate::model::{parse_amount, Channel, Currency, Debtor, DebtorKind, InvoiceS
 
 /// Columns every receivables file must have.
 pub const REQUIRED: &[&str] = &[
-    "creditor_id", "invoice_number", "invoice_date", "due_date", "currency", "amount",
-    "open_amount", "status", "reference", "debtor_id", "debtor_type", "debtor_name",
-    "debtor_address1", "debtor_postcode", "debtor_city", "debtor_country", "delivery",
+    "creditor_id",
+    "invoice_number",
+    "invoice_date",
+    "due_date",
+    "currency",
+    "amount",
+    "open_amount",
+    "status",
+    "reference",
+    "debtor_id",
+    "debtor_type",
+    "debtor_name",
+    "debtor_address1",
+    "debtor_postcode",
+    "debtor_city",
+    "debtor_country",
+    "delivery",
 ];
 
 /// Columns that may be absent.
 pub const OPTIONAL: &[&str] = &[
-    "debtor_address2", "debtor_email", "debtor_language", "debtor_group",
-    "reminded_by_creditor", "other_agency", "credited_invoice", "description",
+    "debtor_address2",
+    "debtor_email",
+    "debtor_language",
+    "debtor_group",
+    "reminded_by_creditor",
+    "other_agency",
+    "credited_invoice",
+    "description",
 ];
 
 /// Good rows and rejected rows of one file.
@@ -52,7 +72,12 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Parsed, Vec<Error>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
         let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u32;
-        return Err(vec![Error::new(line, "(encoding)", "", "UTF-8 text (the file has bytes that are not UTF-8; export it as UTF-8)")]);
+        return Err(vec![Error::new(
+            line,
+            "(encoding)",
+            "",
+            "UTF-8 text (the file has bytes that are not UTF-8; export it as UTF-8)",
+        )]);
     }
     let mut reader = ::csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let header = match reader.headers() {
@@ -104,20 +129,27 @@ fn parse_row(file: &str, line: u32, cells: &Cells<'_>) -> Result<ReceivableRow, 
     let get = |name: &str| cells.get(name);
     let text = |name: &str| -> Result<String, Error> {
         let v = get(name);
-        if v.is_empty() && REQUIRED.contains(&name) && !matches!(name, "reference" | "debtor_address1" | "debtor_postcode" | "debtor_city") {
+        if v.is_empty()
+            && REQUIRED.contains(&name)
+            && !matches!(name, "reference" | "debtor_address1" | "debtor_postcode" | "debtor_city")
+        {
             return Err(Error::new(line, name, v, "a value (the column is required)"));
         }
         Ok(v.to_string())
     };
     let date = |name: &str| -> Result<NaiveDate, Error> {
         let v = get(name);
-        NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| Error::new(line, name, v, "a calendar date as YYYY-MM-DD"))
+        NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| Error::new(line, name, v, "a calendar date as YYYY-MM-DD"))
     };
     let amount = |name: &str| -> Result<rust_decimal::Decimal, Error> {
         let v = get(name);
         parse_amount(v).map_err(|_| {
-            Error::new(line, name, v, "a plain decimal with '.' and at most two decimals, like 1234.50 (no thousands separator)")
+            Error::new(
+                line,
+                name,
+                v,
+                "a plain decimal with '.' and at most two decimals, like 1234.50 (no thousands separator)",
+            )
         })
     };
     let flag = |name: &str| -> Result<bool, Error> {
@@ -187,13 +219,28 @@ fn parse_row(file: &str, line: u32, cells: &Cells<'_>) -> Result<ReceivableRow, 
         creditor_id,
     };
     if row.is_credit_note() && row.amount.is_sign_positive() && !row.amount.is_zero() {
-        return Err(Error::new(line, "amount", get("amount"), "a negative amount for a credit note (credited_invoice is set)"));
+        return Err(Error::new(
+            line,
+            "amount",
+            get("amount"),
+            "a negative amount for a credit note (credited_invoice is set)",
+        ));
     }
     if !row.is_credit_note() && (row.amount.is_sign_negative() || row.open_amount.is_sign_negative()) {
-        return Err(Error::new(line, "amount", get("amount"), "a non-negative amount and open_amount for an invoice (a credit note needs credited_invoice)"));
+        return Err(Error::new(
+            line,
+            "amount",
+            get("amount"),
+            "a non-negative amount and open_amount for an invoice (a credit note needs credited_invoice)",
+        ));
     }
     if !row.is_credit_note() && row.open_amount > row.amount {
-        return Err(Error::new(line, "open_amount", get("open_amount"), format!("at most the invoice amount {}", get("amount"))));
+        return Err(Error::new(
+            line,
+            "open_amount",
+            get("open_amount"),
+            format!("at most the invoice amount {}", get("amount")),
+        ));
     }
     Ok(row)
 }
@@ -230,7 +277,9 @@ mod tests {
     #[test]
     fn non_utf8_rejects_the_file_with_line() {
         let mut bytes = format!("{HEADER}\n").into_bytes();
-        bytes.extend_from_slice(b"5561234567,1,2024-01-01,2024-01-31,SEK,1.00,1.00,sent,1,D,consumer,\xC5sa,x,1,y,SE,paper\n");
+        bytes.extend_from_slice(
+            b"5561234567,1,2024-01-01,2024-01-31,SEK,1.00,1.00,sent,1,D,consumer,\xC5sa,x,1,y,SE,paper\n",
+        );
         let errs = parse("r.csv", &bytes).unwrap_err();
         assert_eq!(errs[0].line, 2);
     }
