@@ -228,8 +228,9 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
     }
 
     // The day itself (pure) and its invariants.
-    let day = engine::day(&prev, &inputs, &config, date)
+    let mut day = engine::day(&prev, &inputs, &config, date)
         .map_err(|e| Error::Failed(format!("day {date}: {e}; nothing committed")))?;
+    tamper_for_tests(&mut day);
     let packs = Packs::new(&config).map_err(|e| Error::Failed(e.to_string()))?;
     let (check_names, violations) = checks::run(&prev, &day, &packs);
     if !violations.is_empty() {
@@ -310,6 +311,18 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
         }
     }
     Ok(summary)
+}
+
+/// Test hook: `INKASSO_TEST_TAMPER=allocation` adds one öre to the first
+/// allocation after the engine ran, so that tests can prove a violated
+/// invariant stops the run before anything is committed. Active in debug
+/// builds only.
+fn tamper_for_tests(day: &mut Day) {
+    if cfg!(debug_assertions) && std::env::var("INKASSO_TEST_TAMPER").as_deref() == Ok("allocation") {
+        if let Some(a) = day.allocations.first_mut() {
+            a.principal += Decimal::new(1, 2);
+        }
+    }
 }
 
 /// A letter with its PDF, when rendered.

@@ -251,3 +251,6 @@ pub(crate) fn event(date: NaiveDate, claim_id: &str, kind: &str, amount: Decimal
         detail,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -197,3 +197,29 @@ fn usage_errors_exit_2() {
     assert_eq!(inkasso(&["frobnicate"]).status.code(), Some(2));
     assert_eq!(inkasso(&["run", "--data", "/x", "--date", "2024-02-30"]).status.code(), Some(2));
 }
+
+#[test]
+fn a_violated_invariant_exits_1_names_it_and_commits_nothing() {
+    let export = std::fs::read(fixture("2024-12-16", "export_5561234567_2024-12-16.csv")).unwrap();
+    let camt = std::fs::read(fixture("2024-12-30", "camt053_seb_2024-12-27.xml")).unwrap();
+    let dir = data_dir(&[("export.csv", &export)]);
+    let data = dir.path().to_str().unwrap();
+    assert_eq!(inkasso(&["run", "--data", data, "--date", "2024-12-16"]).status.code(), Some(0));
+    std::fs::write(dir.path().join("inbox/camt.xml"), &camt).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_inkasso"))
+        .args(["run", "--data", data, "--date", "2024-12-30"])
+        .env("INKASSO_TEST_TAMPER", "allocation")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("invariant payments_conserved failed for SEK: payments in minus (allocated + refunded + suspense) is -0.01 SEK"), "{stderr}");
+    assert!(stderr.contains("invariant journal_equals_allocations failed for 5561234567"), "{stderr}");
+    assert!(stderr.contains("nothing committed"));
+    assert!(!dir.path().join("out/2024-12-30").exists());
+    assert!(!dir.path().join("state/2024-12-30").exists());
+    assert!(dir.path().join("inbox/camt.xml").exists(), "the input stays for the next run");
+    // The same run without the fault commits.
+    assert_eq!(inkasso(&["run", "--data", data, "--date", "2024-12-30"]).status.code(), Some(0));
+    assert!(dir.path().join("out/2024-12-30/run.json").exists());
+}

@@ -1,0 +1,358 @@
+//! Unit tests of the day's rules (DOMAIN.md Part A), one small night each.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+use super::*;
+use crate::model::*;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+const CR: &str = "5561234567";
+
+fn config() -> Config {
+    Config {
+        agency: Agency {
+            name: "Exempel Inkasso AB".into(),
+            org_no: "5560000000".into(),
+            country: "SE".into(),
+            bankgiro: "5050-1055".into(),
+            iban: "SE4550000000058398257466".into(),
+            bic: "ESSESESS".into(),
+            address: String::new(),
+            phone: String::new(),
+            email: String::new(),
+        },
+        creditors: vec![Creditor {
+            id: CR.into(),
+            name: "Kund AB".into(),
+            country: "SE".into(),
+            payout_iban: String::new(),
+            journal_formats: vec![],
+            policy: Policy { excluded_groups: vec!["VIP".into()], ..Policy::default() },
+            accounts: Accounts::default(),
+        }],
+        letters: LettersConfig::default(),
+        rates: Default::default(),
+    }
+}
+
+fn row(invoice: &str, due: &str, open: Decimal) -> ReceivableRow {
+    ReceivableRow {
+        source: Source { file: "export.csv".into(), line: 2 },
+        creditor_id: CR.into(),
+        invoice_number: invoice.into(),
+        invoice_date: d("2024-10-01"),
+        due_date: d(due),
+        currency: Currency::SEK,
+        amount: open,
+        open_amount: open,
+        status: InvoiceStatus::Sent,
+        reference: format!("R{invoice}"),
+        debtor: Debtor {
+            id: "D1".into(),
+            kind: DebtorKind::Consumer,
+            name: "Åsa Öberg".into(),
+            address1: "Storgatan 1".into(),
+            address2: String::new(),
+            postcode: "722 15".into(),
+            city: "Västerås".into(),
+            country: "SE".into(),
+            email: String::new(),
+            language: "sv".into(),
+        },
+        debtor_group: String::new(),
+        channel: Channel::Paper,
+        reminded_by_creditor: false,
+        other_agency: false,
+        credited_invoice: String::new(),
+        description: String::new(),
+    }
+}
+
+fn payment(reference: &str, text: &str, amount: Decimal, booked: &str, n: u32) -> BankTransaction {
+    BankTransaction {
+        payment_id: format!("P{n}"),
+        key: format!("K{n}"),
+        source: Source { file: "camt.xml".into(), line: n },
+        account: "SE45".into(),
+        bank_ref: format!("B{n}"),
+        booking_date: d(booked),
+        amount: Money::new(amount, Currency::SEK),
+        direction: Direction::Credit,
+        reversal: false,
+        structured_ref: reference.into(),
+        unstructured: text.into(),
+        payer: "Åsa".into(),
+    }
+}
+
+fn night(state: &State, cfg: &Config, date: &str, rows: Vec<ReceivableRow>, txs: Vec<BankTransaction>) -> Day {
+    let inputs = Inputs { receivables: rows, transactions: txs, approvals: vec![] };
+    let day = day(state, &inputs, cfg, d(date)).unwrap();
+    let packs = Packs::new(cfg).unwrap();
+    let (_, violations) = checks::run(state, &day, &packs);
+    assert!(violations.is_empty(), "{violations:?}");
+    day
+}
+
+#[test]
+fn admission_records_the_first_failing_rule_in_order() {
+    let cfg = config();
+    // Fails rule 2 (other agency), 3 (VIP), 6 (amount) and 7 (not due): 2 is recorded.
+    let mut r = row("1", "2024-12-30", dec!(50));
+    r.other_agency = true;
+    r.debtor_group = "VIP".into();
+    let mut paid = row("2", "2024-11-01", dec!(500));
+    paid.status = InvoiceStatus::Paid;
+    let mut no_city = row("3", "2024-11-01", dec!(500));
+    no_city.debtor.city.clear();
+    let mut vip = row("4", "2024-11-01", dec!(500));
+    vip.debtor_group = "VIP".into();
+    let mut old = row("5", "2024-11-01", dec!(500));
+    old.invoice_date = d("2021-12-16"); // exactly 3 years before: refused
+    let mut young = row("6", "2024-11-01", dec!(500));
+    young.invoice_date = d("2021-12-17"); // a day less than 3 years: admitted
+    let mut other = row("7", "2024-11-01", dec!(500));
+    other.creditor_id = "5550000000".into();
+    let day = night(&State::default(), &cfg, "2024-12-16", vec![r, paid, no_city, vip, old, young, other], vec![]);
+    let reasons: Vec<&str> = day.refusals.iter().map(|r| r.reason).collect();
+    assert_eq!(reasons, ["other_agency", "status", "missing_address", "excluded_group", "too_old", "unknown_creditor"]);
+    assert_eq!(day.admitted, ["5561234567-6"]);
+}
+
+#[test]
+fn due_date_rule_uses_the_effective_due_date() {
+    let cfg = config();
+    // Due Saturday 2024-11-30 -> effective Monday 12-02; + 5 days = 12-07.
+    let early = night(&State::default(), &cfg, "2024-12-06", vec![row("1", "2024-11-30", dec!(500))], vec![]);
+    assert_eq!(early.refusals[0].reason, "not_yet_due");
+    let ok = night(&State::default(), &cfg, "2024-12-07", vec![row("1", "2024-11-30", dec!(500))], vec![]);
+    assert_eq!(ok.admitted.len(), 1);
+    assert_eq!(ok.state.claims["5561234567-1"].effective_due, d("2024-12-02"));
+    // Minimum amount: 100.00 is enough, 99.99 is not.
+    let min = night(
+        &State::default(),
+        &cfg,
+        "2024-12-16",
+        vec![row("1", "2024-11-01", dec!(99.99)), row("2", "2024-11-01", dec!(100.00))],
+        vec![],
+    );
+    assert_eq!(min.refusals[0].reason, "below_min_amount");
+    assert_eq!(min.admitted, ["5561234567-2"]);
+}
+
+#[test]
+fn reminded_by_creditor_goes_straight_to_the_inkassokrav() {
+    let cfg = config();
+    let mut r = row("1", "2024-11-01", dec!(1000));
+    r.reminded_by_creditor = true;
+    let day = night(&State::default(), &cfg, "2024-12-16", vec![r], vec![]);
+    assert_eq!(day.letters[0].kind, LetterKind::Collection);
+    assert_eq!(day.letters[0].fees, dec!(180), "inkassoavgift only, no reminder fee");
+}
+
+#[test]
+fn business_debtor_pays_no_reminder_fee_but_450_with_the_inkassokrav() {
+    let cfg = config();
+    let mut r = row("1", "2024-11-01", dec!(1000));
+    r.debtor.kind = DebtorKind::Business;
+    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![r], vec![]);
+    assert_eq!(n1.letters[0].fees, dec!(0));
+    let n2 = night(&n1.state, &cfg, "2024-12-15", vec![], vec![]);
+    assert!(n2.letters.is_empty(), "13 days after the reminder: wait");
+    let n3 = night(&n2.state, &cfg, "2024-12-16", vec![], vec![]);
+    assert_eq!(n3.letters[0].kind, LetterKind::Collection);
+    assert_eq!(n3.letters[0].fees, dec!(450));
+    assert_eq!(n3.letters[0].fee_lines[0].kind, FeeKind::LateCompensation);
+}
+
+#[test]
+fn direct_payment_in_full_closes_and_writes_off_fees_and_interest() {
+    let cfg = config();
+    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
+    let mut paid = row("1", "2024-11-01", dec!(1000));
+    paid.open_amount = dec!(400);
+    let n2 = night(&n1.state, &cfg, "2024-12-05", vec![paid.clone()], vec![]);
+    let c = &n2.state.claims["5561234567-1"];
+    assert_eq!(c.principal_now(), dec!(400));
+    assert_eq!(c.principal_at(d("2024-12-05")), dec!(1000), "interest for the night's own day is on the old principal");
+    assert_eq!(c.principal_at(d("2024-12-06")), dec!(400));
+    assert!(n2.allocations.is_empty() && n2.verifications.is_empty(), "nothing to settle: the creditor has the money");
+    paid.status = InvoiceStatus::Paid;
+    let n3 = night(&n2.state, &cfg, "2024-12-06", vec![paid], vec![]);
+    let c = &n3.state.claims["5561234567-1"];
+    assert_eq!(c.stage, Stage::Closed(ClosedReason::PaidToCreditor));
+    assert!(n3.events.iter().any(|e| e.kind == "fees_written_off" && e.amount == dec!(-60)));
+    // A closed claim gets no more letters, and its payments are refunded.
+    let n4 = night(
+        &n3.state,
+        &cfg,
+        "2024-12-20",
+        vec![],
+        vec![payment(&c.agency_reference.clone(), "", dec!(100), "2024-12-19", 1)],
+    );
+    assert!(n4.letters.is_empty());
+    assert_eq!((n4.refunds[0].reason, n4.refunds[0].amount), ("claim_closed", dec!(100)));
+}
+
+#[test]
+fn continue_fees_after_direct_payment_keeps_the_claim_open_for_fees() {
+    let mut cfg = config();
+    cfg.creditors[0].policy.continue_fees_after_direct_payment = true;
+    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
+    let mut paid = row("1", "2024-11-01", dec!(1000));
+    paid.status = InvoiceStatus::Paid;
+    let n2 = night(&n1.state, &cfg, "2024-12-05", vec![paid], vec![]);
+    let c = &n2.state.claims["5561234567-1"];
+    assert!(!c.stage.is_closed());
+    assert_eq!(c.fees_outstanding(), dec!(60));
+}
+
+#[test]
+fn credit_note_is_applied_once_and_a_full_credit_closes_the_claim() {
+    let cfg = config();
+    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
+    let mut cn = row("CN1", "2024-11-01", dec!(-300));
+    cn.credited_invoice = "1".into();
+    let n2 = night(&n1.state, &cfg, "2024-12-03", vec![cn.clone()], vec![]);
+    assert_eq!(n2.state.claims["5561234567-1"].principal_now(), dec!(700));
+    let n3 = night(&n2.state, &cfg, "2024-12-04", vec![cn.clone()], vec![]);
+    assert_eq!(n3.state.claims["5561234567-1"].principal_now(), dec!(700), "same credit note again: no effect");
+    let mut cn2 = row("CN2", "2024-11-01", dec!(-700));
+    cn2.credited_invoice = "1".into();
+    let n4 = night(&n3.state, &cfg, "2024-12-05", vec![cn, cn2], vec![]);
+    assert_eq!(n4.state.claims["5561234567-1"].stage, Stage::Closed(ClosedReason::Credited));
+    // A credit note for an invoice not in collection is listed, not lost.
+    let mut stray = row("CN3", "2024-11-01", dec!(-10));
+    stray.credited_invoice = "999".into();
+    let n5 = night(&n4.state, &cfg, "2024-12-06", vec![stray], vec![]);
+    assert_eq!(n5.refusals[0].reason, "credit_note_without_claim");
+}
+
+#[test]
+fn payment_matching_structured_free_text_ambiguous_and_overpaid() {
+    let cfg = config();
+    let mut other = row("2", "2024-11-01", dec!(500));
+    other.reference = "R1".into(); // same invoice reference as claim 1: ambiguous
+    let n1 = night(
+        &State::default(),
+        &cfg,
+        "2024-12-02",
+        vec![row("1", "2024-11-01", dec!(1000)), other, row("3", "2024-11-01", dec!(200))],
+        vec![],
+    );
+    let ocr3 = n1.state.claims["5561234567-3"].agency_reference.clone();
+    let txs = vec![
+        payment("R1", "", dec!(10), "2024-12-03", 1),
+        payment("", "faktura R1", dec!(10), "2024-12-03", 2),
+        payment("", &format!("OCR {ocr3} tack"), dec!(1000), "2024-12-03", 3),
+        payment("12345", "", dec!(5), "2024-12-03", 4),
+    ];
+    let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], txs);
+    let reasons: Vec<&str> = n2.suspense.iter().map(|s| s.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        ["ambiguous: 2 claims", "ambiguous: 2 claims", "no_candidate: structured reference has a bad check digit"]
+    );
+    assert_eq!(n2.allocations.len(), 1);
+    assert_eq!(n2.allocations[0].method, "reference_in_text");
+    // 200 principal + 60 fee + interest 2024-11-02..12-03 (32 days at 12 %) = 2.10
+    assert_eq!(
+        (n2.allocations[0].fees, n2.allocations[0].interest, n2.allocations[0].principal),
+        (dec!(60), dec!(2.10), dec!(200))
+    );
+    assert_eq!((n2.refunds[0].reason, n2.refunds[0].amount), ("overpayment", dec!(737.90)));
+    assert_eq!(n2.state.claims["5561234567-3"].stage, Stage::Closed(ClosedReason::Paid));
+}
+
+#[test]
+fn the_same_bank_transaction_is_booked_once() {
+    let cfg = config();
+    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
+    let p = payment("R1", "", dec!(100), "2024-12-03", 1);
+    let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], vec![p.clone(), p.clone()]);
+    assert_eq!((n2.allocations.len(), n2.duplicates.len()), (1, 1));
+    let n3 = night(&n2.state, &cfg, "2024-12-05", vec![], vec![p]);
+    assert_eq!((n3.allocations.len(), n3.duplicates.len()), (0, 1));
+}
+
+#[test]
+fn legal_step_without_approval_policy_clears_the_claim_directly() {
+    let mut cfg = config();
+    cfg.creditors[0].policy.approve_before_legal = false;
+    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
+    let n2 = night(&n1.state, &cfg, "2024-12-16", vec![], vec![]);
+    let pay_by = n2.letters[0].pay_by; // 12-26 is a holiday -> 12-27
+    assert_eq!(pay_by, d("2024-12-27"));
+    let n3 = night(&n2.state, &cfg, "2025-01-10", vec![], vec![]);
+    assert_eq!(n3.state.claims["5561234567-1"].stage, Stage::Collection, "pay-by + 14 = 01-10 not yet passed");
+    let n4 = night(&n3.state, &cfg, "2025-01-11", vec![], vec![]);
+    assert_eq!(n4.state.claims["5561234567-1"].stage, Stage::LegalApproved);
+    assert!(n4.awaiting.is_empty());
+}
+
+#[test]
+fn settlement_credits_capital_per_invoice_and_interest_and_debits_clearing() {
+    let cfg = config();
+    let n1 = night(
+        &State::default(),
+        &cfg,
+        "2024-12-02",
+        vec![row("1", "2024-11-01", dec!(1000)), row("2", "2024-11-01", dec!(500))],
+        vec![],
+    );
+    let txs = vec![payment("R1", "", dec!(500), "2024-12-03", 1), payment("R2", "", dec!(100), "2024-12-03", 2)];
+    let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], txs);
+    let v = &n2.verifications[0];
+    let lines: Vec<String> = v.postings().iter().map(|p| format!("{} {}", p.account, p.amount)).collect();
+    // 1: 60 fee, interest 11-02..12-03 on 1000 = 10.52, principal 429.48; 2: 60 fee, 5.26 interest, 34.74 principal
+    assert_eq!(lines, ["1510 -429.48", "8313 -10.52", "1510 -34.74", "8313 -5.26", "1512 480.00"]);
+}
+
+#[test]
+fn checks_detect_a_tampered_day() {
+    let cfg = config();
+    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
+    let mut n2 = night(&n1.state, &cfg, "2024-12-04", vec![], vec![payment("R1", "", dec!(500), "2024-12-03", 1)]);
+    n2.allocations[0].principal += dec!(0.01);
+    n2.state.claims.get_mut("5561234567-1").unwrap().fees.push(Fee {
+        kind: FeeKind::Reminder,
+        amount: dec!(75),
+        date: d("2024-12-04"),
+        rule: "test".into(),
+    });
+    let mut letter = n1.letters[0].clone();
+    letter.claim_id = "5561234567-1".into();
+    n2.state.claims.get_mut("5561234567-1").unwrap().stage = Stage::Closed(ClosedReason::Paid);
+    n2.letters.push(letter);
+    let (_, v) = checks::run(&n1.state, &n2, &Packs::new(&cfg).unwrap());
+    let names: std::collections::BTreeSet<&str> = v.iter().map(|x| x.check).collect();
+    assert_eq!(
+        names.into_iter().collect::<Vec<_>>(),
+        ["fee_within_cap", "journal_equals_allocations", "no_letter_for_closed_claim", "payments_conserved"]
+    );
+    assert!(v.iter().any(|x| x.detail.contains("-0.01 SEK")), "{v:?}");
+}
+
+proptest::proptest! {
+    #[test]
+    fn every_verification_balances_and_equals_the_payments(amounts in proptest::collection::vec(1i64..2_000_000, 1..6)) {
+        let cfg = config();
+        let rows: Vec<ReceivableRow> = (0..amounts.len()).map(|i| row(&i.to_string(), "2024-11-01", dec!(5000))).collect();
+        let n1 = night(&State::default(), &cfg, "2024-12-02", rows, vec![]);
+        let txs: Vec<BankTransaction> = amounts.iter().enumerate().map(|(i, a)| payment(&format!("R{i}"), "", Decimal::new(*a, 2), "2024-12-03", i as u32)).collect();
+        let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], txs);
+        let paid_to_creditor: Decimal = n2.allocations.iter().map(|a| a.principal + a.interest).sum();
+        let total_in: Decimal = amounts.iter().map(|a| Decimal::new(*a, 2)).sum();
+        let out: Decimal = n2.allocations.iter().map(Allocation::total).sum::<Decimal>() + n2.refunds.iter().map(|r| r.amount).sum::<Decimal>();
+        proptest::prop_assert_eq!(total_in, out);
+        for v in &n2.verifications {
+            proptest::prop_assert!(v.postings().iter().map(|p| p.amount).sum::<Decimal>().is_zero());
+        }
+        proptest::prop_assert_eq!(n2.verifications.iter().map(|v| v.debits()).sum::<Decimal>(), paid_to_creditor);
+    }
+}
