@@ -193,6 +193,12 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
                 inputs.approvals.extend(a);
                 inbox::archive(&data, date, f)?;
             }
+            Ok(Input::Matches(m)) => {
+                rec.format = "matches_csv".into();
+                rec.records = m.len();
+                inputs.matches.extend(m);
+                inbox::archive(&data, date, f)?;
+            }
             Err(errors) => {
                 rec.status = "quarantined".into();
                 rec.errors = errors.iter().map(ToString::to_string).collect();
@@ -403,7 +409,7 @@ fn totals(day: &Day) -> BTreeMap<String, String> {
         add(format!("suspense.{}", s.payment.amount.currency()), s.payment.amount.amount());
     }
     for v in &day.verifications {
-        add(format!("settlement.{}.{}", v.creditor_id(), v.currency()), v.debits());
+        add(format!("settlement.{}.{}", v.creditor_id(), v.currency()), v.settled());
     }
     t.into_iter().map(|(k, v)| (k, fmt_amount(v))).collect()
 }
@@ -445,7 +451,7 @@ fn summarize(
     for v in &day.verifications {
         let name = config.creditor(v.creditor_id()).map_or("", |c| c.name.as_str());
         settlement
-            .insert(format!("{} {name}", v.creditor_id()), format!("{} {}", fmt_amount(v.debits()), v.currency()));
+            .insert(format!("{} {name}", v.creditor_id()), format!("{} {}", fmt_amount(v.settled()), v.currency()));
     }
     Summary {
         date: day.date,

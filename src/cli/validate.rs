@@ -78,6 +78,10 @@ pub fn validate(name: &str, bytes: &[u8]) -> Report {
             r.format = "approvals_csv".into();
             r.entries = a.len();
         }
+        Ok(Input::Matches(m)) => {
+            r.format = "matches_csv".into();
+            r.entries = m.len();
+        }
         Err(errors) => {
             r.ok = false;
             r.errors = errors.iter().map(rec).collect();

@@ -1,18 +1,30 @@
 //! Booking tonight's bank transactions: each transaction once (by its
-//! idempotency key), matched to a claim and allocated fees first, then
-//! interest due at the payment's booking date, then principal (DOMAIN.md
-//! Part A, "Allocation"; the order comes from the rule pack). What exceeds
-//! the total due is an overpayment and goes to `refunds.csv`; a payment to a
-//! closed claim is refunded whole; an unmatched one goes to suspense.
+//! idempotency key), matched to a claim (`matching`, or a manual match from
+//! `matches.csv`) and allocated fees first, then interest due at the
+//! payment's booking date, then principal (DOMAIN.md Part A, "Allocation";
+//! the order comes from the rule pack). What exceeds the total due is an
+//! overpayment and goes to `refunds.csv`; a payment to a closed claim is
+//! refunded whole; an unmatched one goes to suspense with its reason.
+//!
+//! A bank reversal (`RvslInd`, MT940 `RC`) undoes the allocation of the
+//! payment it reverses: fees, interest and principal are restored as if the
+//! payment had never been made, and the creditor's journal books the
+//! capital and interest back. A manual match resolves a payment in
+//! suspense, tonight's or an earlier night's.
+
+use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::accrue::interest_due;
+use super::accrue::{balance, interest_due};
 use super::matching::{Index, Match};
 use super::news::close;
 use super::{event, Allocation, BookedPayment, EngineError, Packs, Refund, State, SuspenseItem};
-use crate::model::{BankTransaction, Claim, ClosedReason, Direction, Event, PrincipalCause, PrincipalChange};
+use crate::model::{
+    BankTransaction, Claim, ClosedReason, Direction, Event, LetterKind, ManualMatch, Money, PrincipalCause,
+    PrincipalChange, Source, Stage,
+};
 use crate::rules::{Part, RulePack};
 
 /// What tonight's payments became.
@@ -23,87 +35,307 @@ pub struct Booked {
     pub refunds: Vec<Refund>,
     pub duplicates: Vec<BankTransaction>,
     pub debits: Vec<BankTransaction>,
+    pub released: Vec<BookedPayment>,
 }
 
-/// Books tonight's transactions in (booking date, file, line) order.
+fn booked_record(tx: &BankTransaction, date: NaiveDate) -> BookedPayment {
+    BookedPayment {
+        payment_id: tx.payment_id.clone(),
+        key: tx.key.clone(),
+        booked_on: date,
+        booking_date: tx.booking_date,
+        amount: tx.amount.amount(),
+        currency: tx.amount.currency(),
+        outcome: String::new(),
+        claim_id: String::new(),
+        account: tx.account.clone(),
+        bank_ref: tx.bank_ref.clone(),
+        reference: if tx.structured_ref.is_empty() { tx.unstructured.clone() } else { tx.structured_ref.clone() },
+        fees: Decimal::ZERO,
+        interest: Decimal::ZERO,
+        principal: Decimal::ZERO,
+    }
+}
+
+/// Books tonight's transactions in (booking date, file, line) order, then
+/// resolves earlier suspense items named in `matches.csv`.
 ///
 /// # Errors
 /// Interest evaluation errors (missing reference rate).
 pub fn book_payments(
     state: &mut State,
     transactions: &[BankTransaction],
+    matches: &[ManualMatch],
     packs: &Packs,
     date: NaiveDate,
     events: &mut Vec<Event>,
 ) -> Result<Booked, EngineError> {
     let mut txs: Vec<&BankTransaction> = transactions.iter().collect();
     txs.sort_by(|a, b| (a.booking_date, &a.source, &a.key).cmp(&(b.booking_date, &b.source, &b.key)));
+    let manual: BTreeMap<&str, &str> = matches.iter().map(|m| (m.payment_id.as_str(), m.claim_id.as_str())).collect();
     let mut out = Booked::default();
-    // Match against the claims as they stand before tonight's payments: the
-    // index borrows nothing from `state` so that allocation can mutate it.
-    let claims_snapshot: Vec<Claim> = state.claims.values().cloned().collect();
-    let index = Index::new(claims_snapshot.iter());
+    let index = Index::new(state.claims.values());
     for tx in txs {
         if state.payments.contains_key(&tx.key) {
             out.duplicates.push(tx.clone());
+            continue;
+        }
+        if tx.reversal && tx.direction == Direction::Debit {
+            reverse(state, tx, date, events, &mut out);
             continue;
         }
         if tx.direction == Direction::Debit {
             out.debits.push(tx.clone());
             continue;
         }
-        let mut booked = BookedPayment {
-            payment_id: tx.payment_id.clone(),
-            key: tx.key.clone(),
-            booked_on: date,
-            booking_date: tx.booking_date,
-            amount: tx.amount.amount(),
-            currency: tx.amount.currency(),
-            outcome: String::new(),
-            claim_id: String::new(),
+        let mut booked = booked_record(tx, date);
+        let found = if tx.reversal {
+            Match::None("reversal_of_a_debit: not a debtor payment".into())
+        } else if let Some(claim_id) = manual.get(tx.payment_id.as_str()) {
+            if state.claims.contains_key(*claim_id) {
+                Match::Claim { claim_id: (*claim_id).to_string(), method: "manual" }
+            } else {
+                Match::None(format!("manual match to unknown claim {claim_id}"))
+            }
+        } else {
+            let balance_at = |c: &Claim, d: NaiveDate| -> Option<Decimal> {
+                let pack = packs.get(&c.creditor_id)?;
+                balance(c, d, pack).ok().map(|b| b.total())
+            };
+            index.find(tx, &state.claims, &balance_at)
         };
-        match index.find(tx) {
-            Match::None(reason) => {
-                booked.outcome = "suspense".into();
-                out.suspense.push(SuspenseItem { payment: tx.clone(), reason });
-            }
-            Match::Claim { claim_id, method } => {
-                booked.claim_id = claim_id.clone();
-                let claim = state.claims.get_mut(&claim_id).expect("invariant: the index holds only existing claims");
-                if claim.currency != tx.amount.currency() {
-                    booked.outcome = "suspense".into();
-                    out.suspense.push(SuspenseItem {
-                        payment: tx.clone(),
-                        reason: format!("currency_mismatch: claim {claim_id} is in {}", claim.currency),
-                    });
-                } else if claim.stage.is_closed() {
-                    booked.outcome = "refund".into();
-                    out.refunds.push(Refund {
-                        payment: tx.clone(),
-                        claim_id,
-                        amount: tx.amount.amount(),
-                        reason: "claim_closed",
-                    });
-                } else {
-                    booked.outcome = "allocated".into();
-                    let pack = packs.get(&claim.creditor_id).expect("invariant: admitted claims have a pack");
-                    let alloc = allocate(claim, tx, method, pack, date, events)?;
-                    let over = tx.amount.amount() - alloc.total();
-                    if over > Decimal::ZERO {
-                        out.refunds.push(Refund {
-                            payment: tx.clone(),
-                            claim_id: claim_id.clone(),
-                            amount: over,
-                            reason: "overpayment",
-                        });
-                    }
-                    out.allocations.push(alloc);
-                }
-            }
-        }
+        settle_one(state, tx, found, &mut booked, packs, date, events, &mut out)?;
         state.payments.insert(tx.key.clone(), booked);
     }
+    release_from_suspense(state, matches, packs, date, events, &mut out)?;
     Ok(out)
+}
+
+/// Allocates, refunds or suspends one payment according to its match.
+#[allow(clippy::too_many_arguments)]
+fn settle_one(
+    state: &mut State,
+    tx: &BankTransaction,
+    found: Match,
+    booked: &mut BookedPayment,
+    packs: &Packs,
+    date: NaiveDate,
+    events: &mut Vec<Event>,
+    out: &mut Booked,
+) -> Result<(), EngineError> {
+    match found {
+        Match::None(reason) => {
+            booked.outcome = "suspense".into();
+            out.suspense.push(SuspenseItem { payment: tx.clone(), reason });
+        }
+        Match::Claim { claim_id, method } => {
+            booked.claim_id = claim_id.clone();
+            let claim = state.claims.get_mut(&claim_id).expect("invariant: matches name existing claims");
+            if claim.currency != tx.amount.currency() {
+                booked.outcome = "suspense".into();
+                out.suspense.push(SuspenseItem {
+                    payment: tx.clone(),
+                    reason: format!("currency_mismatch: claim {claim_id} is in {}", claim.currency),
+                });
+            } else if claim.stage.is_closed() {
+                booked.outcome = "refund".into();
+                out.refunds.push(Refund {
+                    payment: tx.clone(),
+                    claim_id,
+                    amount: tx.amount.amount(),
+                    reason: "claim_closed",
+                });
+            } else {
+                booked.outcome = "allocated".into();
+                let pack = packs.get(&claim.creditor_id).expect("invariant: admitted claims have a pack");
+                let alloc = allocate(claim, tx, method, pack, date, events)?;
+                (booked.fees, booked.interest, booked.principal) = (alloc.fees, alloc.interest, alloc.principal);
+                let over = tx.amount.amount() - alloc.total();
+                if over > Decimal::ZERO {
+                    out.refunds.push(Refund { payment: tx.clone(), claim_id, amount: over, reason: "overpayment" });
+                }
+                out.allocations.push(alloc);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Earlier nights' suspense items named in `matches.csv` are allocated now.
+fn release_from_suspense(
+    state: &mut State,
+    matches: &[ManualMatch],
+    packs: &Packs,
+    date: NaiveDate,
+    events: &mut Vec<Event>,
+    out: &mut Booked,
+) -> Result<(), EngineError> {
+    let mut sorted: Vec<&ManualMatch> = matches.iter().collect();
+    sorted.sort_by(|a, b| a.source.cmp(&b.source));
+    for m in sorted {
+        let key = state.payments.values().find(|p| p.payment_id == m.payment_id).map(|p| p.key.clone());
+        let Some(key) = key else {
+            events.push(event(
+                date,
+                &m.claim_id,
+                "manual_match_ignored",
+                Decimal::ZERO,
+                "matches.csv",
+                format!("{}: no payment {}", m.source, m.payment_id),
+            ));
+            continue;
+        };
+        let record = state.payments[&key].clone();
+        if record.outcome != "suspense" || record.booked_on == date {
+            if record.booked_on != date {
+                events.push(event(
+                    date,
+                    &m.claim_id,
+                    "manual_match_ignored",
+                    Decimal::ZERO,
+                    "matches.csv",
+                    format!("{}: payment {} is {}, not in suspense", m.source, m.payment_id, record.outcome),
+                ));
+            }
+            continue; // tonight's payments took their manual match above
+        }
+        if !state.claims.contains_key(&m.claim_id) {
+            events.push(event(
+                date,
+                &m.claim_id,
+                "manual_match_ignored",
+                Decimal::ZERO,
+                "matches.csv",
+                format!("{}: no claim {}", m.source, m.claim_id),
+            ));
+            continue;
+        }
+        let tx = BankTransaction {
+            payment_id: record.payment_id.clone(),
+            key: record.key.clone(),
+            source: Source { file: format!("suspense of {}", record.booked_on), line: 0 },
+            account: record.account.clone(),
+            bank_ref: record.bank_ref.clone(),
+            booking_date: record.booking_date,
+            amount: Money::new(record.amount, record.currency),
+            direction: Direction::Credit,
+            reversal: false,
+            structured_ref: String::new(),
+            unstructured: record.reference.clone(),
+            payer: String::new(),
+        };
+        let mut booked = record.clone();
+        settle_one(
+            state,
+            &tx,
+            Match::Claim { claim_id: m.claim_id.clone(), method: "manual" },
+            &mut booked,
+            packs,
+            date,
+            events,
+            out,
+        )?;
+        if booked.outcome == "suspense" {
+            continue; // e.g. currency mismatch: it stays where it was
+        }
+        booked.booked_on = date;
+        out.released.push(record);
+        state.payments.insert(key, booked);
+    }
+    Ok(())
+}
+
+/// Undoes the allocation of the payment a bank reversal reverses: the
+/// latest allocated credit on the same account with the same amount and
+/// the same bank reference (or, lacking one, the same payment reference).
+fn reverse(state: &mut State, tx: &BankTransaction, date: NaiveDate, events: &mut Vec<Event>, out: &mut Booked) {
+    let reference = if tx.structured_ref.is_empty() { &tx.unstructured } else { &tx.structured_ref };
+    let original = state
+        .payments
+        .values()
+        .filter(|p| {
+            p.outcome == "allocated"
+                && p.account == tx.account
+                && p.amount == tx.amount.amount()
+                && p.currency == tx.amount.currency()
+                && if tx.bank_ref.is_empty() || p.bank_ref.is_empty() {
+                    &p.reference == reference
+                } else {
+                    p.bank_ref == tx.bank_ref
+                }
+        })
+        .max_by_key(|p| (p.booking_date, p.booked_on, p.key.clone()))
+        .cloned();
+    let mut booked = booked_record(tx, date);
+    booked.amount = -tx.amount.amount();
+    let Some(orig) = original else {
+        booked.outcome = "suspense".into();
+        let mut shown = tx.clone();
+        shown.amount = Money::new(-tx.amount.amount(), tx.amount.currency());
+        out.suspense.push(SuspenseItem {
+            payment: shown,
+            reason: "reversal_without_original: no allocated payment with this account, amount and reference".into(),
+        });
+        state.payments.insert(tx.key.clone(), booked);
+        return;
+    };
+    booked.outcome = "reversal".into();
+    booked.claim_id = orig.claim_id.clone();
+    let over = orig.amount - (orig.fees + orig.interest + orig.principal);
+    if let Some(claim) = state.claims.get_mut(&orig.claim_id) {
+        claim.fees_paid -= orig.fees;
+        claim.interest_paid -= orig.interest;
+        if orig.principal > Decimal::ZERO {
+            claim.principal_changes.push(PrincipalChange {
+                from: orig.booking_date + Duration::days(1),
+                delta: orig.principal,
+                cause: PrincipalCause::Payment,
+            });
+        }
+        if claim.stage == Stage::Closed(ClosedReason::Paid) {
+            claim.stage =
+                if claim.last_letter(LetterKind::Collection).is_some() { Stage::Collection } else { Stage::Reminder };
+            claim.stage_since = date;
+        }
+        let mut e = event(
+            date,
+            &claim.claim_id,
+            "reversal",
+            -(orig.fees + orig.interest + orig.principal),
+            "bank reversal",
+            format!("{} reverses {} booked {}", tx.payment_id, orig.payment_id, orig.booking_date),
+        );
+        e.payment_id = tx.payment_id.clone();
+        events.push(e);
+        out.allocations.push(Allocation {
+            payment_id: tx.payment_id.clone(),
+            claim_id: claim.claim_id.clone(),
+            creditor_id: claim.creditor_id.clone(),
+            invoice_number: claim.invoice_number.clone(),
+            booking_date: tx.booking_date,
+            currency: claim.currency,
+            fees: -orig.fees,
+            interest: -orig.interest,
+            principal: -orig.principal,
+            method: "reversal",
+        });
+    }
+    if over > Decimal::ZERO {
+        // The overpaid part was listed for refund: flag it for a person.
+        let mut shown = tx.clone();
+        shown.amount = Money::new(-over, tx.amount.currency());
+        out.suspense.push(SuspenseItem {
+            payment: shown,
+            reason: format!(
+                "reversal of the overpayment refunded from {}: stop or recover the refund",
+                orig.payment_id
+            ),
+        });
+    }
+    if let Some(o) = state.payments.get_mut(&orig.key) {
+        o.outcome = "reversed".into();
+    }
+    state.payments.insert(tx.key.clone(), booked);
 }
 
 /// Allocates one payment to `claim` at its booking date and updates the claim.

@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::model::{
-    Approval, BankTransaction, Claim, Config, Currency, Event, Letter, ReceivableRow, Source, Verification,
+    Approval, BankTransaction, Claim, Config, Currency, Event, Letter, ManualMatch, ReceivableRow, Source, Verification,
 };
 use crate::rules::{self, MissingRate, RulePack, UnknownCountry};
 
@@ -38,9 +38,19 @@ pub struct BookedPayment {
     pub booking_date: NaiveDate,
     pub amount: Decimal,
     pub currency: Currency,
-    /// `allocated`, `refund` or `suspense`.
+    /// `allocated`, `refund`, `suspense`, `reversal` (a bank reversal of an
+    /// earlier payment, amount negative) or `reversed` (undone by one).
     pub outcome: String,
     pub claim_id: String,
+    /// The client-funds account, the bank's reference and the payment's
+    /// reference (structured, else free text): what a reversal is matched on.
+    pub account: String,
+    pub bank_ref: String,
+    pub reference: String,
+    /// How an `allocated` payment was split (to reverse it exactly).
+    pub fees: Decimal,
+    pub interest: Decimal,
+    pub principal: Decimal,
 }
 
 /// Everything carried from one night to the next.
@@ -65,6 +75,8 @@ pub struct Inputs {
     pub receivables: Vec<ReceivableRow>,
     pub transactions: Vec<BankTransaction>,
     pub approvals: Vec<Approval>,
+    /// `matches.csv`: payment id -> claim id, set by finance staff.
+    pub matches: Vec<ManualMatch>,
 }
 
 /// A receivables row that was not admitted, and why.
@@ -140,6 +152,9 @@ pub struct Day {
     pub duplicates: Vec<BankTransaction>,
     /// Debit entries on the client-funds account (not debtor payments).
     pub debits: Vec<BankTransaction>,
+    /// Payments of earlier days taken out of suspense tonight by a manual
+    /// match (as they stood in suspense).
+    pub released: Vec<BookedPayment>,
     pub letters: Vec<Letter>,
     pub awaiting: Vec<Awaiting>,
     pub verifications: Vec<Verification>,
@@ -208,7 +223,7 @@ pub fn day(prev: &State, inputs: &Inputs, config: &Config, date: NaiveDate) -> R
     let mut refusals = admission.refusals;
     refusals.extend(news::apply(&mut state, &rows, &admission.admitted, config, &packs, date, &mut events)?); // direct payments, credit notes
     let approved = approve::apply(&mut state, &inputs.approvals, date, &mut events); // approvals.csv
-    let paid = allocate::book_payments(&mut state, &inputs.transactions, &packs, date, &mut events)?; // match + allocate
+    let paid = allocate::book_payments(&mut state, &inputs.transactions, &inputs.matches, &packs, date, &mut events)?; // match + allocate
     let ladder = advance::advance(&mut state, &admission.admitted, &approved, config, &packs, date, &mut events)?; // letters
     let verifications = settle::settle(&paid.allocations, config, date)?; // creditor journals
 
@@ -223,6 +238,7 @@ pub fn day(prev: &State, inputs: &Inputs, config: &Config, date: NaiveDate) -> R
         refunds: paid.refunds,
         duplicates: paid.duplicates,
         debits: paid.debits,
+        released: paid.released,
         letters: ladder.letters,
         awaiting: ladder.awaiting,
         verifications,

@@ -51,7 +51,7 @@ fn row(invoice: &str, due: &str, open: Decimal) -> ReceivableRow {
         amount: open,
         open_amount: open,
         status: InvoiceStatus::Sent,
-        reference: format!("R{invoice}"),
+        reference: inv_ref(invoice),
         debtor: Debtor {
             id: "D1".into(),
             kind: DebtorKind::Consumer,
@@ -73,6 +73,12 @@ fn row(invoice: &str, due: &str, open: Decimal) -> ReceivableRow {
     }
 }
 
+/// The creditor's OCR reference of a test invoice (valid Luhn + length digit).
+fn inv_ref(invoice: &str) -> String {
+    let digits: String = invoice.chars().filter(char::is_ascii_digit).collect();
+    crate::rules::reference::se_ocr_with_length(&format!("77{digits}")).unwrap()
+}
+
 fn payment(reference: &str, text: &str, amount: Decimal, booked: &str, n: u32) -> BankTransaction {
     BankTransaction {
         payment_id: format!("P{n}"),
@@ -91,7 +97,7 @@ fn payment(reference: &str, text: &str, amount: Decimal, booked: &str, n: u32) -
 }
 
 fn night(state: &State, cfg: &Config, date: &str, rows: Vec<ReceivableRow>, txs: Vec<BankTransaction>) -> Day {
-    let inputs = Inputs { receivables: rows, transactions: txs, approvals: vec![] };
+    let inputs = Inputs { receivables: rows, transactions: txs, ..Inputs::default() };
     let day = day(state, &inputs, cfg, d(date)).unwrap();
     let packs = Packs::new(cfg).unwrap();
     let (_, violations) = checks::run(state, &day, &packs);
@@ -237,7 +243,7 @@ fn credit_note_is_applied_once_and_a_full_credit_closes_the_claim() {
 fn payment_matching_structured_free_text_ambiguous_and_overpaid() {
     let cfg = config();
     let mut other = row("2", "2024-11-01", dec!(500));
-    other.reference = "R1".into(); // same invoice reference as claim 1: ambiguous
+    other.reference = inv_ref("1"); // same invoice reference as claim 1: ambiguous
     let n1 = night(
         &State::default(),
         &cfg,
@@ -247,17 +253,14 @@ fn payment_matching_structured_free_text_ambiguous_and_overpaid() {
     );
     let ocr3 = n1.state.claims["5561234567-3"].agency_reference.clone();
     let txs = vec![
-        payment("R1", "", dec!(10), "2024-12-03", 1),
-        payment("", "faktura R1", dec!(10), "2024-12-03", 2),
+        payment(&inv_ref("1"), "", dec!(10), "2024-12-03", 1),
+        payment("", &format!("faktura {}", inv_ref("1")), dec!(10), "2024-12-03", 2),
         payment("", &format!("OCR {ocr3} tack"), dec!(1000), "2024-12-03", 3),
         payment("12345", "", dec!(5), "2024-12-03", 4),
     ];
     let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], txs);
     let reasons: Vec<&str> = n2.suspense.iter().map(|s| s.reason.as_str()).collect();
-    assert_eq!(
-        reasons,
-        ["ambiguous: 2 claims", "ambiguous: 2 claims", "no_candidate: structured reference has a bad check digit"]
-    );
+    assert_eq!(reasons, ["ambiguous: 2 claims", "ambiguous: 2 claims", "bad_check_digit"]);
     assert_eq!(n2.allocations.len(), 1);
     assert_eq!(n2.allocations[0].method, "reference_in_text");
     // 200 principal + 60 fee + interest 2024-11-02..12-03 (32 days at 12 %) = 2.10
@@ -273,7 +276,7 @@ fn payment_matching_structured_free_text_ambiguous_and_overpaid() {
 fn the_same_bank_transaction_is_booked_once() {
     let cfg = config();
     let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
-    let p = payment("R1", "", dec!(100), "2024-12-03", 1);
+    let p = payment(&inv_ref("1"), "", dec!(100), "2024-12-03", 1);
     let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], vec![p.clone(), p.clone()]);
     assert_eq!((n2.allocations.len(), n2.duplicates.len()), (1, 1));
     let n3 = night(&n2.state, &cfg, "2024-12-05", vec![], vec![p]);
@@ -305,7 +308,10 @@ fn settlement_credits_capital_per_invoice_and_interest_and_debits_clearing() {
         vec![row("1", "2024-11-01", dec!(1000)), row("2", "2024-11-01", dec!(500))],
         vec![],
     );
-    let txs = vec![payment("R1", "", dec!(500), "2024-12-03", 1), payment("R2", "", dec!(100), "2024-12-03", 2)];
+    let txs = vec![
+        payment(&inv_ref("1"), "", dec!(500), "2024-12-03", 1),
+        payment(&inv_ref("2"), "", dec!(100), "2024-12-03", 2),
+    ];
     let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], txs);
     let v = &n2.verifications[0];
     let lines: Vec<String> = v.postings().iter().map(|p| format!("{} {}", p.account, p.amount)).collect();
@@ -317,7 +323,8 @@ fn settlement_credits_capital_per_invoice_and_interest_and_debits_clearing() {
 fn checks_detect_a_tampered_day() {
     let cfg = config();
     let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
-    let mut n2 = night(&n1.state, &cfg, "2024-12-04", vec![], vec![payment("R1", "", dec!(500), "2024-12-03", 1)]);
+    let mut n2 =
+        night(&n1.state, &cfg, "2024-12-04", vec![], vec![payment(&inv_ref("1"), "", dec!(500), "2024-12-03", 1)]);
     n2.allocations[0].principal += dec!(0.01);
     n2.state.claims.get_mut("5561234567-1").unwrap().fees.push(Fee {
         kind: FeeKind::Reminder,
@@ -344,7 +351,7 @@ proptest::proptest! {
         let cfg = config();
         let rows: Vec<ReceivableRow> = (0..amounts.len()).map(|i| row(&i.to_string(), "2024-11-01", dec!(5000))).collect();
         let n1 = night(&State::default(), &cfg, "2024-12-02", rows, vec![]);
-        let txs: Vec<BankTransaction> = amounts.iter().enumerate().map(|(i, a)| payment(&format!("R{i}"), "", Decimal::new(*a, 2), "2024-12-03", i as u32)).collect();
+        let txs: Vec<BankTransaction> = amounts.iter().enumerate().map(|(i, a)| payment(&inv_ref(&i.to_string()), "", Decimal::new(*a, 2), "2024-12-03", i as u32)).collect();
         let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], txs);
         let paid_to_creditor: Decimal = n2.allocations.iter().map(|a| a.principal + a.interest).sum();
         let total_in: Decimal = amounts.iter().map(|a| Decimal::new(*a, 2)).sum();
@@ -353,6 +360,72 @@ proptest::proptest! {
         for v in &n2.verifications {
             proptest::prop_assert!(v.postings().iter().map(|p| p.amount).sum::<Decimal>().is_zero());
         }
-        proptest::prop_assert_eq!(n2.verifications.iter().map(|v| v.debits()).sum::<Decimal>(), paid_to_creditor);
+        proptest::prop_assert_eq!(n2.verifications.iter().map(|v| v.settled()).sum::<Decimal>(), paid_to_creditor);
     }
+}
+
+#[test]
+fn amount_and_payer_match_exactly_one_similar_name() {
+    let cfg = config();
+    let mut other = row("2", "2024-11-01", dec!(1000));
+    other.debtor.name = "Per Eriksson".into();
+    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000)), other], vec![]);
+    // Both letters ask 1000 + 60 fee + interest to 12-02 (31 days at 12 % = 10.19) = 1070.19.
+    assert_eq!(n1.letters[0].amount_due, dec!(1070.19));
+    let mut p = payment("", "tack", dec!(1070.19), "2024-12-02", 1);
+    p.payer = "ASA OBERG".into();
+    let mut nobody = payment("", "", dec!(1070.19), "2024-12-02", 2);
+    nobody.payer = "Karl Nilsson".into();
+    // The balance at a later booking date matches too (one more day of interest: 10.52 on 12-03).
+    let mut later = payment("", "", dec!(1070.52), "2024-12-03", 3);
+    later.payer = "Eriksson, Per".into();
+    let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], vec![p, nobody, later]);
+    let got: Vec<(&str, &str)> = n2.allocations.iter().map(|a| (a.claim_id.as_str(), a.method)).collect();
+    assert_eq!(got, [("5561234567-1", "amount_and_payer"), ("5561234567-2", "amount_and_payer")]);
+    assert_eq!(n2.suspense[0].reason, "no_candidate");
+}
+
+#[test]
+fn manual_match_resolves_an_earlier_suspense_item() {
+    let cfg = config();
+    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
+    let n2 =
+        night(&n1.state, &cfg, "2024-12-04", vec![], vec![payment("", "för Åsas räkning", dec!(500), "2024-12-03", 1)]);
+    assert_eq!(n2.suspense.len(), 1);
+    let m = ManualMatch {
+        source: Source { file: "matches.csv".into(), line: 2 },
+        payment_id: "P1".into(),
+        claim_id: "5561234567-1".into(),
+    };
+    let inputs = Inputs { matches: vec![m], ..Inputs::default() };
+    let n3 = day(&n2.state, &inputs, &cfg, d("2024-12-05")).unwrap();
+    let (_, violations) = checks::run(&n2.state, &n3, &Packs::new(&cfg).unwrap());
+    assert!(violations.is_empty(), "{violations:?}");
+    assert_eq!(n3.allocations.len(), 1);
+    assert_eq!((n3.allocations[0].method, n3.allocations[0].booking_date), ("manual", d("2024-12-03")));
+    assert_eq!(n3.released.len(), 1);
+    assert_eq!(n3.state.payments["K1"].outcome, "allocated");
+    assert_eq!(n3.verifications.len(), 1, "settled on the night it is resolved");
+}
+
+#[test]
+fn a_bank_reversal_undoes_the_allocation() {
+    let cfg = config();
+    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
+    let ocr = n1.state.claims["5561234567-1"].agency_reference.clone();
+    let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], vec![payment(&ocr, "", dec!(1200), "2024-12-03", 1)]);
+    assert_eq!(n2.state.claims["5561234567-1"].stage, Stage::Closed(ClosedReason::Paid));
+    assert_eq!(n2.refunds[0].amount, dec!(1200) - dec!(1000) - dec!(60) - dec!(10.52));
+    let mut rev = payment(&ocr, "", dec!(1200), "2024-12-05", 2);
+    rev.direction = Direction::Debit;
+    rev.reversal = true;
+    rev.bank_ref = "B1".into(); // the bank repeats the original's reference
+    let n3 = night(&n2.state, &cfg, "2024-12-06", vec![], vec![rev]);
+    let c = &n3.state.claims["5561234567-1"];
+    assert_eq!(c.stage, Stage::Reminder, "reopened");
+    assert_eq!((c.principal_now(), c.fees_outstanding(), c.interest_paid), (dec!(1000), dec!(60), dec!(0)));
+    assert_eq!(n3.allocations[0].principal, dec!(-1000));
+    assert_eq!(n3.verifications[0].settled(), dec!(-1010.52), "the creditor's journal books capital and interest back");
+    assert!(n3.suspense[0].reason.contains("stop or recover the refund"));
+    assert_eq!(n3.state.payments["K1"].outcome, "reversed");
 }

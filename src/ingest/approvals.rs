@@ -6,9 +6,14 @@ use crate::model::{Approval, ApprovalStep, Source};
 
 /// True if the header is `claim_id,step,decision`.
 pub fn sniff(bytes: &[u8]) -> bool {
+    header(bytes) == "claim_id,step,decision"
+}
+
+/// The first line without BOM, spaces and line end.
+pub(crate) fn header(bytes: &[u8]) -> String {
     let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = b.split(|&c| c == b'\n').next().unwrap_or(b);
-    String::from_utf8_lossy(first).trim().replace(' ', "") == "claim_id,step,decision"
+    String::from_utf8_lossy(first).trim().replace(' ', "")
 }
 
 /// Parses the file; every bad row is reported.

@@ -1,6 +1,6 @@
 //! Format detection from content, never from the file name.
 
-use super::{approvals, bank, receivables};
+use super::{approvals, bank, matches, receivables};
 
 /// The input formats we read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -9,6 +9,8 @@ pub enum Format {
     Receivables,
     /// `approvals.csv`.
     Approvals,
+    /// `matches.csv`.
+    Matches,
     /// ISO 20022 camt.052/053/054.
     Camt,
 }
@@ -21,6 +23,8 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         Some(Format::Receivables)
     } else if approvals::sniff(bytes) {
         Some(Format::Approvals)
+    } else if matches::sniff(bytes) {
+        Some(Format::Matches)
     } else {
         None
     }

@@ -5,11 +5,12 @@ pub mod approvals;
 pub mod bank;
 pub mod detect;
 mod error;
+pub mod matches;
 pub mod receivables;
 
 pub use error::Error;
 
-use crate::model::{Approval, ReceivableRow};
+use crate::model::{Approval, ManualMatch, ReceivableRow};
 use bank::BankFile;
 
 /// One parsed input file.
@@ -22,6 +23,7 @@ pub enum Input {
     },
     Bank(BankFile),
     Approvals(Vec<Approval>),
+    Matches(Vec<ManualMatch>),
 }
 
 /// Detects and parses one file. `name` is the file's name in the inbox.
@@ -38,6 +40,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Input, Vec<Error>> {
             })
             .map_err(tag),
         Some(detect::Format::Approvals) => approvals::parse(name, bytes).map(Input::Approvals).map_err(tag),
+        Some(detect::Format::Matches) => matches::parse(name, bytes).map(Input::Matches).map_err(tag),
         Some(detect::Format::Camt) => bank::camt::parse(bytes)
             .map(|mut f| {
                 for t in &mut f.transactions {
@@ -50,7 +53,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Input, Vec<Error>> {
             1,
             "(format)",
             &String::from_utf8_lossy(&bytes[..bytes.len().min(40)]),
-            "a receivables CSV (header with creditor_id, invoice_number, open_amount), approvals.csv (claim_id,step,decision) or an ISO 20022 camt.052/053/054 XML file",
+            "a receivables CSV (header with creditor_id, invoice_number, open_amount), approvals.csv (claim_id,step,decision), matches.csv (payment_id,claim_id) or an ISO 20022 camt.052/053/054 XML file",
         )
         .with_file(name)]),
     }

@@ -80,6 +80,13 @@ impl Verification {
     pub fn postings(&self) -> &[Posting] {
         &self.postings
     }
+    /// What the verification settles to the creditor: minus the sum of the
+    /// postings that name a claim (capital and interest); the clearing
+    /// posting carries the same amount.
+    pub fn settled(&self) -> Decimal {
+        -self.postings.iter().filter(|p| !p.claim_id.is_empty()).map(|p| p.amount).sum::<Decimal>()
+    }
+
     /// Sum of the debit postings.
     pub fn debits(&self) -> Decimal {
         self.postings.iter().map(|p| p.amount).filter(|a| a.is_sign_positive()).sum()

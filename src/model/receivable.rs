@@ -90,6 +90,14 @@ impl ApprovalStep {
     }
 }
 
+/// One row of `matches.csv`: finance staff assign a payment to a claim.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManualMatch {
+    pub source: Source,
+    pub payment_id: String,
+    pub claim_id: String,
+}
+
 /// One row of `approvals.csv`: `claim_id,step,decision`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {

@@ -118,6 +118,12 @@ fn payments_frame(state: &State) -> PolarsResult<DataFrame> {
         Column::new("currency".into(), s(|x| x.currency.code().to_string())),
         Column::new("outcome".into(), s(|x| x.outcome.clone())),
         Column::new("claim_id".into(), s(|x| x.claim_id.clone())),
+        Column::new("account".into(), s(|x| x.account.clone())),
+        Column::new("bank_ref".into(), s(|x| x.bank_ref.clone())),
+        Column::new("reference".into(), s(|x| x.reference.clone())),
+        Column::new("fees".into(), s(|x| amount_to_text(x.fees))),
+        Column::new("interest".into(), s(|x| amount_to_text(x.interest))),
+        Column::new("principal".into(), s(|x| amount_to_text(x.principal))),
     ])
 }
 
@@ -287,6 +293,8 @@ pub fn read(dir: &Path, date: NaiveDate) -> Result<State, Error> {
         p.strs("claim_id")?,
     );
     let (booked_on, booking) = (p.dates("booked_on")?, p.dates("booking_date")?);
+    let (account, bank_ref, reference) = (p.strs("account")?, p.strs("bank_ref")?, p.strs("reference")?);
+    let (fees, interest, principal) = (p.amounts("fees")?, p.amounts("interest")?, p.amounts("principal")?);
     for i in 0..p.len() {
         let bp = BookedPayment {
             payment_id: pid[i].clone(),
@@ -298,6 +306,12 @@ pub fn read(dir: &Path, date: NaiveDate) -> Result<State, Error> {
                 .ok_or_else(|| bad(&p.path, format!("row {}: bad currency", i + 1)))?,
             outcome: outcome[i].clone(),
             claim_id: cid[i].clone(),
+            account: account[i].clone(),
+            bank_ref: bank_ref[i].clone(),
+            reference: reference[i].clone(),
+            fees: fees[i],
+            interest: interest[i],
+            principal: principal[i],
         };
         state.payments.insert(bp.key.clone(), bp);
     }
