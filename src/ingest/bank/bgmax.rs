@@ -82,6 +82,9 @@ pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
         match to_record(raw) {
             Ok(rec) => p.record(line, &rec),
             Err(len) => {
+                // A first record of bad length still counts as the first
+                // record: the file is then not read any further.
+                p.seen_any = true;
                 p.bad_length = true;
                 p.errors.push(Error::new(
                     line,
@@ -852,6 +855,11 @@ mod tests {
         assert_eq!(parse(&joined(&lines, "\n")).unwrap().transactions.len(), 3);
         lines[3] = rec("X9", &[]);
         assert_eq!(errors_of(&lines), [(4, "TK".to_string(), "X9".to_string())]);
+        // A first record that is too long is the only error reported.
+        let mut lines = small();
+        lines[0].push('x');
+        let errs = errors_of(&lines);
+        assert_eq!(errs.iter().map(|e| (e.0, e.1.as_str())).collect::<Vec<_>>(), [(1, "record length")]);
     }
 
     #[test]
