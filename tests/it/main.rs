@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bgmax_corpus;
 mod camt_corpus;
 mod journals_sie;
 mod letters_pdf;

@@ -1,5 +1,6 @@
 //! Bank files -> `BankTransaction`s. One reader per format.
 
+pub mod bgmax;
 pub mod camt;
 
 use crate::model::{BankTransaction, Currency};
