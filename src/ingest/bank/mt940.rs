@@ -207,19 +207,23 @@ struct StmtB {
     had_error: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// What continuation lines (lines without a tag) belong to.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
 enum Cont {
-    /// Continuation lines are ignored.
+    /// Ignored (statement-level text, the :61: supplementary details).
+    #[default]
     None,
-    /// Continuation lines belong to the last entry's `:86:`.
+    /// The last entry's `:86:` text.
     Info,
 }
 
 #[derive(Default)]
 struct Parser {
     stmt: Option<StmtB>,
-    /// Continuation lines go to the last entry's info.
-    info_open: bool,
+    /// The last tag was a `:61:` or an `:86:` after one: a further `:86:`
+    /// belongs to that entry.
+    entry_open: bool,
+    cont: Cont,
     statements: Vec<Statement>,
     transactions: Vec<BankTransaction>,
     errors: Vec<Error>,
@@ -258,7 +262,7 @@ impl Parser {
     }
 
     fn continuation(&mut self, line: &str) {
-        if self.info_open {
+        if self.cont == Cont::Info {
             if let Some(e) = self.stmt.as_mut().and_then(|s| s.entries.last_mut()) {
                 e.info.push(line.to_string());
             }
@@ -299,17 +303,17 @@ impl Parser {
                 }
                 Cont::None
             }
-            "61" => match self.entry(value, line) {
-                Some(e) => {
-                    if let Some(s) = self.stmt.as_mut() {
-                        s.entries.push(e);
-                    }
-                    Cont::Info
+            "61" => {
+                let e = self.entry(value, line);
+                self.entry_open = e.is_some();
+                if let (Some(e), Some(s)) = (e, self.stmt.as_mut()) {
+                    s.entries.push(e);
                 }
-                None => Cont::None,
-            },
+                self.cont = Cont::None;
+                return;
+            }
             "86" => {
-                if self.info_open {
+                if self.entry_open {
                     if let Some(e) = self.stmt.as_mut().and_then(|s| s.entries.last_mut()) {
                         e.info.push(value.to_string());
                     }
@@ -320,11 +324,10 @@ impl Parser {
             }
             _ => Cont::None,
         };
-        self.set_cont(cont);
-    }
-
-    fn set_cont(&mut self, c: Cont) {
-        self.info_open = c == Cont::Info;
+        if tag != "86" {
+            self.entry_open = false;
+        }
+        self.cont = cont;
     }
 
     fn balance(&mut self, tag: &str, value: &str, line: u32) -> Option<Balance> {
@@ -436,7 +439,8 @@ impl Parser {
 
     /// Ends the current statement: checks it and emits its transactions.
     fn finish(&mut self) {
-        self.info_open = false;
+        self.entry_open = false;
+        self.cont = Cont::None;
         let Some(s) = self.stmt.take() else { return };
         let mut bad = s.had_error;
         let account = s.account.clone().unwrap_or_default();
@@ -734,4 +738,240 @@ fn payment_id(key: &str) -> String {
         s.push_str(&format!("{b:02x}"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// Opening 1000,00 + 250,50 - 75,25 + 40,00 (RD) - 10,00 (RC) = 1205,25.
+    const STMT: &str = "Preamble text from the bank\r\n\
+{1:F01DABADKKKAXXX0000000000}{2:O9400000000000DABADKKKXXXX00000000000000000000N}{4:\r\n\
+:20:REF1\r\n\
+:25: DK5030001234567890 \r\n\
+:28C:00001/001\r\n\
+:60F:C231229SEK1000,00\r\n\
+:86:Statement information, not a transaction\r\n\
+:61:2312290102CK250,50NTRFKUNDREF1//BANKREF1\r\n\
+Supplementary details\r\n\
+:86:Betalning faktura 4711\r\n\
+RF18 5390 0754 7034 tack\r\n\
+:86:Anna Andersson\r\n\
+:61:2401021231D75,25NMSCNONREF\r\n\
+:86:Bankavgift\r\n\
+:61:240102RD40,NTRFNONREF//R2\r\n\
+:61:240102RC10,00NTRFCUSTREF\r\n\
+:62F:C240102SEK1205,25\r\n\
+:86:Closing information\r\n\
+:64:C240102SEK1205,25\r\n\
+-}\r\n";
+
+    #[test]
+    fn reads_a_statement_field_by_field() {
+        let f = parse(STMT.as_bytes()).unwrap();
+        assert_eq!(f.format, "mt940");
+        assert_eq!(f.skipped_not_booked, 0);
+        assert_eq!(
+            f.statements,
+            vec![Statement {
+                account: "DK5030001234567890".into(),
+                currency: Some(Currency::SEK),
+                opening: Some(dec!(1000.00)),
+                closing: Some(dec!(1205.25)),
+                entries: 4,
+            }]
+        );
+        let t = &f.transactions;
+        assert_eq!(t.len(), 4);
+        let acct = "DK5030001234567890";
+
+        // Credit with funds code K, entry date 0102 after value date 231229:
+        // booked 2024-01-02. Two :86: tags and a continuation line, joined.
+        assert_eq!(t[0].source, Source { file: String::new(), line: 8 });
+        assert_eq!(t[0].account, acct);
+        assert_eq!(t[0].booking_date, d(2024, 1, 2));
+        assert_eq!(t[0].amount, Money::new(dec!(250.50), Currency::SEK));
+        assert_eq!(t[0].direction, Direction::Credit);
+        assert!(!t[0].reversal);
+        assert_eq!(t[0].bank_ref, "BANKREF1");
+        assert_eq!(t[0].unstructured, "Betalning faktura 4711 RF18 5390 0754 7034 tack Anna Andersson");
+        assert_eq!(t[0].structured_ref, "RF18539007547034");
+        assert_eq!(t[0].payer, "");
+        assert_eq!(t[0].key, format!("{acct}|BANKREF1|2024-01-02|credit|250.50"));
+
+        // Debit, value date 240102, entry date 1231 -> 2023-12-31; NONREF.
+        assert_eq!(t[1].source.line, 13);
+        assert_eq!(t[1].booking_date, d(2023, 12, 31));
+        assert_eq!(t[1].direction, Direction::Debit);
+        assert_eq!(t[1].bank_ref, "");
+        assert_eq!(t[1].unstructured, "Bankavgift");
+        assert_eq!(t[1].key, format!("{acct}|2023-12-31|debit|75.25||Bankavgift|0"));
+
+        // RD: reversal of a debit is a credit; "40," is 40.
+        assert_eq!((t[2].direction, t[2].reversal), (Direction::Credit, true));
+        assert_eq!(t[2].amount.amount(), dec!(40));
+        assert_eq!(t[2].bank_ref, "R2");
+        assert_eq!(t[2].booking_date, d(2024, 1, 2));
+        assert_eq!(t[2].key, format!("{acct}|R2|2024-01-02|credit|40.00"));
+        // RC: reversal of a credit is a debit; customer reference as bank ref.
+        assert_eq!((t[3].direction, t[3].reversal), (Direction::Debit, true));
+        assert_eq!(t[3].bank_ref, "CUSTREF");
+        assert_eq!(t[3].unstructured, "", "the :86: after :62F: is not the entry's");
+
+        for x in t {
+            assert_eq!(x.payment_id, payment_id(&x.key));
+        }
+        assert!(sniff(STMT.as_bytes()));
+    }
+
+    #[test]
+    fn lf_latin1_and_german_subfields() {
+        let doc = b":20:X\n:25:50880050/0194787400888\n:60F:C070903EUR0,\n\
+:61:0709070904CR50990,05NTRFNONREF//0724710333343453\n\
+:86:166?00GUTSCHRIFT?100399?20EREF+EndToEndId TFNR 22 004?21 00001?22\n\
+SVWZ+Verw CTSc-01 BC-PPP TF?23Nr 22 004?30DRESDEFF508?31DE1450880\n\
+0500194785000?32KARL?33        M\xdcLLER?70Empfaenger Marta Metzge\n\
+r\n:62F:C070904EUR50990,05\n-\n";
+        let f = parse(doc).unwrap();
+        let t = &f.transactions[0];
+        assert_eq!(t.amount, Money::new(dec!(50990.05), Currency::EUR));
+        assert_eq!(t.bank_ref, "0724710333343453");
+        assert_eq!(t.booking_date, d(2007, 9, 4));
+        assert_eq!(t.payer, "KARL MÜLLER");
+        assert_eq!(t.unstructured, "EREF+EndToEndId TFNR 22 004 00001SVWZ+Verw CTSc-01 BC-PPP TFNr 22 004 KARL MÜLLER");
+        assert_eq!(t.structured_ref, "EndToEndIdTFNR2200400001");
+        assert_eq!(f.statements[0].opening, Some(dec!(0)));
+    }
+
+    #[test]
+    fn bad_values_are_reported_with_line_and_field() {
+        let doc = ":20:X\n:25:A\n:60F:C240101SEK100,00\n:61:240102C12.50NTRF\n:61:240102X1,00NTRF\n\
+:61:241302C1,00NTRF\n:61:240102C1,00XTRF\n:62F:C240102SEK100,00\n";
+        let errs = parse(doc.as_bytes()).unwrap_err();
+        let got: Vec<(u32, &str, &str)> = errs.iter().map(|e| (e.line, e.field.as_str(), e.value.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (4, ":61: amount", "12"),
+                (5, ":61: debit/credit mark", "X1"),
+                (6, ":61: value date", "241302"),
+                (7, ":61: transaction type", "XTRF"),
+            ]
+        );
+        assert!(errs[0].expected.contains("comma"));
+        assert!(errs.iter().all(|e| e.file.is_empty()));
+        let errs = parse(b":20:X\n:25:A\n:60F:C240101SEK1.000,00\n:62F:C2401SEK1\n").unwrap_err();
+        assert_eq!((errs[0].line, errs[0].field.as_str()), (3, ":60F: amount"));
+        assert_eq!((errs[1].line, errs[1].field.as_str()), (4, ":62F: date"));
+    }
+
+    #[test]
+    fn balance_mismatch_rejects_the_file() {
+        let doc = ":20:X\n:25:A\n:60F:D240101SEK100,00\n:61:240102C30,00NTRF\n:62F:D240102SEK60,00\n";
+        let errs = parse(doc.as_bytes()).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(
+            (errs[0].line, errs[0].field.as_str(), errs[0].value.as_str()),
+            (5, ":62F: closing balance", "-60,00")
+        );
+        assert!(errs[0].expected.starts_with("-70,00 SEK"), "{}", errs[0].expected);
+        // Closing in another currency.
+        let errs = parse(b":20:X\n:25:A\n:60F:C240101SEK0,\n:62F:C240102EUR0,\n").unwrap_err();
+        assert_eq!(errs[0].field, ":62F: currency");
+        // Missing parts of a statement.
+        assert_eq!(parse(b":20:X\n:25:A\n:60F:C240101SEK0,\n").unwrap_err()[0].field, ":62F:");
+        assert_eq!(parse(b":20:X\n:25:A\n:62F:C240101SEK0,\n").unwrap_err()[0].field, ":60F:");
+        assert_eq!(parse(b":20:X\n:60F:C240101SEK0,\n:62F:C240101SEK0,\n").unwrap_err()[0].field, ":25:");
+        assert_eq!(parse(b"").unwrap_err()[0].field, ":20:");
+        assert_eq!(parse(b"hello\n:940:\n").unwrap_err()[0].field, ":20:");
+    }
+
+    #[test]
+    fn multiple_statements_blank_lines_and_duplicate_keys() {
+        let doc = ":940:\n:20:A\n:25:ACC\n:28:00000/00\n:60F:C240101EUR0,\n\
+:61:240102C5,NTRFNONREF\n:86:same\n\n:61:240102C5,NTRFNONREF\n:86:same\n:62F:C240102EUR10,\n\n\
+:20:B\n:25:ACC\n:60M:C240102EUR10,\n:61:240103D5,NTRFREF1\n:61:240103D5,NTRFREF1\n:62M:C240103EUR0,\n";
+        let f = parse(doc.as_bytes()).unwrap();
+        assert_eq!(f.statements.len(), 2);
+        let keys: Vec<&str> = f.transactions.iter().map(|t| t.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "ACC|2024-01-02|credit|5.00||same|0",
+                "ACC|2024-01-02|credit|5.00||same|1",
+                "ACC|REF1|2024-01-03|debit|5.00",
+                "ACC|REF1|2024-01-03|debit|5.00|1",
+            ]
+        );
+        assert_eq!(parse(doc.as_bytes()).unwrap(), f, "same bytes, same result");
+        assert!(sniff(doc.as_bytes()));
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(parse_mt_amount("000000000473,17"), Some(dec!(473.17)));
+        assert_eq!(parse_mt_amount("15000,"), Some(dec!(15000)));
+        for bad in ["", ",5", "1.00", "1,2,3", "-1,00", "1,123456", "1 000,00", "1234567890123456789,"] {
+            assert_eq!(parse_mt_amount(bad), None, "{bad:?}");
+        }
+        assert_eq!(yymmdd("991231"), Some(d(1999, 12, 31)));
+        assert_eq!(yymmdd("240229"), Some(d(2024, 2, 29)));
+        assert_eq!(yymmdd("230229"), None);
+        assert_eq!(entry_date(d(2023, 12, 30), "0102"), Some(d(2024, 1, 2)));
+        assert_eq!(entry_date(d(2024, 1, 2), "1230"), Some(d(2023, 12, 30)));
+        assert_eq!(entry_date(d(2024, 1, 2), "1332"), None);
+        assert!(rf_valid("RF18539007547034"));
+        assert!(!rf_valid("RF19539007547034"));
+        assert_eq!(rf_reference("ref RF18 5390 0754 7034, thanks"), Some("RF18539007547034".into()));
+        assert_eq!(rf_reference("XRF18539007547034"), None);
+        assert_eq!(rf_reference("RF19539007547034"), None);
+        assert_eq!(eref("EREF+NOTPROVIDED SVWZ+x"), None);
+        assert_eq!(eref("EREF+ABC 1KREF+x"), Some("ABC1".into()));
+        assert_eq!(strip_envelope("{1:F01X}{2:O940}{3:{108:A}}{4::20:X"), ":20:X");
+        assert!(!sniff(b":20:X\n:61:\n"));
+        assert!(!sniff(b"<Document/>"));
+    }
+
+    #[test]
+    fn every_truncation_is_handled() {
+        let bytes = STMT.as_bytes();
+        for i in 0..bytes.len() {
+            let _ = parse(&bytes[..i]);
+        }
+        // Cut before the closing balance: refused.
+        let cut = STMT.find(":62F:").unwrap();
+        assert!(parse(&bytes[..cut]).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let _ = parse(&bytes);
+            let _ = sniff(&bytes);
+        }
+
+        #[test]
+        fn tag_soup_never_panics(lines in proptest::collection::vec(
+            (prop::sample::select(vec![":20:", ":25:", ":60F:", ":61:", ":86:", ":62F:", "-", "", "?2", "{4:", "RF1"]),
+             "[0-9A-Z,/?{} ]{0,30}"), 0..40)) {
+            let doc: String = lines.iter().map(|(t, v)| format!("{t}{v}\n")).collect();
+            let _ = parse(doc.as_bytes());
+            let _ = sniff(doc.as_bytes());
+        }
+
+        #[test]
+        fn mutated_statements_never_panic(pos in 0usize..4000, byte in any::<u8>(), cut in 0usize..4000) {
+            let mut bytes = STMT.as_bytes().to_vec();
+            let p = pos % bytes.len();
+            bytes[p] = byte;
+            bytes.truncate(bytes.len() - cut % bytes.len());
+            let _ = parse(&bytes);
+        }
+    }
 }
