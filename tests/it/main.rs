@@ -6,6 +6,7 @@ mod bgmax_corpus;
 mod camt_corpus;
 mod journals_sie;
 mod letters_pdf;
+mod mt940_corpus;
 mod runs;
 mod scenario_golden;
 mod util;

@@ -2,6 +2,7 @@
 
 pub mod bgmax;
 pub mod camt;
+pub mod mt940;
 
 use crate::model::{BankTransaction, Currency};
 use rust_decimal::Decimal;
