@@ -1,6 +1,7 @@
 //! Bank files -> `BankTransaction`s. One reader per format.
 
 pub mod camt;
+pub mod nets_ocr;
 
 use crate::model::{BankTransaction, Currency};
 use rust_decimal::Decimal;
