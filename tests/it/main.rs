@@ -5,6 +5,7 @@
 mod camt_corpus;
 mod journals_sie;
 mod letters_pdf;
+mod nets_corpus;
 mod runs;
 mod scenario_golden;
 mod util;
