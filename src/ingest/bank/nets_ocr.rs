@@ -2,8 +2,8 @@
 //! incoming-payment file ("OCR giro systemspesifikasjon"), service code 09.
 //!
 //! Rules:
-//! - The file is a sequence of 80-character records `NY` + service code (2)
-//!   + transaction/assignment type (2) + record type (2). Positions below are
+//! - The file is a sequence of 80-character records: `NY`, service code (2),
+//!   transaction or assignment type (2), record type (2). Positions below are
 //!   0-based character offsets `[from..to)`; the spec counts from 1.
 //!   - Transmission start `NY000010`: data transmitter `[8..16)`,
 //!     transmission number `[16..23)`, data recipient `[23..31)`.
@@ -854,7 +854,7 @@ mod tests {
 
     #[test]
     fn avtalegiro_files_are_refused_with_one_error() {
-        let recs = [tstart(), format!("NY212420{}{}{}", zeros(9), "0000002", format!("99991042764{}", zeros(45)))];
+        let recs = [tstart(), format!("NY212420{}000000299991042764{}", zeros(9), zeros(45))];
         let errs = parse(file(&recs).as_bytes()).unwrap_err();
         assert_eq!(errs.len(), 1);
         assert_eq!((errs[0].line, errs[0].field.as_str(), errs[0].value.as_str()), (2, "service code", "NY212420"));
