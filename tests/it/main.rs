@@ -7,6 +7,7 @@ mod camt_corpus;
 mod journals_sie;
 mod letters_pdf;
 mod mt940_corpus;
+mod nets_corpus;
 mod runs;
 mod scenario_golden;
 mod util;

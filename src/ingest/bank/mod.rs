@@ -3,6 +3,7 @@
 pub mod bgmax;
 pub mod camt;
 pub mod mt940;
+pub mod nets_ocr;
 
 use crate::model::{BankTransaction, Currency};
 use rust_decimal::Decimal;
