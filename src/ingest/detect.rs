@@ -13,12 +13,24 @@ pub enum Format {
     Matches,
     /// ISO 20022 camt.052/053/054.
     Camt,
+    /// Bankgirot BgMax.
+    BgMax,
+    /// SWIFT MT940.
+    Mt940,
+    /// Nets OCR giro (Norway).
+    NetsOcr,
 }
 
 /// Detects the format of `bytes`, or `None` when it is none we read.
 pub fn detect(bytes: &[u8]) -> Option<Format> {
     if bank::camt::sniff(bytes) {
         Some(Format::Camt)
+    } else if bank::bgmax::sniff(bytes) {
+        Some(Format::BgMax)
+    } else if bank::nets_ocr::sniff(bytes) {
+        Some(Format::NetsOcr)
+    } else if bank::mt940::sniff(bytes) {
+        Some(Format::Mt940)
     } else if receivables::csv::sniff(bytes) {
         Some(Format::Receivables)
     } else if approvals::sniff(bytes) {

@@ -41,19 +41,27 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Input, Vec<Error>> {
             .map_err(tag),
         Some(detect::Format::Approvals) => approvals::parse(name, bytes).map(Input::Approvals).map_err(tag),
         Some(detect::Format::Matches) => matches::parse(name, bytes).map(Input::Matches).map_err(tag),
-        Some(detect::Format::Camt) => bank::camt::parse(bytes)
-            .map(|mut f| {
-                for t in &mut f.transactions {
-                    t.source.file = name.to_string();
-                }
-                Input::Bank(f)
-            })
-            .map_err(tag),
+        Some(format @ (detect::Format::Camt | detect::Format::BgMax | detect::Format::Mt940 | detect::Format::NetsOcr)) => {
+            let parsed = match format {
+                detect::Format::Camt => bank::camt::parse(bytes),
+                detect::Format::BgMax => bank::bgmax::parse(bytes),
+                detect::Format::Mt940 => bank::mt940::parse(bytes),
+                _ => bank::nets_ocr::parse(bytes),
+            };
+            parsed
+                .map(|mut f| {
+                    for t in &mut f.transactions {
+                        t.source.file = name.to_string();
+                    }
+                    Input::Bank(f)
+                })
+                .map_err(tag)
+        }
         None => Err(vec![Error::new(
             1,
             "(format)",
             &String::from_utf8_lossy(&bytes[..bytes.len().min(40)]),
-            "a receivables CSV (header with creditor_id, invoice_number, open_amount), approvals.csv (claim_id,step,decision), matches.csv (payment_id,claim_id) or an ISO 20022 camt.052/053/054 XML file",
+            "a receivables CSV (header with creditor_id, invoice_number, open_amount), approvals.csv (claim_id,step,decision), matches.csv (payment_id,claim_id), ISO 20022 camt.052/053/054, Bankgirot BgMax, SWIFT MT940 or Nets OCR giro",
         )
         .with_file(name)]),
     }

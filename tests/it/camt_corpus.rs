@@ -151,15 +151,15 @@ fn camt_hand_counted_corpus_files() {
     assert_eq!(v054.transactions[0].booking_date, NaiveDate::from_ymd_opt(2007, 10, 18).unwrap());
 
     let g054 = parse_file(&dir.join("camt054/genkgo_camt054.v8.xml"));
-    // Three TxDtls share the entry's AcctSvcrRef; two also share amount 3.2,
-    // so the second of those gets a position suffix.
+    // Three TxDtls share the entry's AcctSvcrRef (two also share amount
+    // 3.2): each key carries its position in the entry.
     let keys: Vec<&str> = g054.transactions.iter().map(|t| t.key.as_str()).collect();
     assert_eq!(
         keys,
         [
-            "CH2801234000123456789|ACSR160617103200001|2007-10-18|credit|3.10",
-            "CH2801234000123456789|ACSR160617103200001|2007-10-18|credit|3.20",
-            "CH2801234000123456789|ACSR160617103200001|2007-10-18|credit|3.20|1",
+            "CH2801234000123456789|ACSR160617103200001|2007-10-18|credit|3.10|tx0",
+            "CH2801234000123456789|ACSR160617103200001|2007-10-18|credit|3.20|tx1",
+            "CH2801234000123456789|ACSR160617103200001|2007-10-18|credit|3.20|tx2",
         ]
     );
 

@@ -43,10 +43,11 @@
 //!   `{account}|{bank_ref}|{booking_date}|{direction}|{amount}`, otherwise
 //!   `{account}|{booking_date}|{direction}|{amount}|{structured_ref}|{unstructured}|{n}`
 //!   where `n` counts (from 0) earlier transactions of the same file with the
-//!   same other parts. A bank-reference key that repeats inside one file (a
-//!   batch whose `TxDtls` share the entry's `AcctSvcrRef` and amount) gets
-//!   `|{n}` appended from its second occurrence on, so distinct transactions
-//!   never share a key while one file read twice still gives the same keys. `amount` is written canonically (trailing zeros
+//!   same other parts. The `TxDtls` of a batch entry without references of
+//!   their own (they share the entry's `AcctSvcrRef`) get `|tx{i}`, their
+//!   position in the entry, appended. The same entry repeated (in the same file or another:
+//!   a camt.054 then the day's camt.053, a file uploaded again) gives the
+//!   same key and is booked once. `amount` is written canonically (trailing zeros
 //!   dropped, at least two decimals) so `8.850` and `8.85` give one key;
 //!   `direction` is `credit` or `debit`. `payment_id` is `P` + the first 16
 //!   hex digits of SHA-256 of the key.
@@ -58,9 +59,8 @@ use chrono::NaiveDate;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 
-use super::{BankFile, Statement};
+use super::{canonical, payment_id, BankFile, Statement};
 use crate::ingest::Error;
 use crate::model::{BankTransaction, Currency, Direction, Money, Source};
 
@@ -685,7 +685,8 @@ impl<'a> Parser<'a> {
             } else {
                 &n.txs
             };
-            for x in txs {
+            let batch = txs.len() > 1;
+            for (i, x) in txs.iter().enumerate() {
                 let Some(amt) = x.tx_amt.or(x.amt).or(n.amt) else {
                     self.err(x.line, "Ntry/Amt", "", "an amount (Ntry/Amt or TxDtls/AmtDtls/TxAmt/Amt)");
                     continue;
@@ -706,14 +707,17 @@ impl<'a> Parser<'a> {
                     Direction::Debit => "debit",
                 };
                 let amount = canonical(amt.value);
-                let base = if bank_ref.is_empty() {
-                    format!("{}|{date}|{dir}|{amount}|{structured_ref}|{unstructured}", s.account)
+                let key = if bank_ref.is_empty() {
+                    let base = format!("{}|{date}|{dir}|{amount}|{structured_ref}|{unstructured}", s.account);
+                    let seen = self.key_counts.entry(base.clone()).or_insert(0);
+                    *seen += 1;
+                    format!("{base}|{}", *seen - 1)
+                } else if batch && x.bank_ref.is_empty() {
+                    // TxDtls of one batch entry may share the entry's reference.
+                    format!("{}|{bank_ref}|{date}|{dir}|{amount}|tx{i}", s.account)
                 } else {
                     format!("{}|{bank_ref}|{date}|{dir}|{amount}", s.account)
                 };
-                let seen = self.key_counts.entry(base.clone()).or_insert(0);
-                let key = if bank_ref.is_empty() || *seen > 0 { format!("{base}|{seen}") } else { base };
-                *seen += 1;
                 self.file.transactions.push(BankTransaction {
                     payment_id: payment_id(&key),
                     key,
@@ -755,26 +759,6 @@ fn parse_camt_amount(t: &str) -> Option<Decimal> {
         return None;
     }
     Decimal::from_str(t).ok()
-}
-
-/// The amount as written in keys: trailing zeros dropped, at least two decimals.
-fn canonical(d: Decimal) -> String {
-    let mut n = d.normalize();
-    if n.scale() < 2 {
-        n.rescale(2);
-    }
-    n.to_string()
-}
-
-/// `P` + the first 16 lowercase hex digits of SHA-256 of the key.
-fn payment_id(key: &str) -> String {
-    let h = Sha256::digest(key.as_bytes());
-    let mut s = String::with_capacity(17);
-    s.push('P');
-    for b in h.iter().take(8) {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
 }
 
 #[cfg(test)]
@@ -903,7 +887,7 @@ mod tests {
         assert_eq!(t[1].amount, Money::new(dec!(200.50), Currency::SEK));
         assert_eq!(t[1].structured_ref, "100000181");
         assert_eq!((t[1].unstructured.as_str(), t[1].payer.as_str()), ("", ""));
-        assert_eq!(t[1].key, format!("{acct}|NTRY-1|2024-03-15|credit|200.50"));
+        assert_eq!(t[1].key, format!("{acct}|NTRY-1|2024-03-15|credit|200.50|tx1"));
 
         // Reversal without TxDtls or bank reference; date from BookgDt/DtTm.
         assert_eq!(t[2].source.line, line_in(V02, "<Ntry>", 1));

@@ -33,3 +33,26 @@ pub struct BankFile {
     /// left out of `transactions`, counted so the run can report them.
     pub skipped_not_booked: usize,
 }
+
+/// An amount as written in idempotency keys: trailing zeros dropped, at
+/// least two decimals (`8.850` and `8.85` give the same key).
+pub(crate) fn canonical(d: Decimal) -> String {
+    let mut n = d.normalize();
+    if n.scale() < 2 {
+        n.rescale(2);
+    }
+    n.to_string()
+}
+
+/// A payment id: `P` + the first 16 lowercase hex digits of SHA-256 of the
+/// idempotency key.
+pub(crate) fn payment_id(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(key.as_bytes());
+    let mut s = String::with_capacity(17);
+    s.push('P');
+    for b in h.iter().take(8) {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}

@@ -75,9 +75,8 @@ use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 
-use super::{BankFile, Statement};
+use super::{canonical, payment_id, BankFile, Statement};
 use crate::ingest::Error;
 use crate::model::{BankTransaction, Currency, Direction, Money, Source};
 
@@ -718,26 +717,6 @@ fn rf_valid(r: &str) -> bool {
         rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
     }
     rem == 1
-}
-
-/// The amount as written in keys: trailing zeros dropped, at least two decimals.
-fn canonical(d: Decimal) -> String {
-    let mut n = d.normalize();
-    if n.scale() < 2 {
-        n.rescale(2);
-    }
-    n.to_string()
-}
-
-/// `P` + the first 16 lowercase hex digits of SHA-256 of the key.
-fn payment_id(key: &str) -> String {
-    let h = Sha256::digest(key.as_bytes());
-    let mut s = String::with_capacity(17);
-    s.push('P');
-    for b in h.iter().take(8) {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
 }
 
 #[cfg(test)]
