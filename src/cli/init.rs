@@ -25,7 +25,9 @@ pub fn run(args: Args) -> Result<(), Error> {
     for sub in ["inbox", "archive", "quarantine", "state", "out"] {
         atomic::create_dir(&args.dir.join(sub))?;
     }
-    atomic::write(&config, SAMPLE_CONFIG.as_bytes())?;
+    // The sample days drop their own files; a real inbox waits for uploads to settle.
+    let sample = SAMPLE_CONFIG.replace("settle_seconds = 0", "settle_seconds = 60");
+    atomic::write(&config, sample.as_bytes())?;
     println!(
         "created {}: edit {} and drop files into {}",
         args.dir.display(),

@@ -102,6 +102,8 @@ struct Manifest<'a> {
     date: NaiveDate,
     previous_day: Option<NaiveDate>,
     inputs: &'a [InputRecord],
+    /// Inbox files that changed within the settle window: left for the next run.
+    waiting: &'a [String],
     outputs: Vec<OutputRecord>,
     counts: &'a BTreeMap<String, usize>,
     refused_by_reason: &'a BTreeMap<String, usize>,
@@ -142,7 +144,8 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
     };
 
     // Inputs: parse in parallel, keep file order.
-    let (files, duplicate_files) = inbox::collect(&data, date)?;
+    let inbox::Collected { files, duplicates: duplicate_files, waiting } =
+        inbox::collect(&data, date, config.inbox.settle_seconds)?;
     let parsed: Vec<Result<Input, Vec<ingest::Error>>> = files
         .par_iter()
         .map(|f| match f.too_large {
@@ -300,6 +303,7 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
         date,
         previous_day,
         inputs: &records,
+        waiting: &waiting,
         outputs: written,
         counts: &summary.counts,
         refused_by_reason: &summary.refused_by_reason,

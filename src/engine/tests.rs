@@ -36,6 +36,7 @@ fn config() -> Config {
             accounts: Accounts::default(),
         }],
         letters: LettersConfig::default(),
+        inbox: InboxConfig::default(),
         rates: Default::default(),
     }
 }

@@ -15,6 +15,8 @@ pub struct Config {
     pub creditors: Vec<Creditor>,
     #[serde(default)]
     pub letters: LettersConfig,
+    #[serde(default)]
+    pub inbox: InboxConfig,
     /// Extra reference-rate periods per country, appended to the built-in table.
     #[serde(default)]
     pub rates: BTreeMap<String, Vec<RatePeriod>>,
@@ -100,6 +102,22 @@ pub struct Accounts {
 impl Default for Accounts {
     fn default() -> Self {
         Accounts { receivable: "1510".into(), clearing: "1512".into(), interest_income: "8313".into() }
+    }
+}
+
+/// `[inbox]`: when an uploaded file is complete.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InboxConfig {
+    /// A file whose size or modification time changed less than this many
+    /// seconds before the run waits for the next run (an upload may still be
+    /// in progress). 0 turns the check off (uploads renamed from `.part`).
+    pub settle_seconds: u64,
+}
+
+impl Default for InboxConfig {
+    fn default() -> Self {
+        InboxConfig { settle_seconds: 60 }
     }
 }
 

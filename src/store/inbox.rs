@@ -5,6 +5,8 @@
 //!
 //! Upload conventions (README "Operations"): names ending `.part`, `.tmp` or
 //! `.filepart`, or starting with `.`, are uploads in progress and ignored.
+//! A file modified less than `[inbox] settle_seconds` ago (default 60) may
+//! still be growing: it waits for the next run and is listed as `waiting`.
 
 use std::path::{Path, PathBuf};
 
@@ -38,12 +40,26 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What `collect` found: the night's unique inputs, repeated copies, and
+/// inbox files left for the next run because they changed too recently.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub files: Vec<InputFile>,
+    pub duplicates: Vec<InputFile>,
+    pub waiting: Vec<String>,
+}
+
 /// Collects the inputs of day `date`, sorted by (name, sha256); the second
 /// and later copies of the same content are returned in `duplicates`.
+/// Inbox files modified within `settle_seconds` are left in the inbox.
 ///
 /// # Errors
 /// `Error::Io` naming the folder or file that could not be read.
-pub fn collect(data: &DataDir, date: NaiveDate) -> Result<(Vec<InputFile>, Vec<InputFile>), Error> {
+pub fn collect(data: &DataDir, date: NaiveDate, settle_seconds: u64) -> Result<Collected, Error> {
+    // Settling is about wall-clock time by nature; nothing reaches an output.
+    #[allow(clippy::disallowed_methods)]
+    let now = std::time::SystemTime::now();
+    let mut waiting = Vec::new();
     let mut files = Vec::new();
     let archive = data.archive(date);
     for path in list(&archive)? {
@@ -56,6 +72,14 @@ pub fn collect(data: &DataDir, date: NaiveDate) -> Result<(Vec<InputFile>, Vec<I
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if is_in_progress(&name) {
             continue;
+        }
+        if settle_seconds > 0 {
+            let modified = std::fs::metadata(&path).and_then(|m| m.modified()).map_err(io(&path))?;
+            let age = now.duration_since(modified).map_or(0, |d| d.as_secs());
+            if age < settle_seconds {
+                waiting.push(name);
+                continue;
+            }
         }
         files.push(read(&path, name, Some(path.clone()))?);
     }
@@ -77,7 +101,7 @@ pub fn collect(data: &DataDir, date: NaiveDate) -> Result<(Vec<InputFile>, Vec<I
             unique.push(f);
         }
     }
-    Ok((unique, duplicates))
+    Ok(Collected { files: unique, duplicates, waiting })
 }
 
 fn list(dir: &Path) -> Result<Vec<PathBuf>, Error> {

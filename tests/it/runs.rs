@@ -223,3 +223,24 @@ fn a_violated_invariant_exits_1_names_it_and_commits_nothing() {
     assert_eq!(inkasso(&["run", "--data", data, "--date", "2024-12-30"]).status.code(), Some(0));
     assert!(dir.path().join("out/2024-12-30/run.json").exists());
 }
+
+#[test]
+fn files_still_changing_wait_for_the_settle_window() {
+    let dir = data_dir(&[("export.csv", &export_n1())]);
+    let cfg = std::fs::read_to_string(dir.path().join("inkasso.toml"))
+        .unwrap()
+        .replace("settle_seconds = 0", "settle_seconds = 3600");
+    std::fs::write(dir.path().join("inkasso.toml"), cfg).unwrap();
+    let s = run_day(dir.path(), d("2024-12-16"), false, false).unwrap();
+    assert_eq!(s.counts["claims_admitted"], 0, "a file written just now may still be uploading");
+    assert!(dir.path().join("inbox/export.csv").exists());
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/2024-12-16/run.json")).unwrap()).unwrap();
+    assert_eq!(run["waiting"], serde_json::json!(["export.csv"]));
+    // An hour later (mtime set back) it is consumed by the next run.
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options().write(true).open(dir.path().join("inbox/export.csv")).unwrap().set_modified(old).unwrap();
+    let s = run_day(dir.path(), d("2024-12-17"), false, false).unwrap();
+    assert_eq!(s.counts["claims_admitted"], 4);
+    assert!(!dir.path().join("inbox/export.csv").exists());
+}
