@@ -98,7 +98,7 @@ fn nets(n: usize) -> Vec<u8> {
     lines.join("\n").into_bytes()
 }
 
-fn bench(name: &str, bytes: &[u8], parse: fn(&[u8]) -> usize) {
+fn bench(name: &str, bytes: &[u8], parse: impl Fn(&[u8]) -> usize) {
     let mut best = f64::MAX;
     let mut count = 0;
     for _ in 0..5 {

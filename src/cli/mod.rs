@@ -5,6 +5,7 @@
 
 pub mod demo;
 pub mod init;
+pub mod replay;
 pub mod run;
 pub mod validate;
 
@@ -26,6 +27,8 @@ pub enum Command {
     Init(init::Args),
     /// Process one day: ingest the inbox, match, allocate, send letters, settle.
     Run(run::Args),
+    /// Recompute a day and every later committed day from archived inputs.
+    Replay(replay::Args),
     /// Detect each file's format, parse it and report counts or errors.
     Validate(validate::Args),
 }
@@ -72,6 +75,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Demo(a) => demo::run(a),
         Command::Init(a) => init::run(a),
         Command::Run(a) => run::run(a).map(|_| ()),
+        Command::Replay(a) => replay::run(a),
         Command::Validate(a) => validate::run(a),
     }
 }

@@ -119,10 +119,34 @@ struct Manifest<'a> {
 /// bad config, a missing rate, a failed invariant or an I/O failure
 /// (nothing committed); `Error::Locked` when another run is working.
 pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Result<Summary, Error> {
+    run_day_with(root, date, Options { rerun, strict, use_inbox: true })
+}
+
+/// How a day is run.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Recompute a committed day (its outputs move to `out/D/superseded/N/`).
+    pub rerun: bool,
+    /// Fail if any input file is rejected.
+    pub strict: bool,
+    /// Take new files from the inbox (false for `replay`: archived inputs only).
+    pub use_inbox: bool,
+}
+
+/// Runs day `date` with `opts`; see `run_day`.
+///
+/// # Errors
+/// As `run_day`; also `Error::Usage` when the day before is stale (a rerun
+/// of an earlier day has not been replayed forward yet).
+pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summary, Error> {
+    let Options { rerun, strict, use_inbox } = opts;
     let data = DataDir::new(root);
     let config = config::load(&data.config())?;
     let _lock = Lock::acquire(&data)?;
     let committed = data.committed_days();
+    if let Some(last) = committed.last() {
+        inbox::clear_consumed(&data, *last)?; // a crash after the last commit left them
+    }
     if data.is_committed(date) && !rerun {
         return Err(Error::Usage(format!(
             "day {date} is already committed ({}). To recompute it from the day before, with its archived inputs and any new inbox files, run: inkasso run --data {} --date {date} --rerun",
@@ -138,6 +162,14 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
         }
     }
     let previous_day = data.last_committed_before(date);
+    if let Some(stale) = previous_day.and_then(|d| stale_reason(&data, d)) {
+        return Err(Error::Usage(format!(
+            "day {} is stale ({stale}); recompute it and the days after it first: inkasso replay --data {} --from {}",
+            previous_day.map(|d| d.to_string()).unwrap_or_default(),
+            root.display(),
+            committed.iter().find(|d| stale_reason(&data, **d).is_some()).map(|d| d.to_string()).unwrap_or_default()
+        )));
+    }
     let prev = match previous_day {
         Some(d) => snapshot::read(&data.state(d), d)?,
         None => State::default(),
@@ -145,7 +177,7 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
 
     // Inputs: parse in parallel, keep file order.
     let inbox::Collected { files, duplicates: duplicate_files, waiting } =
-        inbox::collect(&data, date, config.inbox.settle_seconds)?;
+        inbox::collect(&data, date, config.inbox.settle_seconds, use_inbox)?;
     let parsed: Vec<Result<Input, Vec<ingest::Error>>> = files
         .par_iter()
         .map(|f| match f.too_large {
@@ -313,6 +345,11 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
     };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Failed(e.to_string()))?;
     atomic::write(&out.join("run.json"), &json)?;
+    if rerun {
+        for later in committed.iter().filter(|d| **d > date) {
+            mark_stale(&data, *later, date)?;
+        }
+    }
 
     // Committed: every inbox copy is archived or quarantined; remove it.
     for f in files.iter().chain(duplicate_files.iter()) {
@@ -321,6 +358,31 @@ pub fn run_day(root: &Path, date: NaiveDate, rerun: bool, strict: bool) -> Resul
         }
     }
     Ok(summary)
+}
+
+/// The reason a committed day is stale, if it is (`stale` in its run.json).
+pub fn stale_reason(data: &DataDir, day: NaiveDate) -> Option<String> {
+    let bytes = std::fs::read(data.out(day).join("run.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v.get("stale").and_then(|s| s.as_str()).map(str::to_string)
+}
+
+/// Marks a committed day stale after a rerun of an earlier day: its state
+/// and outputs no longer follow from the days before it until `replay`.
+fn mark_stale(data: &DataDir, day: NaiveDate, rerun_of: NaiveDate) -> Result<(), Error> {
+    let path = data.out(day).join("run.json");
+    let bytes = std::fs::read(&path).map_err(|e| Error::Failed(format!("{}: {e}", path.display())))?;
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| Error::Failed(format!("{}: {e}", path.display())))?;
+    if let Some(map) = v.as_object_mut() {
+        map.insert(
+            "stale".into(),
+            serde_json::Value::String(format!("day {rerun_of} was rerun after this day was committed")),
+        );
+    }
+    let json = serde_json::to_vec_pretty(&v).map_err(|e| Error::Failed(e.to_string()))?;
+    atomic::write(&path, &json)?;
+    Ok(())
 }
 
 /// Test hook: `INKASSO_TEST_TAMPER=allocation` adds one öre to the first

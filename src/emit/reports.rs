@@ -11,7 +11,7 @@ fn to_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Vec<u8> {
     // Writing to a Vec cannot fail.
     w.write_record(header).expect("invariant: writing CSV to memory");
     for r in rows {
-        w.write_record(&r).expect("invariant: writing CSV to memory");
+        w.write_record(r.iter().map(|c| super::csv_cell(c).into_owned())).expect("invariant: writing CSV to memory");
     }
     w.into_inner().expect("invariant: flushing CSV to memory")
 }

@@ -11,6 +11,7 @@ use super::{io, Error};
 /// # Errors
 /// `Error::Io` naming the path on any failure (ENOSPC, EIO, permissions).
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    fault::before_write(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     create_dir(dir)?;
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir).map_err(io(dir))?;
@@ -35,4 +36,33 @@ pub fn create_dir(dir: &Path) -> Result<(), Error> {
 /// `Error::Io` naming the folder.
 pub fn sync_dir(dir: &Path) -> Result<(), Error> {
     std::fs::File::open(dir).and_then(|f| f.sync_all()).map_err(io(dir))
+}
+
+/// Fault injection for the crash and full-disk tests, active in debug builds
+/// only: `INKASSO_TEST_FAULT=abort:N` kills the process (abort, no cleanup,
+/// as a SIGKILL would) just before the N-th atomic write of the run;
+/// `INKASSO_TEST_FAULT=enospc:N` makes the N-th write fail with "No space
+/// left on device".
+mod fault {
+    use std::path::Path;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::Error;
+
+    static WRITES: AtomicUsize = AtomicUsize::new(0);
+
+    pub fn before_write(path: &Path) -> Result<(), Error> {
+        if !cfg!(debug_assertions) {
+            return Ok(());
+        }
+        let Ok(spec) = std::env::var("INKASSO_TEST_FAULT") else { return Ok(()) };
+        let n = WRITES.fetch_add(1, Ordering::SeqCst) + 1;
+        match spec.split_once(':') {
+            Some(("abort", at)) if at.parse() == Ok(n) => std::process::abort(),
+            Some(("enospc", at)) if at.parse() == Ok(n) => {
+                Err(Error::Io { path: path.to_path_buf(), source: std::io::Error::from_raw_os_error(28) })
+            }
+            _ => Ok(()),
+        }
+    }
 }

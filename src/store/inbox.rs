@@ -55,7 +55,7 @@ pub struct Collected {
 ///
 /// # Errors
 /// `Error::Io` naming the folder or file that could not be read.
-pub fn collect(data: &DataDir, date: NaiveDate, settle_seconds: u64) -> Result<Collected, Error> {
+pub fn collect(data: &DataDir, date: NaiveDate, settle_seconds: u64, use_inbox: bool) -> Result<Collected, Error> {
     // Settling is about wall-clock time by nature; nothing reaches an output.
     #[allow(clippy::disallowed_methods)]
     let now = std::time::SystemTime::now();
@@ -64,11 +64,15 @@ pub fn collect(data: &DataDir, date: NaiveDate, settle_seconds: u64) -> Result<C
     let archive = data.archive(date);
     for path in list(&archive)? {
         let fname = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if fname.starts_with('.') {
+            continue; // a temp file left by a crash mid-write
+        }
         // Archived as <sha256>-<name>.
         let name = fname.get(65..).unwrap_or(&fname).to_string();
         files.push(read(&path, name, None)?);
     }
-    for path in list(&data.inbox())? {
+    let inbox = if use_inbox { list(&data.inbox())? } else { Vec::new() };
+    for path in inbox {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if is_in_progress(&name) {
             continue;
@@ -128,6 +132,39 @@ fn read(path: &Path, name: String, inbox_path: Option<PathBuf>) -> Result<InputF
     }
     let bytes = std::fs::read(path).map_err(io(path))?;
     Ok(InputFile { name, sha256: sha256_hex(&bytes), bytes, inbox_path, too_large: None })
+}
+
+/// Removes inbox files that day `day` already consumed: a run that crashed
+/// after committing but before clearing the inbox leaves them behind, and
+/// they must not be read again on the next day. A file counts as consumed
+/// when `archive/D/` or `quarantine/D/` holds the same name and content.
+///
+/// # Errors
+/// `Error::Io` naming the file.
+pub fn clear_consumed(data: &DataDir, day: NaiveDate) -> Result<(), Error> {
+    let archived: Vec<String> = list(&data.archive(day))?
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    for path in list(&data.inbox())? {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if is_in_progress(&name) {
+            continue;
+        }
+        let quarantined = data.quarantine(day).join(&name);
+        let len = std::fs::metadata(&path).map_err(io(&path))?.len();
+        if len > MAX_INPUT_BYTES {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        let sha = sha256_hex(&bytes);
+        let in_archive = archived.iter().any(|a| a == &format!("{sha}-{name}"));
+        let in_quarantine = std::fs::read(&quarantined).is_ok_and(|q| q == bytes);
+        if in_archive || in_quarantine {
+            std::fs::remove_file(&path).map_err(io(&path))?;
+        }
+    }
+    Ok(())
 }
 
 /// Copies a file into `archive/D/<sha256>-<name>` (immutable; skipped when present).

@@ -30,9 +30,9 @@ pub fn write(verifications: &[Verification]) -> Vec<u8> {
                 p.account.as_str(),
                 fmt_amount(p.amount).as_str(),
                 v.currency().code(),
-                p.invoice_number.as_str(),
-                p.claim_id.as_str(),
-                text,
+                &crate::emit::csv_cell(&p.invoice_number),
+                &crate::emit::csv_cell(&p.claim_id),
+                &crate::emit::csv_cell(text),
             ])
             .expect("write CSV row to memory");
         }
