@@ -12,5 +12,6 @@ mod mt940_corpus;
 mod nets_corpus;
 mod runs;
 mod scenario_golden;
+mod sftp;
 mod util;
 mod validate_corpus;
