@@ -245,3 +245,94 @@ fn files_still_changing_wait_for_the_settle_window() {
     assert_eq!(s.counts["claims_admitted"], 4);
     assert!(!dir.path().join("inbox/export.csv").exists());
 }
+
+/// Every output file of a day except the superseded copies, by relative path.
+fn day_outputs(dir: &std::path::Path, day: &str) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut all = crate::scenario_golden::files_with_bytes(&dir.join("out").join(day));
+    all.retain(|k, _| !k.starts_with("superseded"));
+    for (k, v) in crate::scenario_golden::files_with_bytes(&dir.join("state").join(day)) {
+        all.insert(format!("state/{k}"), v);
+    }
+    all
+}
+
+#[test]
+fn rerun_marks_later_days_stale_and_replay_recomputes_them_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    crate::scenario_golden::run_fixture_days(dir);
+    let days = [
+        "2024-12-16",
+        "2024-12-20",
+        "2024-12-30",
+        "2025-01-03",
+        "2025-01-10",
+        "2025-01-20",
+        "2025-01-31",
+        "2025-02-03",
+    ];
+    let before: Vec<_> = days.iter().map(|d| day_outputs(dir, d)).collect();
+    let data = dir.to_str().unwrap();
+
+    let rerun = inkasso(&["run", "--data", data, "--date", "2024-12-20", "--rerun"]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", String::from_utf8_lossy(&rerun.stderr));
+    assert_eq!(day_outputs(dir, "2024-12-20"), before[1], "same inputs, same bytes (letters and journals included)");
+    assert!(dir.join("out/2024-12-20/superseded/1/letters/manifest.csv").exists());
+    for day in &days[2..] {
+        let run: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("out").join(day).join("run.json")).unwrap()).unwrap();
+        assert_eq!(run["stale"], "day 2024-12-20 was rerun after this day was committed", "{day}");
+    }
+    let next = inkasso(&["run", "--data", data, "--date", "2025-02-10"]);
+    assert_eq!(next.status.code(), Some(2), "a new day on top of a stale one is refused");
+    assert!(
+        String::from_utf8_lossy(&next.stderr).contains("inkasso replay --data"),
+        "{}",
+        String::from_utf8_lossy(&next.stderr)
+    );
+
+    let replay = inkasso(&["replay", "--data", data, "--from", "2024-12-30"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", String::from_utf8_lossy(&replay.stderr));
+    for (i, day) in days.iter().enumerate().skip(2) {
+        assert_eq!(day_outputs(dir, day), before[i], "{day} replayed from archived inputs gives the same bytes");
+        assert!(dir.join("out").join(day).join("superseded/1/run.json").exists(), "{day}: replaced outputs kept");
+    }
+    assert_eq!(inkasso(&["run", "--data", data, "--date", "2025-02-10"]).status.code(), Some(0));
+}
+
+#[test]
+fn data_directory_files_are_readable_by_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    crate::scenario_golden::run_fixture_days(tmp.path());
+    for sub in ["archive", "quarantine", "state", "out"] {
+        let root = tmp.path().join(sub);
+        if !root.exists() {
+            continue;
+        }
+        for f in crate::scenario_golden::walk(&root) {
+            let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", f.display());
+            let parent = std::fs::metadata(f.parent().unwrap()).unwrap().permissions().mode() & 0o777;
+            assert_eq!(parent, 0o700, "{}", f.parent().unwrap().display());
+        }
+    }
+}
+
+#[test]
+fn csv_outputs_cannot_inject_formulas_and_keep_amounts() {
+    let export = String::from_utf8(export_n1()).unwrap().replace("Åsa Öberg", "=HYPERLINK(\"http://x\";\"klicka\")");
+    let dir = data_dir(&[("export.csv", export.as_bytes())]);
+    run_day(dir.path(), d("2024-12-16"), false, false).unwrap();
+    let camt = String::from_utf8(std::fs::read(fixture("2024-12-30", "camt053_seb_2024-12-27.xml")).unwrap())
+        .unwrap()
+        .replace("Present till mormor", "@SUM(1+1)*cmd|' /C calc'!A0");
+    std::fs::write(dir.path().join("inbox/camt.xml"), camt).unwrap();
+    run_day(dir.path(), d("2024-12-30"), false, false).unwrap();
+    let suspense = std::fs::read_to_string(dir.path().join("out/2024-12-30/suspense.csv")).unwrap();
+    assert!(suspense.contains(",'@SUM(1+1)*cmd|' /C calc'!A0,"), "{suspense}");
+    assert!(suspense.contains(",1234.00,SEK,"), "amounts unchanged: {suspense}");
+    let journal =
+        std::fs::read_to_string(dir.path().join("out/2024-12-30/journals/5561234567/2024-12-30.csv")).unwrap();
+    assert!(journal.contains(",-2847.95,SEK,"), "negative amounts are not neutralised: {journal}");
+}
