@@ -89,7 +89,10 @@ pub fn collect(data: &DataDir, date: NaiveDate, settle_seconds: u64) -> Result<C
     let mut unique: Vec<InputFile> = Vec::new();
     let mut duplicates = Vec::new();
     for f in files {
-        if let Some(first) = unique.iter_mut().find(|u| u.sha256 == f.sha256) {
+        // A too-large file's key is a stand-in (its size), not its content:
+        // two of the same size are two inputs, never a duplicate.
+        let same = unique.iter_mut().find(|u| f.too_large.is_none() && u.too_large.is_none() && u.sha256 == f.sha256);
+        if let Some(first) = same {
             if first.inbox_path.is_none() && f.inbox_path.is_some() && first.name == f.name {
                 // The archived copy of this very file (a repeated run): the
                 // inbox copy is removed after commit, not a duplicate.
