@@ -133,25 +133,42 @@ fn read(path: &Path, name: String, inbox_path: Option<PathBuf>) -> Result<InputF
     Ok(InputFile { name, sha256: sha256_hex(&bytes), bytes, inbox_path, too_large: None })
 }
 
-/// Copies a file into `archive/D/<sha256>-<name>` (immutable; skipped when present).
+/// Longest file name (bytes) the file systems we run on take.
+const NAME_MAX: usize = 255;
+
+/// `name` cut at a character boundary so that `reserve` more bytes still fit
+/// in one file name (an inbox name can be up to `NAME_MAX` bytes, more once
+/// non-UTF-8 bytes are read as U+FFFD).
+fn fit(name: &str, reserve: usize) -> &str {
+    let mut end = name.len().min(NAME_MAX - reserve);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
+/// Copies a file into `archive/D/<sha256>-<name>` (immutable; skipped when
+/// present). A long name is cut to fit.
 ///
 /// # Errors
 /// `Error::Io` naming the archive path.
 pub fn archive(data: &DataDir, date: NaiveDate, f: &InputFile) -> Result<PathBuf, Error> {
-    let path = data.archive(date).join(format!("{}-{}", f.sha256, f.name));
+    let path = data.archive(date).join(format!("{}-{}", f.sha256, fit(&f.name, 65)));
     if !path.exists() {
         atomic::write(&path, &f.bytes)?;
     }
     Ok(path)
 }
 
-/// Puts a rejected file into `quarantine/D/<name>` with `<name>.error.txt`.
+/// Puts a rejected file into `quarantine/D/<name>` with `<name>.error.txt`
+/// (a long name is cut so that both fit).
 ///
 /// # Errors
 /// `Error::Io` naming the quarantine path.
 pub fn quarantine(data: &DataDir, date: NaiveDate, f: &InputFile, explanation: &str) -> Result<PathBuf, Error> {
     let dir = data.quarantine(date);
-    let path = dir.join(&f.name);
+    let name = fit(&f.name, ".error.txt".len());
+    let path = dir.join(name);
     match (&f.too_large, &f.inbox_path) {
         // Never read whole: move the file itself.
         (Some(_), Some(src)) => {
@@ -160,6 +177,6 @@ pub fn quarantine(data: &DataDir, date: NaiveDate, f: &InputFile, explanation: &
         }
         _ => atomic::write(&path, &f.bytes)?,
     }
-    atomic::write(&dir.join(format!("{}.error.txt", f.name)), explanation.as_bytes())?;
+    atomic::write(&dir.join(format!("{name}.error.txt")), explanation.as_bytes())?;
     Ok(path)
 }

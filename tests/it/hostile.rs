@@ -30,6 +30,12 @@ const ODD: &str = "odd\nname\t\"quoted\",$(touch pwned);|<>*?\\.csv";
 const NON_UTF8_RAW: &[u8] = b"junk_\xff\xfe.bin";
 const NON_UTF8: &str = "junk_\u{fffd}\u{fffd}.bin";
 
+/// 250-byte inbox names (`NAME_MAX` is 255): `<sha256>-<name>` in the archive
+/// and `<name>.error.txt` in quarantine would not fit; they are cut.
+fn long_name(ext: &str) -> String {
+    format!("long_{}.{ext}", "x".repeat(250 - 6 - ext.len()))
+}
+
 fn hostile(name: &str) -> Vec<u8> {
     std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/hostile").join(name)).unwrap()
 }
@@ -81,6 +87,8 @@ fn setup() -> (tempfile::TempDir, PathBuf) {
     std::fs::write(inbox.join(TRAVERSAL_ENCODED), hostile("name_traversal.txt")).unwrap();
     std::fs::write(inbox.join(ODD), hostile("name_odd.csv")).unwrap();
     std::fs::write(inbox.join(OsString::from_vec(NON_UTF8_RAW.to_vec())), hostile("name_non_utf8.txt")).unwrap();
+    std::fs::write(inbox.join(long_name("csv")), hostile("name_long.csv")).unwrap();
+    std::fs::write(inbox.join(long_name("txt")), hostile("name_long.txt")).unwrap();
     // Two 2 GiB sparse files of the same size (no disk blocks, never committed).
     for name in ["huge_sparse.csv", "huge_sparse_2.csv"] {
         std::fs::File::create(inbox.join(name)).unwrap().set_len(TWO_GIB).unwrap();
@@ -141,6 +149,8 @@ fn assert_outcomes(outer: &Path, data: &Path) {
     assert_eq!(entries(&data.join("inbox")), BTreeSet::from([TRAVERSAL.to_string()]));
     assert_eq!(std::fs::read(data.join("inbox").join(TRAVERSAL)).unwrap(), hostile("name_traversal.txt"));
 
+    let long_txt = long_name("txt");
+    let long_csv = long_name("csv");
     // Quarantined whole files: name -> what the .error.txt must say.
     let quarantined: Vec<(&str, Vec<String>)> = vec![
         ("empty.csv", vec![r#"empty.csv:1: field (format): expected a receivables CSV"#.into(), r#"found """#.into()]),
@@ -191,6 +201,11 @@ fn assert_outcomes(outer: &Path, data: &Path) {
             ],
         ),
         (
+            // Cut to 245 bytes so that `.error.txt` fits; the text has the whole name.
+            &long_txt[..245],
+            vec![format!("{long_txt}:1: field (format): expected"), r#"found "a file with a 250-byte name"#.into()],
+        ),
+        (
             "huge_sparse.csv",
             vec![r#"huge_sparse.csv:0: field (size): expected a file of at most 536870912 bytes, found "2147483648""#.into()],
         ),
@@ -204,7 +219,8 @@ fn assert_outcomes(outer: &Path, data: &Path) {
     assert_eq!(in_q, expected_q);
     for (name, wants) in &quarantined {
         let text = quarantine_text(data, name);
-        assert!(text.starts_with(&format!("inkasso rejected {name} on {DATE}")), "{text}");
+        let full = if name.starts_with("long_") { long_txt.as_str() } else { name };
+        assert!(text.starts_with(&format!("inkasso rejected {full} on {DATE}")), "{text}");
         for want in wants {
             assert!(text.contains(want.as_str()), "{name}: want {want:?} in\n{text}");
         }
@@ -257,6 +273,7 @@ fn assert_outcomes(outer: &Path, data: &Path) {
     let want_refused: Vec<Vec<String>> = [
         ["currency_xxx.csv", "2", "5561234567", "H-10", "currency"],
         ["duplicate_invoice.csv", "3", "5561234567", "H-DUP", "duplicate"],
+        [&long_csv, "2", "5561234567", "H-15", "below_min_amount"],
         [ODD, "2", "5561234567", "H-14", "below_min_amount"],
         ["unknown_creditor.csv", "2", "5560000001", "H-11", "unknown_creditor"],
     ]
@@ -283,19 +300,21 @@ fn assert_outcomes(outer: &Path, data: &Path) {
         (i["status"].as_str().unwrap().to_string(), i["rejected_rows"].as_u64().unwrap())
     };
     for (name, _) in &quarantined {
-        assert_eq!(status(name).0, "quarantined", "{name}");
+        let full = if name.starts_with("long_") { long_txt.as_str() } else { name };
+        assert_eq!(status(full).0, "quarantined", "{full}");
     }
     for r in &want_rejects {
         assert_eq!(status(&r[0]), ("ok".to_string(), 1), "{}", r[0]);
     }
-    for name in ["currency_xxx.csv", "duplicate_invoice.csv", ODD, "unknown_creditor.csv"] {
+    for name in ["currency_xxx.csv", "duplicate_invoice.csv", ODD, &long_csv, "unknown_creditor.csv"] {
         assert_eq!(status(name), ("ok".to_string(), 0), "{name}");
     }
-    assert_eq!(inputs.len(), quarantined.len() + want_rejects.len() + 4);
+    assert_eq!(inputs.len(), quarantined.len() + want_rejects.len() + 5);
     // Good files are archived as <sha256>-<name>, with the odd name intact.
     let archived = entries(&adir);
     assert!(archived.iter().any(|n| n.len() == 65 + ODD.len() && n.ends_with(ODD)), "{archived:?}");
-    assert_eq!(archived.len(), want_rejects.len() + 4, "{archived:?}");
+    assert!(archived.iter().any(|n| n.len() == 255 && long_csv.starts_with(&n[65..])), "{archived:?}");
+    assert_eq!(archived.len(), want_rejects.len() + 5, "{archived:?}");
 }
 
 fn peak_rss_kib() -> u64 {
