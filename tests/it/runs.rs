@@ -238,6 +238,7 @@ fn files_still_changing_wait_for_the_settle_window() {
         serde_json::from_slice(&std::fs::read(dir.path().join("out/2024-12-16/run.json")).unwrap()).unwrap();
     assert_eq!(run["waiting"], serde_json::json!(["export.csv"]));
     // An hour later (mtime set back) it is consumed by the next run.
+    #[allow(clippy::disallowed_methods)] // the settle window is about wall-clock time
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
     std::fs::File::options().write(true).open(dir.path().join("inbox/export.csv")).unwrap().set_modified(old).unwrap();
     let s = run_day(dir.path(), d("2024-12-17"), false, false).unwrap();
