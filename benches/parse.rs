@@ -110,11 +110,14 @@ fn bench(name: &str, bytes: &[u8], parse: impl Fn(&[u8]) -> usize) {
     println!("{name:<10} {mb:8.1} MB  {count:>9} transactions  best {best:7.3} s  {:8.1} MB/s", mb / best);
 }
 
-fn main() {
-    let count = |r: Result<bank::BankFile, Vec<inkasso::ingest::Error>>| match r {
+fn count(r: Result<bank::BankFile, Vec<inkasso::ingest::Error>>) -> usize {
+    match r {
         Ok(f) => f.transactions.len(),
         Err(e) => panic!("benchmark input rejected: {}", e[0]),
-    };
+    }
+}
+
+fn main() {
     bench("camt.053", &camt(40_000), |b| count(bank::camt::parse(b)));
     bench("bgmax", &bgmax(150_000), |b| count(bank::bgmax::parse(b)));
     bench("nets_ocr", &nets(150_000), |b| count(bank::nets_ocr::parse(b)));

@@ -43,12 +43,25 @@ impl Error {
 }
 
 /// A Swedish personnummer or samordningsnummer as written in exports:
-/// 10 or 12 digits, optionally with `-` or `+` before the last four.
+/// 10 or 12 digits (optionally `-` or `+` before the last four) of the form
+/// (YY)YYMMDDNNNC, with a plausible month and day (day + 60 for a
+/// samordningsnummer) and a valid Luhn check digit C.
 pub fn looks_like_personal_number(s: &str) -> bool {
-    let digits: String = s.trim().chars().filter(|c| !matches!(c, '-' | '+')).collect();
-    (digits.len() == 10 || digits.len() == 12)
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && s.trim().chars().filter(|c| matches!(c, '-' | '+')).count() <= 1
+    let t = s.trim();
+    if t.chars().filter(|c| matches!(c, '-' | '+')).count() > 1 {
+        return false;
+    }
+    let digits: String = t.chars().filter(|c| !matches!(c, '-' | '+')).collect();
+    if !(digits.len() == 10 || digits.len() == 12) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let ten = &digits[digits.len() - 10..];
+    let num = |r: std::ops::Range<usize>| ten[r].parse::<u32>().unwrap_or(0);
+    let (month, day) = (num(2..4), num(4..6));
+    let day_ok = (1..=31).contains(&day) || (61..=91).contains(&day);
+    (1..=12).contains(&month)
+        && day_ok
+        && crate::rules::reference::luhn_check_digit(&ten[..9]).map(|c| c.to_string()) == Some(ten[9..].to_string())
 }
 
 /// Masks all but the last four characters (personal identity numbers never
@@ -78,9 +91,12 @@ mod tests {
     fn personal_numbers_are_masked_in_errors() {
         let e = Error::new(3, "debtor_id", "19700101-1234", "x");
         assert_eq!(e.value, "********-1234");
-        let e = Error::new(3, "amount", "7001011234", "x");
-        assert_eq!(e.value, "******1234");
-        assert!(!e.to_string().contains("700101"));
+        // 811218-9876 is the Skatteverket example personnummer (valid Luhn).
+        let e = Error::new(3, "description", "8112189876", "x");
+        assert_eq!(e.value, "******9876");
+        assert!(!e.to_string().contains("811218"));
+        let e = Error::new(3, "TK05 payee bankgiro", "0000000000", "x");
+        assert_eq!(e.value, "0000000000", "not a personnummer: month 00");
         let e = Error::new(3, "amount", "1 234,50", "x");
         assert_eq!(e.value, "1 234,50", "other values are shown as they are");
     }

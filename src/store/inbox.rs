@@ -93,7 +93,10 @@ pub fn collect(data: &DataDir, date: NaiveDate, settle_seconds: u64, use_inbox: 
     let mut unique: Vec<InputFile> = Vec::new();
     let mut duplicates = Vec::new();
     for f in files {
-        if let Some(first) = unique.iter_mut().find(|u| u.sha256 == f.sha256) {
+        // A too-large file's key is a stand-in (its size), not its content:
+        // two of the same size are two inputs, never a duplicate.
+        let same = unique.iter_mut().find(|u| f.too_large.is_none() && u.too_large.is_none() && u.sha256 == f.sha256);
+        if let Some(first) = same {
             if first.inbox_path.is_none() && f.inbox_path.is_some() && first.name == f.name {
                 // The archived copy of this very file (a repeated run): the
                 // inbox copy is removed after commit, not a duplicate.
@@ -151,14 +154,14 @@ pub fn clear_consumed(data: &DataDir, day: NaiveDate) -> Result<(), Error> {
         if is_in_progress(&name) {
             continue;
         }
-        let quarantined = data.quarantine(day).join(&name);
+        let quarantined = data.quarantine(day).join(fit(&name, ".error.txt".len()));
         let len = std::fs::metadata(&path).map_err(io(&path))?.len();
         if len > MAX_INPUT_BYTES {
             continue;
         }
         let bytes = std::fs::read(&path).map_err(io(&path))?;
         let sha = sha256_hex(&bytes);
-        let in_archive = archived.iter().any(|a| a == &format!("{sha}-{name}"));
+        let in_archive = archived.iter().any(|a| a == &format!("{sha}-{}", fit(&name, 65)));
         let in_quarantine = std::fs::read(&quarantined).is_ok_and(|q| q == bytes);
         if in_archive || in_quarantine {
             std::fs::remove_file(&path).map_err(io(&path))?;
@@ -167,25 +170,42 @@ pub fn clear_consumed(data: &DataDir, day: NaiveDate) -> Result<(), Error> {
     Ok(())
 }
 
-/// Copies a file into `archive/D/<sha256>-<name>` (immutable; skipped when present).
+/// Longest file name (bytes) the file systems we run on take.
+const NAME_MAX: usize = 255;
+
+/// `name` cut at a character boundary so that `reserve` more bytes still fit
+/// in one file name (an inbox name can be up to `NAME_MAX` bytes, more once
+/// non-UTF-8 bytes are read as U+FFFD).
+fn fit(name: &str, reserve: usize) -> &str {
+    let mut end = name.len().min(NAME_MAX - reserve);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
+/// Copies a file into `archive/D/<sha256>-<name>` (immutable; skipped when
+/// present). A long name is cut to fit.
 ///
 /// # Errors
 /// `Error::Io` naming the archive path.
 pub fn archive(data: &DataDir, date: NaiveDate, f: &InputFile) -> Result<PathBuf, Error> {
-    let path = data.archive(date).join(format!("{}-{}", f.sha256, f.name));
+    let path = data.archive(date).join(format!("{}-{}", f.sha256, fit(&f.name, 65)));
     if !path.exists() {
         atomic::write(&path, &f.bytes)?;
     }
     Ok(path)
 }
 
-/// Puts a rejected file into `quarantine/D/<name>` with `<name>.error.txt`.
+/// Puts a rejected file into `quarantine/D/<name>` with `<name>.error.txt`
+/// (a long name is cut so that both fit).
 ///
 /// # Errors
 /// `Error::Io` naming the quarantine path.
 pub fn quarantine(data: &DataDir, date: NaiveDate, f: &InputFile, explanation: &str) -> Result<PathBuf, Error> {
     let dir = data.quarantine(date);
-    let path = dir.join(&f.name);
+    let name = fit(&f.name, ".error.txt".len());
+    let path = dir.join(name);
     match (&f.too_large, &f.inbox_path) {
         // Never read whole: move the file itself.
         (Some(_), Some(src)) => {
@@ -194,6 +214,6 @@ pub fn quarantine(data: &DataDir, date: NaiveDate, f: &InputFile, explanation: &
         }
         _ => atomic::write(&path, &f.bytes)?,
     }
-    atomic::write(&dir.join(format!("{}.error.txt", f.name)), explanation.as_bytes())?;
+    atomic::write(&dir.join(format!("{name}.error.txt")), explanation.as_bytes())?;
     Ok(path)
 }

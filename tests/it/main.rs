@@ -5,6 +5,7 @@
 mod bgmax_corpus;
 mod camt_corpus;
 mod crash;
+mod hostile;
 mod journals_sie;
 mod letters_pdf;
 mod matching_e2e;
