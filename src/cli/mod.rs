@@ -5,6 +5,7 @@
 
 pub mod demo;
 pub mod init;
+pub mod letters;
 pub mod replay;
 pub mod run;
 pub mod validate;
@@ -29,6 +30,8 @@ pub enum Command {
     Run(run::Args),
     /// Recompute a day and every later committed day from archived inputs.
     Replay(replay::Args),
+    /// Render the PDF letters of a committed day (e.g. after render_pdf = false).
+    Letters(letters::Args),
     /// Detect each file's format, parse it and report counts or errors.
     Validate(validate::Args),
 }
@@ -77,5 +80,6 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Run(a) => run::run(a).map(|_| ()),
         Command::Replay(a) => replay::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Letters(a) => letters::run(a),
     }
 }

@@ -296,13 +296,14 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
         written.push(OutputRecord { path: rel, sha256: inbox::sha256_hex(bytes), bytes: bytes.len() });
         Ok(())
     };
-    let letters = render_letters(&day.letters, config.letters.render_pdf)?;
-    for (letter, pdf) in &letters {
-        if let Some(pdf) = pdf {
-            put(format!("letters/{}", letter.file), pdf)?;
+    let plan = letters::plan(&day.letters).map_err(|e| Error::Failed(format!("letters: {e}")))?;
+    if config.letters.render_pdf {
+        for (name, pdf) in letters::render_planned(&plan).map_err(|e| Error::Failed(format!("letters: {e}")))? {
+            put(format!("letters/{name}"), &pdf)?;
         }
     }
-    let letter_list: Vec<Letter> = letters.iter().map(|(l, _)| l.clone()).collect();
+    put("letters/letters.jsonl".into(), &letters_jsonl(&plan.letters)?)?;
+    let letter_list = plan.letters;
     put("letters/manifest.csv".into(), &reports::letters_manifest(&letter_list))?;
     for (creditor_id, vers) in group_verifications(&day) {
         let Some(creditor) = config.creditor(&creditor_id) else { continue };
@@ -397,25 +398,15 @@ fn tamper_for_tests(day: &mut Day) {
     }
 }
 
-/// A letter with its PDF, when rendered.
-type Rendered = (Letter, Option<Vec<u8>>);
-
-/// Renders letters (in parallel, order kept) and sets `file` and `page`.
-fn render_letters(day_letters: &[Letter], render: bool) -> Result<Vec<Rendered>, Error> {
-    day_letters
-        .par_iter()
-        .map(|l| {
-            let mut l = l.clone();
-            l.file = format!("{}.pdf", l.letter_id);
-            l.page = 1;
-            let pdf = if render {
-                Some(letters::render_letter(&l).map_err(|e| Error::Failed(format!("letter {}: {e}", l.letter_id)))?)
-            } else {
-                None
-            };
-            Ok((l, pdf))
-        })
-        .collect()
+/// Every letter with everything printed on it, one JSON object per line in
+/// manifest order: what `inkasso letters` renders a committed day from.
+fn letters_jsonl(letters: &[Letter]) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    for l in letters {
+        serde_json::to_writer(&mut out, l).map_err(|e| Error::Failed(e.to_string()))?;
+        out.push(b'\n');
+    }
+    Ok(out)
 }
 
 fn group_verifications(day: &Day) -> BTreeMap<String, Vec<crate::model::Verification>> {

@@ -283,3 +283,36 @@ fn batch_of_three_with_a_long_description() {
     let all = squash(&pdftotext(&file, &[]));
     assert!(all.contains("SLUTET AV BESKRIVNINGEN"), "{all}");
 }
+
+/// `render_pdf = false` writes the manifest only; `inkasso letters` renders
+/// the day later with exactly the bytes the run would have written.
+#[test]
+fn deferred_letters_render_to_the_same_bytes_as_in_the_run() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let export = root.join("fixtures/days/2024-12-16/export_5561234567_2024-12-16.csv");
+    let mut dirs = Vec::new();
+    for render in [true, false] {
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = std::fs::read_to_string(root.join("fixtures/inkasso.toml")).unwrap();
+        let cfg = if render { cfg } else { cfg.replace("render_pdf = true", "render_pdf = false") };
+        std::fs::write(tmp.path().join("inkasso.toml"), cfg).unwrap();
+        std::fs::create_dir(tmp.path().join("inbox")).unwrap();
+        std::fs::copy(&export, tmp.path().join("inbox/export.csv")).unwrap();
+        inkasso::cli::run::run_day(tmp.path(), chrono::NaiveDate::from_ymd_opt(2024, 12, 16).unwrap(), false, false)
+            .unwrap();
+        dirs.push(tmp);
+    }
+    let letters =
+        |d: &tempfile::TempDir| crate::scenario_golden::files_with_bytes(&d.path().join("out/2024-12-16/letters"));
+    let rendered = letters(&dirs[0]);
+    assert!(rendered.contains_key("batch-0001.pdf"));
+    let deferred = letters(&dirs[1]);
+    assert!(!deferred.contains_key("batch-0001.pdf"), "render_pdf = false writes no PDF");
+    assert_eq!(deferred["manifest.csv"], rendered["manifest.csv"], "the manifest already names file and page");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_inkasso"))
+        .args(["letters", "--data", dirs[1].path().to_str().unwrap(), "--date", "2024-12-16"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(letters(&dirs[1]), rendered, "inkasso letters gives the run's bytes");
+}

@@ -119,8 +119,14 @@ fn letters_per_night_to_the_ore() {
     for (day, letters) in expected {
         let rows = read_csv(&out(day, "letters/manifest.csv"));
         assert_eq!(cols(&rows, LETTER_COLS), *letters, "letters of {day}");
+        // Paper letters share the day's batch PDF for the print shop; each
+        // starts on a new page after the previous letter's pages.
+        let mut next_page = 1;
         for r in &rows {
-            assert_eq!(r["page"], "1");
+            assert_eq!(r["file"], "batch-0001.pdf");
+            let page: u32 = r["page"].parse().unwrap();
+            assert!(page >= next_page, "{day}: page {page}");
+            next_page = page + 1;
             assert!(out(day, &format!("letters/{}", r["file"])).is_file(), "{day}: PDF {} missing", r["file"]);
             assert_eq!((r["language"].as_str(), r["channel"].as_str(), r["currency"].as_str()), ("sv", "paper", "SEK"));
         }

@@ -21,10 +21,12 @@
 //! document id is derived from the letter ids, so the same letters give
 //! byte-identical files.
 
+mod batch;
 mod pdf;
 mod text;
 
-pub use pdf::{render_batch, render_letter, RenderError, ADDRESS_WINDOW, PAGE_H, PAGE_W};
+pub use batch::{plan, render_planned, Plan, BATCH_SIZE};
+pub use pdf::{page_counts, render_batch, render_letter, RenderError, ADDRESS_WINDOW, PAGE_H, PAGE_W};
 pub use text::{fmt_amount_sv, wording_for, wrap, Swedish, Wording};
 
 #[cfg(test)]

@@ -74,6 +74,19 @@ pub fn render_letter(letter: &Letter) -> Result<Vec<u8>, RenderError> {
     render_batch(std::slice::from_ref(letter)).map(|(bytes, _)| bytes)
 }
 
+/// The number of pages each letter takes (layout only, nothing drawn): what
+/// a batch's page numbers are planned from when rendering is deferred.
+///
+/// # Errors
+/// [`RenderError::Font`] if the fonts cannot be read.
+pub fn page_counts(letters: &[Letter]) -> Result<Vec<u32>, RenderError> {
+    let fonts = Fonts::load()?;
+    letters
+        .iter()
+        .map(|l| u32::try_from(layout(l, &fonts).len()).map_err(|e| RenderError::Pdf(e.to_string())))
+        .collect()
+}
+
 /// Renders many letters into one batch PDF (each letter starts on a new
 /// page); returns the bytes and, for each letter, its 1-based first page
 /// number.

@@ -1,0 +1,75 @@
+//! The day's letters as files: paper letters go into batch PDFs for the
+//! print shop (`batch-0001.pdf`, at most `BATCH_SIZE` letters each, every
+//! letter from a new page); letters sent by e-mail or e-invoice, which the
+//! channel sends one by one, get a file of their own (`<letter_id>.pdf`).
+//! The manifest's `file` and `page` point into these files.
+//!
+//! Planning needs only the layout (page counts), so `inkasso letters` can
+//! render a committed day later with exactly the bytes the run would have
+//! written: the same letters, in the same order, give the same files.
+
+use rayon::prelude::*;
+
+use super::pdf::{page_counts, render_batch, RenderError};
+use crate::model::{Channel, Letter};
+
+/// Letters per batch PDF.
+pub const BATCH_SIZE: usize = 500;
+
+/// Where each letter goes, and which letters each file holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// The letters in manifest order (claim id, kind), `file` and `page` set.
+    pub letters: Vec<Letter>,
+    /// Each file's name and the indexes (into `letters`) it holds, in order.
+    pub files: Vec<(String, Vec<usize>)>,
+}
+
+/// Sorts the letters (claim id, kind), assigns files and first pages.
+///
+/// # Errors
+/// [`RenderError`] if the fonts cannot be read for the layout.
+pub fn plan(letters: &[Letter]) -> Result<Plan, RenderError> {
+    let mut sorted: Vec<Letter> = letters.to_vec();
+    sorted.sort_by(|a, b| (&a.claim_id, a.kind).cmp(&(&b.claim_id, b.kind)));
+    let pages = page_counts(&sorted)?;
+    let mut files: Vec<(String, Vec<usize>)> = Vec::new();
+    let paper: Vec<usize> = (0..sorted.len()).filter(|&i| sorted[i].channel == Channel::Paper).collect();
+    for (n, chunk) in paper.chunks(BATCH_SIZE).enumerate() {
+        let name = format!("batch-{:04}.pdf", n + 1);
+        let mut page = 1;
+        for &i in chunk {
+            sorted[i].file = name.clone();
+            sorted[i].page = page;
+            page += pages[i];
+        }
+        files.push((name, chunk.to_vec()));
+    }
+    for i in 0..sorted.len() {
+        if sorted[i].channel != Channel::Paper {
+            let name = format!("{}.pdf", sorted[i].letter_id);
+            sorted[i].file = name.clone();
+            sorted[i].page = 1;
+            files.push((name, vec![i]));
+        }
+    }
+    Ok(Plan { letters: sorted, files })
+}
+
+/// Renders every file of the plan (files in parallel, order kept).
+///
+/// # Errors
+/// [`RenderError`] from the PDF writer, or if a page lands elsewhere than planned.
+pub fn render_planned(plan: &Plan) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+    plan.files
+        .par_iter()
+        .map(|(name, idx)| {
+            let letters: Vec<Letter> = idx.iter().map(|&i| plan.letters[i].clone()).collect();
+            let (bytes, firsts) = render_batch(&letters)?;
+            if firsts.iter().zip(&letters).any(|(p, l)| *p != l.page) {
+                return Err(RenderError::Pdf(format!("{name}: pages differ from the plan")));
+            }
+            Ok((name.clone(), bytes))
+        })
+        .collect()
+}
