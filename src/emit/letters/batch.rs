@@ -45,11 +45,11 @@ pub fn plan(letters: &[Letter]) -> Result<Plan, RenderError> {
         }
         files.push((name, chunk.to_vec()));
     }
-    for i in 0..sorted.len() {
-        if sorted[i].channel != Channel::Paper {
-            let name = format!("{}.pdf", sorted[i].letter_id);
-            sorted[i].file = name.clone();
-            sorted[i].page = 1;
+    for (i, letter) in sorted.iter_mut().enumerate() {
+        if letter.channel != Channel::Paper {
+            let name = format!("{}.pdf", letter.letter_id);
+            letter.file = name.clone();
+            letter.page = 1;
             files.push((name, vec![i]));
         }
     }
