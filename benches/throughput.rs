@@ -164,7 +164,7 @@ mod pipeline {
             reference: format!("{}", 7_000_000 + i),
             debtor: Debtor {
                 id: format!("D{i}"),
-                kind: if i % 5 == 0 { DebtorKind::Business } else { DebtorKind::Consumer },
+                kind: if i.is_multiple_of(5) { DebtorKind::Business } else { DebtorKind::Consumer },
                 name: format!("Gäldenär {i}"),
                 address1: "Storgatan 1".into(),
                 address2: String::new(),

@@ -199,16 +199,17 @@ fn release_from_suspense(
             }
             continue; // tonight's payments took their manual match above
         }
-        if !state.claims.contains_key(&m.claim_id) {
-            events.push(event(
-                date,
-                &m.claim_id,
-                "manual_match_ignored",
-                Decimal::ZERO,
-                "matches.csv",
-                format!("{}: no claim {}", m.source, m.claim_id),
-            ));
-            continue;
+        let why = match state.claims.get(&m.claim_id) {
+            None => Some(format!("{}: no claim {}", m.source, m.claim_id)),
+            Some(c) if c.currency != record.currency => Some(format!(
+                "{}: payment {} is in {}, the claim in {}",
+                m.source, m.payment_id, record.currency, c.currency
+            )),
+            Some(_) => None,
+        };
+        if let Some(why) = why {
+            events.push(event(date, &m.claim_id, "manual_match_ignored", Decimal::ZERO, "matches.csv", why));
+            continue; // it stays in suspense
         }
         let tx = BankTransaction {
             payment_id: record.payment_id.clone(),
@@ -235,9 +236,6 @@ fn release_from_suspense(
             events,
             out,
         )?;
-        if booked.outcome == "suspense" {
-            continue; // e.g. currency mismatch: it stays where it was
-        }
         booked.booked_on = date;
         out.released.push(record);
         state.payments.insert(key, booked);
