@@ -39,6 +39,39 @@
 //!   negative, read with `rust_decimal` only. Every bad value is an `Error`
 //!   naming line, field, value and expectation; all are collected and the
 //!   file is refused if there is any.
+//! - Control totals, per statement, when the file carries them; each
+//!   mismatch is an `Error` on the line of the figure (for a balance, the
+//!   line of its `Amt`) naming the field, the value found and the value
+//!   computed, and the file is refused:
+//!   - `TxsSummry/TtlNtries/NbOfNtries` = the number of `Ntry` in the
+//!     statement, whatever their status: ISO 20022 defines the summary over
+//!     the entries the statement reports, and a camt.052 reports pending
+//!     entries too. `TtlCdtNtries`/`TtlDbtNtries` `NbOfNtries` count the
+//!     entries by `Ntry/CdtDbtInd` (a reversal is counted by its own
+//!     indicator, as it is booked);
+//!   - `TtlNtries/Sum`, `TtlCdtNtries/Sum`, `TtlDbtNtries/Sum` = the sum of
+//!     those entries' `Ntry/Amt` (never negative);
+//!   - `TtlNtries/TtlNetNtryAmt` + `TtlNtries/CdtDbtInd` (v02, v03) or
+//!     `TtlNtries/TtlNetNtry/Amt` + `TtlNetNtry/CdtDbtInd` (v04 on) = credits
+//!     minus debits (`DBIT` when negative; no indicator means credit). The
+//!     sums are only checked when every entry has an `Ntry/Amt` in one
+//!     currency (the entry's `Ccy`, else `Acct/Ccy`): a `Sum` has no
+//!     currency, and one over several currencies cannot be recomputed;
+//!   - balances: when an opening (`OPBD`, else `PRCD`) and a closing booked
+//!     balance (`CLBD`) are both present in the same currency, opening +
+//!     booked credits - booked debits (`Ntry/Amt` of the `BOOK` entries in
+//!     that currency) = closing. Entries booked in another currency cannot be
+//!     converted: with only foreign debits the closing must be at most, with
+//!     only foreign credits at least, the computed figure; with both there is
+//!     nothing to check. Balances of other types (`CLAV`, `ITBD`...) and
+//!     balances in different currencies are not compared. A camt.052 or
+//!     camt.054 usually has no balances and is then only checked on what it
+//!     has.
+//!   - A statement that is one page of several (`StmtPgntn`/`NtfctnPgntn`/
+//!     `RptPgntn` or `GrpHdr/MsgPgntn` with `PgNb` other than 1 or
+//!     `LastPgInd` false) is not checked: its totals may cover entries on
+//!     pages this file does not hold. Nor is a statement in which an entry
+//!     already has an error.
 //! - Idempotency key: with a bank reference
 //!   `{account}|{bank_ref}|{booking_date}|{direction}|{amount}`, otherwise
 //!   `{account}|{booking_date}|{direction}|{amount}|{structured_ref}|{unstructured}|{n}`
@@ -1381,6 +1414,163 @@ mod tests {
         for i in 0..end {
             assert!(parse(&bytes[..i]).is_err(), "prefix of {i} bytes parsed");
         }
+    }
+
+    /// A camt.053 v02 statement: OPBD 1000.00 SEK, entries +300.50, -50,
+    /// +125.00 (PDNG), -75.25, CLBD 1175.25; the summary counts all 4
+    /// entries (sum 550.75), net +300.25, 2 credits 425.50, 2 debits 125.25.
+    const CTL: &str = r#"<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+<BkToCstmrStmt><Stmt>
+<Acct><Id><IBAN>SE4550000000058398257466</IBAN></Id><Ccy>SEK</Ccy></Acct>
+<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp>
+<Amt Ccy="SEK">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
+<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp>
+<Amt Ccy="SEK">1175.25</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
+<TxsSummry>
+<TtlNtries>
+<NbOfNtries>4</NbOfNtries>
+<Sum>550.75</Sum>
+<TtlNetNtryAmt>300.25</TtlNetNtryAmt>
+<CdtDbtInd>CRDT</CdtDbtInd>
+</TtlNtries>
+<TtlCdtNtries><NbOfNtries>2</NbOfNtries><Sum>425.50</Sum></TtlCdtNtries>
+<TtlDbtNtries><NbOfNtries>2</NbOfNtries><Sum>125.25</Sum></TtlDbtNtries>
+</TxsSummry>
+<Ntry><Amt Ccy="SEK">300.50</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2024-03-15</Dt></BookgDt></Ntry>
+<Ntry><Amt Ccy="SEK">50</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2024-03-15</Dt></BookgDt></Ntry>
+<Ntry><Amt Ccy="SEK">125.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>PDNG</Sts><BookgDt><Dt>2024-03-15</Dt></BookgDt></Ntry>
+<Ntry><Amt Ccy="SEK">75.25</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2024-03-15</Dt></BookgDt></Ntry>
+</Stmt></BkToCstmrStmt></Document>
+"#;
+
+    /// `CTL` with the `nth` occurrence of `from` replaced by `to`.
+    fn ctl_with(from: &str, to: &str, nth: usize) -> String {
+        let pos = CTL.match_indices(from).nth(nth).map(|(i, _)| i).expect("needle present");
+        format!("{}{to}{}", &CTL[..pos], &CTL[pos + from.len()..])
+    }
+
+    /// (line, field, value, expected) of the one error `doc` gives.
+    fn one_error(doc: &str) -> (u32, String, String, String) {
+        let errs = parse(doc.as_bytes()).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        let e = &errs[0];
+        (e.line, e.field.clone(), e.value.clone(), e.expected.clone())
+    }
+
+    #[test]
+    fn consistent_control_totals_pass() {
+        let f = parse(CTL.as_bytes()).unwrap();
+        assert_eq!(f.transactions.len(), 3);
+        assert_eq!(f.skipped_not_booked, 1);
+        assert_eq!((f.statements[0].opening, f.statements[0].closing), (Some(dec!(1000.00)), Some(dec!(1175.25))));
+        // v08 spelling of the net: TtlNetNtry/Amt + TtlNetNtry/CdtDbtInd.
+        let v08 = CTL.replace("camt.053.001.02", "camt.053.001.08").replace(
+            "<TtlNetNtryAmt>300.25</TtlNetNtryAmt>\n<CdtDbtInd>CRDT</CdtDbtInd>",
+            "<TtlNetNtry><Amt>300.250</Amt><CdtDbtInd>CRDT</CdtDbtInd></TtlNetNtry>",
+        );
+        assert!(v08.contains("<TtlNetNtry>"));
+        parse(v08.as_bytes()).unwrap();
+        // PRCD stands in for a missing OPBD.
+        parse(ctl_with("OPBD", "PRCD", 0).as_bytes()).unwrap();
+        // Without a summary or an opening balance nothing is compared.
+        let bare = CTL.replace("<Cd>OPBD</Cd>", "<Cd>OPAV</Cd>").replace("<Sum>550.75</Sum>", "");
+        parse(bare.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn wrong_entry_count_is_an_error() {
+        let doc = ctl_with("<NbOfNtries>4</NbOfNtries>", "<NbOfNtries>5</NbOfNtries>", 0);
+        let (line, field, value, expected) = one_error(&doc);
+        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "<NbOfNtries>", 0), "TxsSummry/TtlNtries/NbOfNtries", "5"));
+        assert!(expected.starts_with("4 = the number of entries"), "{expected}");
+        let doc = ctl_with("<NbOfNtries>2</NbOfNtries>", "<NbOfNtries>3</NbOfNtries>", 1);
+        let (line, field, value, expected) = one_error(&doc);
+        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "<TtlDbtNtries>", 0), "TxsSummry/TtlDbtNtries/NbOfNtries", "3"));
+        assert!(expected.starts_with("2 = the number of debit entries"), "{expected}");
+        let doc = ctl_with("<NbOfNtries>4</NbOfNtries>", "<NbOfNtries>four</NbOfNtries>", 0);
+        let (_, field, value, expected) = one_error(&doc);
+        assert_eq!((field.as_str(), value.as_str()), ("TxsSummry/TtlNtries/NbOfNtries", "four"));
+        assert!(expected.contains("number of entries"));
+    }
+
+    #[test]
+    fn wrong_sum_is_an_error() {
+        let doc = ctl_with("<Sum>550.75</Sum>", "<Sum>550.57</Sum>", 0);
+        let (line, field, value, expected) = one_error(&doc);
+        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "<Sum>", 0), "TxsSummry/TtlNtries/Sum", "550.57"));
+        assert!(expected.starts_with("550.75 = the sum of the amounts of the statement's 4 entries"), "{expected}");
+        let doc = ctl_with("<Sum>425.50</Sum>", "<Sum>300.50</Sum>", 0);
+        let (line, field, value, expected) = one_error(&doc);
+        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "<TtlCdtNtries>", 0), "TxsSummry/TtlCdtNtries/Sum", "300.50"));
+        assert!(expected.starts_with("425.50 = "), "{expected}");
+    }
+
+    #[test]
+    fn wrong_net_is_an_error() {
+        let doc = ctl_with("<CdtDbtInd>CRDT</CdtDbtInd>\n</TtlNtries>", "<CdtDbtInd>DBIT</CdtDbtInd>\n</TtlNtries>", 0);
+        let (line, field, value, expected) = one_error(&doc);
+        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "<TtlNetNtryAmt>", 0), "TxsSummry/TtlNtries/TtlNetNtryAmt", "300.25 DBIT"));
+        assert!(expected.starts_with("300.25 CRDT = credits 425.50 - debits 125.25"), "{expected}");
+        let v08 = CTL.replace("camt.053.001.02", "camt.053.001.08").replace(
+            "<TtlNetNtryAmt>300.25</TtlNetNtryAmt>\n<CdtDbtInd>CRDT</CdtDbtInd>",
+            "<TtlNetNtry>\n<Amt>300.52</Amt><CdtDbtInd>CRDT</CdtDbtInd></TtlNetNtry>",
+        );
+        let (line, field, value, expected) = one_error(&v08);
+        assert_eq!((line, field.as_str(), value.as_str()), (line_in(&v08, "<Amt>300.52", 0), "TxsSummry/TtlNtries/TtlNetNtry/Amt", "300.52 CRDT"));
+        assert!(expected.starts_with("300.25 CRDT"), "{expected}");
+    }
+
+    #[test]
+    fn wrong_closing_balance_is_an_error() {
+        let doc = ctl_with("1175.25", "1175.52", 0);
+        let (line, field, value, expected) = one_error(&doc);
+        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "1175.25", 0), "Bal CLBD", "1175.52 CRDT SEK"));
+        assert_eq!(
+            expected,
+            "1175.25 CRDT SEK = OPBD 1000.00 CRDT SEK + booked credits 300.50 - booked debits 125.25 (3 entries)"
+        );
+        // A debit closing balance is negative.
+        let doc = ctl_with("<CdtDbtInd>CRDT</CdtDbtInd></Bal>", "<CdtDbtInd>DBIT</CdtDbtInd></Bal>", 1);
+        let (line, field, value, _) = one_error(&doc);
+        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "1175.25", 0), "Bal CLBD", "1175.25 DBIT SEK"));
+        // Several errors are all reported.
+        let doc = ctl_with("1175.25", "1175.52", 0).replace("<Sum>550.75</Sum>", "<Sum>1</Sum>");
+        let errs = parse(doc.as_bytes()).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["TxsSummry/TtlNtries/Sum", "Bal CLBD"]);
+    }
+
+    #[test]
+    fn balances_in_other_currencies_and_pages_are_not_compared_wrongly() {
+        // Closing in another currency than the opening: not compared.
+        parse(ctl_with("<Amt Ccy=\"SEK\">1175.25", "<Amt Ccy=\"EUR\">9.99", 0).as_bytes()).unwrap();
+        // An entry in EUR on a SEK account: the sums are not checked (no
+        // single currency); the EUR debit can only lower the closing.
+        // 1000.00 + 300.50 - 50 = 1250.50 less some EUR debit: 1175.25 fits.
+        let eur = ctl_with("<Amt Ccy=\"SEK\">75.25", "<Amt Ccy=\"EUR\">7.00", 0);
+        parse(eur.as_bytes()).unwrap();
+        let eur_bad = eur.replace("1175.25", "1300.00");
+        let errs = parse(eur_bad.as_bytes()).unwrap_err();
+        let got: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.value.as_str())).collect();
+        assert_eq!(got, [("Bal CLBD", "1300.00 CRDT SEK")]);
+        assert!(errs[0].expected.starts_with("at most 1250.50 CRDT SEK"), "{}", errs[0].expected);
+        assert!(errs[0].expected.contains("debits in EUR"), "{}", errs[0].expected);
+        // One page of several: the totals may cover other pages.
+        let paged = ctl_with("1175.25", "1.00", 0).replace(
+            "<Stmt>\n",
+            "<Stmt>\n<StmtPgntn><PgNb>2</PgNb><LastPgInd>true</LastPgInd></StmtPgntn>\n",
+        );
+        parse(paged.as_bytes()).unwrap();
+        let paged = ctl_with("1175.25", "1.00", 0).replace(
+            "<BkToCstmrStmt>",
+            "<BkToCstmrStmt><GrpHdr><MsgPgntn><PgNb>1</PgNb><LastPgInd>false</LastPgInd></MsgPgntn></GrpHdr>",
+        );
+        parse(paged.as_bytes()).unwrap();
+        let single = ctl_with("1175.25", "1.00", 0).replace(
+            "<BkToCstmrStmt>",
+            "<BkToCstmrStmt><GrpHdr><MsgPgntn><PgNb>1</PgNb><LastPgInd>true</LastPgInd></MsgPgntn></GrpHdr>",
+        );
+        assert!(parse(single.as_bytes()).is_err());
     }
 
     proptest! {
