@@ -11,9 +11,9 @@
 //!   parse to exactly the transactions written in them;
 //! - opening + credits - debits = closing for the statements where the bank
 //!   sample is consistent, and a documented list of those where it is not;
-//! - the corpus files whose own control totals (`TxsSummry`, `OPBD`/`PRCD`
-//!   + entries = `CLBD`) do not add up are rejected, each error with its
-//!   line, field, value found and value computed (`REJECTED`).
+//! - the corpus files whose own control totals (`TxsSummry`; `OPBD`/`PRCD`
+//!   plus the entries against `CLBD`) do not add up are rejected, each error
+//!   with its line, field, value found and value computed (`REJECTED`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -982,7 +982,7 @@ impl<'a> Parser<'a> {
         let (mut cr, mut db, mut n) = (Decimal::ZERO, Decimal::ZERO, 0usize);
         let (mut foreign_cr, mut foreign_db) = (Vec::new(), Vec::new());
         for e in &s.entries {
-            if !e.status.as_deref().is_none_or(|st| st == "BOOK") {
+            if e.status.as_deref().is_some_and(|st| st != "BOOK") {
                 continue;
             }
             let (Some(a), Some(dir)) = (e.amt, e.direction) else { return };
@@ -1004,7 +1004,8 @@ impl<'a> Parser<'a> {
         let Some(want) = opening.signed.checked_add(cr).and_then(|x| x.checked_sub(db)) else { return };
         let found = closing.signed;
         let unit = ccy.map(|c| format!(" {c}")).unwrap_or_default();
-        let how = format!("{code} {}{unit} + booked credits {cr} - booked debits {db} ({n} entries)", fmt_cd(opening.signed));
+        let how =
+            format!("{code} {}{unit} + booked credits {cr} - booked debits {db} ({n} entries)", fmt_cd(opening.signed));
         let foreign = |v: &mut Vec<String>| {
             v.sort();
             v.dedup();
@@ -1481,11 +1482,17 @@ mod tests {
     fn wrong_entry_count_is_an_error() {
         let doc = ctl_with("<NbOfNtries>4</NbOfNtries>", "<NbOfNtries>5</NbOfNtries>", 0);
         let (line, field, value, expected) = one_error(&doc);
-        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "<NbOfNtries>", 0), "TxsSummry/TtlNtries/NbOfNtries", "5"));
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "<NbOfNtries>", 0), "TxsSummry/TtlNtries/NbOfNtries", "5")
+        );
         assert!(expected.starts_with("4 = the number of entries"), "{expected}");
         let doc = ctl_with("<NbOfNtries>2</NbOfNtries>", "<NbOfNtries>3</NbOfNtries>", 1);
         let (line, field, value, expected) = one_error(&doc);
-        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "<TtlDbtNtries>", 0), "TxsSummry/TtlDbtNtries/NbOfNtries", "3"));
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "<TtlDbtNtries>", 0), "TxsSummry/TtlDbtNtries/NbOfNtries", "3")
+        );
         assert!(expected.starts_with("2 = the number of debit entries"), "{expected}");
         let doc = ctl_with("<NbOfNtries>4</NbOfNtries>", "<NbOfNtries>four</NbOfNtries>", 0);
         let (_, field, value, expected) = one_error(&doc);
@@ -1497,11 +1504,17 @@ mod tests {
     fn wrong_sum_is_an_error() {
         let doc = ctl_with("<Sum>550.75</Sum>", "<Sum>550.57</Sum>", 0);
         let (line, field, value, expected) = one_error(&doc);
-        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "<Sum>", 0), "TxsSummry/TtlNtries/Sum", "550.57"));
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "<Sum>", 0), "TxsSummry/TtlNtries/Sum", "550.57")
+        );
         assert!(expected.starts_with("550.75 = the sum of the amounts of the statement's 4 entries"), "{expected}");
         let doc = ctl_with("<Sum>425.50</Sum>", "<Sum>300.50</Sum>", 0);
         let (line, field, value, expected) = one_error(&doc);
-        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "<TtlCdtNtries>", 0), "TxsSummry/TtlCdtNtries/Sum", "300.50"));
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "<TtlCdtNtries>", 0), "TxsSummry/TtlCdtNtries/Sum", "300.50")
+        );
         assert!(expected.starts_with("425.50 = "), "{expected}");
     }
 
@@ -1509,14 +1522,20 @@ mod tests {
     fn wrong_net_is_an_error() {
         let doc = ctl_with("<CdtDbtInd>CRDT</CdtDbtInd>\n</TtlNtries>", "<CdtDbtInd>DBIT</CdtDbtInd>\n</TtlNtries>", 0);
         let (line, field, value, expected) = one_error(&doc);
-        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "<TtlNetNtryAmt>", 0), "TxsSummry/TtlNtries/TtlNetNtryAmt", "300.25 DBIT"));
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "<TtlNetNtryAmt>", 0), "TxsSummry/TtlNtries/TtlNetNtryAmt", "300.25 DBIT")
+        );
         assert!(expected.starts_with("300.25 CRDT = credits 425.50 - debits 125.25"), "{expected}");
         let v08 = CTL.replace("camt.053.001.02", "camt.053.001.08").replace(
             "<TtlNetNtryAmt>300.25</TtlNetNtryAmt>\n<CdtDbtInd>CRDT</CdtDbtInd>",
             "<TtlNetNtry>\n<Amt>300.52</Amt><CdtDbtInd>CRDT</CdtDbtInd></TtlNetNtry>",
         );
         let (line, field, value, expected) = one_error(&v08);
-        assert_eq!((line, field.as_str(), value.as_str()), (line_in(&v08, "<Amt>300.52", 0), "TxsSummry/TtlNtries/TtlNetNtry/Amt", "300.52 CRDT"));
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(&v08, "<Amt>300.52", 0), "TxsSummry/TtlNtries/TtlNetNtry/Amt", "300.52 CRDT")
+        );
         assert!(expected.starts_with("300.25 CRDT"), "{expected}");
     }
 
@@ -1524,7 +1543,10 @@ mod tests {
     fn wrong_closing_balance_is_an_error() {
         let doc = ctl_with("1175.25", "1175.52", 0);
         let (line, field, value, expected) = one_error(&doc);
-        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "1175.25", 0), "Bal CLBD", "1175.52 CRDT SEK"));
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "1175.25", 0), "Bal CLBD", "1175.52 CRDT SEK")
+        );
         assert_eq!(
             expected,
             "1175.25 CRDT SEK = OPBD 1000.00 CRDT SEK + booked credits 300.50 - booked debits 125.25 (3 entries)"
@@ -1532,7 +1554,10 @@ mod tests {
         // A debit closing balance is negative.
         let doc = ctl_with("<CdtDbtInd>CRDT</CdtDbtInd></Bal>", "<CdtDbtInd>DBIT</CdtDbtInd></Bal>", 1);
         let (line, field, value, _) = one_error(&doc);
-        assert_eq!((line, field.as_str(), value.as_str()), (line_in(CTL, "1175.25", 0), "Bal CLBD", "1175.25 DBIT SEK"));
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "1175.25", 0), "Bal CLBD", "1175.25 DBIT SEK")
+        );
         // Several errors are all reported.
         let doc = ctl_with("1175.25", "1175.52", 0).replace("<Sum>550.75</Sum>", "<Sum>1</Sum>");
         let errs = parse(doc.as_bytes()).unwrap_err();
@@ -1556,10 +1581,8 @@ mod tests {
         assert!(errs[0].expected.starts_with("at most 1250.50 CRDT SEK"), "{}", errs[0].expected);
         assert!(errs[0].expected.contains("debits in EUR"), "{}", errs[0].expected);
         // One page of several: the totals may cover other pages.
-        let paged = ctl_with("1175.25", "1.00", 0).replace(
-            "<Stmt>\n",
-            "<Stmt>\n<StmtPgntn><PgNb>2</PgNb><LastPgInd>true</LastPgInd></StmtPgntn>\n",
-        );
+        let paged = ctl_with("1175.25", "1.00", 0)
+            .replace("<Stmt>\n", "<Stmt>\n<StmtPgntn><PgNb>2</PgNb><LastPgInd>true</LastPgInd></StmtPgntn>\n");
         parse(paged.as_bytes()).unwrap();
         let paged = ctl_with("1175.25", "1.00", 0).replace(
             "<BkToCstmrStmt>",
