@@ -47,10 +47,18 @@ fn bad_files_are_quarantined_with_reasons_and_good_files_still_run() {
         "<Amt Ccy=\"SEK\">3 000,00</Amt>",
         1,
     );
+    // Well-formed, but its closing balance does not match its entries.
+    let bad_totals = String::from_utf8(camt.clone()).unwrap().replacen(
+        "<Amt Ccy=\"SEK\">54234.00</Amt>",
+        "<Amt Ccy=\"SEK\">54324.00</Amt>",
+        1,
+    );
+    assert_ne!(bad_totals.as_bytes(), camt.as_slice());
     let dir = data_dir(&[
         ("export.csv", &export_n1()),
         ("truncated.xml", truncated),
         ("bad_amount.xml", bad_amount.as_bytes()),
+        ("bad_totals.xml", bad_totals.as_bytes()),
         ("no_columns.csv", b"creditor_id,invoice_number,open_amount\n5561234567,1,1.00\n"),
         ("notes.txt", b"hello"),
         ("upload.csv.part", b"half a file"),
@@ -60,7 +68,7 @@ fn bad_files_are_quarantined_with_reasons_and_good_files_still_run() {
     assert_eq!(s.counts["claims_admitted"], 4, "the good export ran");
     let mut q = s.quarantined.clone();
     q.sort();
-    assert_eq!(q, ["bad_amount.xml", "no_columns.csv", "notes.txt", "truncated.xml"]);
+    assert_eq!(q, ["bad_amount.xml", "bad_totals.xml", "no_columns.csv", "notes.txt", "truncated.xml"]);
     let qdir = dir.path().join("quarantine/2024-12-16");
     let err = |name: &str| std::fs::read_to_string(qdir.join(format!("{name}.error.txt"))).unwrap();
     assert!(err("bad_amount.xml").contains("bad_amount.xml:"), "{}", err("bad_amount.xml"));
@@ -68,6 +76,13 @@ fn bad_files_are_quarantined_with_reasons_and_good_files_still_run() {
         err("bad_amount.xml").contains("Amt") && err("bad_amount.xml").contains("3 000,00"),
         "{}",
         err("bad_amount.xml")
+    );
+    assert!(
+        err("bad_totals.xml").contains("bad_totals.xml:26: field Bal CLBD")
+            && err("bad_totals.xml").contains("54324.00 CRDT SEK")
+            && err("bad_totals.xml").contains("54234.00 CRDT SEK"),
+        "{}",
+        err("bad_totals.xml")
     );
     assert!(err("no_columns.csv").contains("no_columns.csv:1: field due_date"), "{}", err("no_columns.csv"));
     assert!(err("truncated.xml").contains("truncated.xml:"));

@@ -39,6 +39,39 @@
 //!   negative, read with `rust_decimal` only. Every bad value is an `Error`
 //!   naming line, field, value and expectation; all are collected and the
 //!   file is refused if there is any.
+//! - Control totals, per statement, when the file carries them; each
+//!   mismatch is an `Error` on the line of the figure (for a balance, the
+//!   line of its `Amt`) naming the field, the value found and the value
+//!   computed, and the file is refused:
+//!   - `TxsSummry/TtlNtries/NbOfNtries` = the number of `Ntry` in the
+//!     statement, whatever their status: ISO 20022 defines the summary over
+//!     the entries the statement reports, and a camt.052 reports pending
+//!     entries too. `TtlCdtNtries`/`TtlDbtNtries` `NbOfNtries` count the
+//!     entries by `Ntry/CdtDbtInd` (a reversal is counted by its own
+//!     indicator, as it is booked);
+//!   - `TtlNtries/Sum`, `TtlCdtNtries/Sum`, `TtlDbtNtries/Sum` = the sum of
+//!     those entries' `Ntry/Amt` (never negative);
+//!   - `TtlNtries/TtlNetNtryAmt` + `TtlNtries/CdtDbtInd` (v02, v03) or
+//!     `TtlNtries/TtlNetNtry/Amt` + `TtlNetNtry/CdtDbtInd` (v04 on) = credits
+//!     minus debits (`DBIT` when negative; no indicator means credit). The
+//!     sums are only checked when every entry has an `Ntry/Amt` in one
+//!     currency (the entry's `Ccy`, else `Acct/Ccy`): a `Sum` has no
+//!     currency, and one over several currencies cannot be recomputed;
+//!   - balances: when an opening (`OPBD`, else `PRCD`) and a closing booked
+//!     balance (`CLBD`) are both present in the same currency, opening +
+//!     booked credits - booked debits (`Ntry/Amt` of the `BOOK` entries in
+//!     that currency) = closing. Entries booked in another currency cannot be
+//!     converted: with only foreign debits the closing must be at most, with
+//!     only foreign credits at least, the computed figure; with both there is
+//!     nothing to check. Balances of other types (`CLAV`, `ITBD`...) and
+//!     balances in different currencies are not compared. A camt.052 or
+//!     camt.054 usually has no balances and is then only checked on what it
+//!     has.
+//!   - A statement that is one page of several (`StmtPgntn`/`NtfctnPgntn`/
+//!     `RptPgntn` or `GrpHdr/MsgPgntn` with `PgNb` other than 1 or
+//!     `LastPgInd` false) is not checked: its totals may cover entries on
+//!     pages this file does not hold. Nor is a statement in which an entry
+//!     already has an error.
 //! - Idempotency key: with a bank reference
 //!   `{account}|{bank_ref}|{booking_date}|{direction}|{amount}`, otherwise
 //!   `{account}|{booking_date}|{direction}|{amount}|{structured_ref}|{unstructured}|{n}`
@@ -159,8 +192,45 @@ struct NtryB {
 #[derive(Default)]
 struct BalB {
     code: String,
-    amount: Option<Decimal>,
+    amount: Option<Amt>,
     direction: Option<Direction>,
+    /// Line of the balance's `Amt`.
+    line: u32,
+}
+
+/// A `Bal` kept for the statement: signed amount, currency, line of its `Amt`.
+#[derive(Clone, Copy, Debug)]
+struct BalV {
+    signed: Decimal,
+    ccy: Option<Currency>,
+    line: u32,
+}
+
+/// A control figure read from the statement: the field's path (as found),
+/// its text and its line.
+#[derive(Clone, Debug)]
+struct Fig {
+    field: &'static str,
+    text: String,
+    line: u32,
+}
+
+/// `NbOfNtries` and `Sum` of one `TxsSummry` block.
+#[derive(Default)]
+struct CountSum {
+    nb: Option<Fig>,
+    sum: Option<Fig>,
+}
+
+/// `TxsSummry` as read.
+#[derive(Default)]
+struct SummaryB {
+    all: CountSum,
+    /// `TtlNtries/TtlNetNtryAmt` (v02/v03) or `TtlNtries/TtlNetNtry/Amt`.
+    net: Option<Fig>,
+    net_dir: Option<Direction>,
+    cdt: CountSum,
+    dbt: CountSum,
 }
 
 #[derive(Default)]
@@ -168,9 +238,12 @@ struct StmtB {
     line: u32,
     account: String,
     currency: Option<Currency>,
-    opening_opbd: Option<Decimal>,
-    opening_prcd: Option<Decimal>,
-    closing: Option<Decimal>,
+    opening_opbd: Option<BalV>,
+    opening_prcd: Option<BalV>,
+    closing: Option<BalV>,
+    summary: SummaryB,
+    /// `StmtPgntn`/`NtfctnPgntn`/`RptPgntn` says this is one page of several.
+    paged: bool,
     /// Date part of `CreDtTm`, the last fallback for a booking date.
     created: Option<NaiveDate>,
     entries: Vec<NtryB>,
@@ -192,6 +265,8 @@ struct Parser<'a> {
     seen_root: bool,
     /// Date part of `GrpHdr/CreDtTm`.
     group_created: Option<NaiveDate>,
+    /// `GrpHdr/MsgPgntn` says this message is one page of several.
+    group_paged: bool,
     file: BankFile,
     errors: Vec<Error>,
     /// Key prefix -> transactions seen so far with it (for `n`).
@@ -216,6 +291,7 @@ impl<'a> Parser<'a> {
             tx: None,
             seen_root: false,
             group_created: None,
+            group_paged: false,
             file: BankFile {
                 format: String::new(),
                 statements: Vec::new(),
@@ -382,11 +458,13 @@ impl<'a> Parser<'a> {
         } else if self.ntry.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
             self.ntry_leaf(&text, ccy.as_deref(), line);
         } else if self.bal.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.bal_leaf(&text, line);
+            self.bal_leaf(&text, ccy.as_deref(), line);
         } else if self.stmt.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
             self.stmt_leaf(&text, line);
         } else if self.stmt.is_none() && depth == 4 && is(&self.stack[2..], &["GrpHdr", "CreDtTm"]) {
             self.group_created = self.date(text.trim(), true, line, "GrpHdr/CreDtTm");
+        } else if self.stmt.is_none() && depth == 5 && is(&self.stack[2..4], &["GrpHdr", "MsgPgntn"]) {
+            self.group_paged |= other_page(&self.stack[4].0, text.trim());
         }
         // Close contexts whose element ends here.
         let closing = depth - 1;
@@ -400,11 +478,11 @@ impl<'a> Parser<'a> {
             }
         } else if self.bal.as_ref().is_some_and(|(d, _)| *d == closing) {
             if let (Some((_, b)), Some((_, s))) = (self.bal.take(), self.stmt.as_mut()) {
-                let signed = match (b.amount, b.direction) {
-                    (Some(a), Some(Direction::Debit)) => Some(-a),
-                    (Some(a), _) => Some(a),
-                    _ => None,
-                };
+                let signed = b.amount.map(|a| BalV {
+                    signed: if b.direction == Some(Direction::Debit) { -a.value } else { a.value },
+                    ccy: a.ccy,
+                    line: b.line,
+                });
                 match b.code.as_str() {
                     "OPBD" if s.opening_opbd.is_none() => s.opening_opbd = signed,
                     "PRCD" if s.opening_prcd.is_none() => s.opening_prcd = signed,
@@ -448,10 +526,59 @@ impl<'a> Parser<'a> {
                 }
                 Err(_) => self.err(line, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
             }
+        } else if rel.len() == 2 && matches!(rel[0].0.as_str(), "StmtPgntn" | "NtfctnPgntn" | "RptPgntn") {
+            let paged = other_page(&rel[1].0, t);
+            if let Some((_, s)) = self.stmt.as_mut() {
+                s.paged |= paged;
+            }
+        } else if rel.first().is_some_and(|(n, _)| n == "TxsSummry") {
+            self.summary_leaf(t, line);
         }
     }
 
-    fn bal_leaf(&mut self, text: &str, line: u32) {
+    /// A leaf under `TxsSummry`: kept as text, checked when the statement ends.
+    fn summary_leaf(&mut self, t: &str, line: u32) {
+        let Some((d, _)) = &self.stmt else { return };
+        let rel = self.rel(*d);
+        let path: Vec<&str> = rel.iter().map(|(n, _)| n.as_str()).collect();
+        let field: &'static str = match path.as_slice() {
+            ["TxsSummry", "TtlNtries", "NbOfNtries"] => "TxsSummry/TtlNtries/NbOfNtries",
+            ["TxsSummry", "TtlNtries", "Sum"] => "TxsSummry/TtlNtries/Sum",
+            ["TxsSummry", "TtlNtries", "TtlNetNtryAmt"] => "TxsSummry/TtlNtries/TtlNetNtryAmt",
+            ["TxsSummry", "TtlNtries", "TtlNetNtry", "Amt"] => "TxsSummry/TtlNtries/TtlNetNtry/Amt",
+            ["TxsSummry", "TtlNtries", "CdtDbtInd"] => "TxsSummry/TtlNtries/CdtDbtInd",
+            ["TxsSummry", "TtlNtries", "TtlNetNtry", "CdtDbtInd"] => "TxsSummry/TtlNtries/TtlNetNtry/CdtDbtInd",
+            ["TxsSummry", "TtlCdtNtries", "NbOfNtries"] => "TxsSummry/TtlCdtNtries/NbOfNtries",
+            ["TxsSummry", "TtlCdtNtries", "Sum"] => "TxsSummry/TtlCdtNtries/Sum",
+            ["TxsSummry", "TtlDbtNtries", "NbOfNtries"] => "TxsSummry/TtlDbtNtries/NbOfNtries",
+            ["TxsSummry", "TtlDbtNtries", "Sum"] => "TxsSummry/TtlDbtNtries/Sum",
+            _ => return,
+        };
+        let fig = Fig { field, text: t.to_string(), line };
+        if field.ends_with("CdtDbtInd") {
+            let v = self.direction(t, line, field);
+            if let Some((_, s)) = self.stmt.as_mut() {
+                s.summary.net_dir = v;
+            }
+            return;
+        }
+        let Some((_, s)) = self.stmt.as_mut() else { return };
+        let sm = &mut s.summary;
+        let slot = match field {
+            "TxsSummry/TtlNtries/NbOfNtries" => &mut sm.all.nb,
+            "TxsSummry/TtlNtries/Sum" => &mut sm.all.sum,
+            "TxsSummry/TtlCdtNtries/NbOfNtries" => &mut sm.cdt.nb,
+            "TxsSummry/TtlCdtNtries/Sum" => &mut sm.cdt.sum,
+            "TxsSummry/TtlDbtNtries/NbOfNtries" => &mut sm.dbt.nb,
+            "TxsSummry/TtlDbtNtries/Sum" => &mut sm.dbt.sum,
+            _ => &mut sm.net,
+        };
+        if slot.is_none() {
+            *slot = Some(fig);
+        }
+    }
+
+    fn bal_leaf(&mut self, text: &str, ccy: Option<&str>, line: u32) {
         let Some((d, _)) = &self.bal else { return };
         let rel = self.rel(*d);
         let t = text.trim();
@@ -460,9 +587,10 @@ impl<'a> Parser<'a> {
                 b.code = t.to_string();
             }
         } else if is(rel, &["Amt"]) {
-            let v = self.amount(t, line, "Bal/Amt");
+            let v = self.amt(t, ccy, line, "Bal/Amt");
             if let Some((_, b)) = self.bal.as_mut() {
                 b.amount = v;
+                b.line = line;
             }
         } else if is(rel, &["CdtDbtInd"]) {
             let v = self.direction(t, line, "Bal/CdtDbtInd");
@@ -663,6 +791,7 @@ impl<'a> Parser<'a> {
         if s.account.is_empty() {
             self.err(s.line, "Acct/Id", "", "an account identifier in Acct/Id/IBAN or Acct/Id/Othr/Id");
         }
+        self.check_controls(&s);
         let mut produced = 0usize;
         for n in &s.entries {
             if n.had_error {
@@ -738,11 +867,208 @@ impl<'a> Parser<'a> {
         self.file.statements.push(Statement {
             account: s.account,
             currency: s.currency,
-            opening: s.opening_opbd.or(s.opening_prcd),
-            closing: s.closing,
+            opening: s.opening_opbd.or(s.opening_prcd).map(|b| b.signed),
+            closing: s.closing.map(|b| b.signed),
             entries: produced,
         });
     }
+
+    /// The statement's own control figures against its entries (see the
+    /// module doc, "Control totals"). Each mismatch is an error on the line of
+    /// the figure.
+    fn check_controls(&mut self, s: &StmtB) {
+        if s.paged || self.group_paged || s.entries.iter().any(|n| n.had_error) {
+            return;
+        }
+        let sm = &s.summary;
+        let all: Vec<&NtryB> = s.entries.iter().collect();
+        let credits: Vec<&NtryB> = all.iter().copied().filter(|n| n.direction == Some(Direction::Credit)).collect();
+        let debits: Vec<&NtryB> = all.iter().copied().filter(|n| n.direction == Some(Direction::Debit)).collect();
+        let dirs_known = all.iter().all(|n| n.direction.is_some());
+        let ccys: Vec<Option<Currency>> = {
+            let mut v: Vec<Option<Currency>> = all.iter().map(|n| n.amt.and_then(|a| a.ccy).or(s.currency)).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        // A sum over several currencies means nothing we can check.
+        let sums_known = all.iter().all(|n| n.amt.is_some()) && ccys.len() <= 1;
+        let total = |ns: &[&NtryB]| -> Option<Decimal> {
+            ns.iter().try_fold(Decimal::ZERO, |acc, n| acc.checked_add(n.amt?.value))
+        };
+
+        self.check_count(sm.all.nb.as_ref(), all.len(), "entries");
+        if dirs_known {
+            self.check_count(sm.cdt.nb.as_ref(), credits.len(), "credit entries (CdtDbtInd CRDT)");
+            self.check_count(sm.dbt.nb.as_ref(), debits.len(), "debit entries (CdtDbtInd DBIT)");
+        }
+        if sums_known {
+            self.check_sum(sm.all.sum.as_ref(), total(&all), all.len(), "entries");
+        }
+        if sums_known && dirs_known {
+            let (c, d) = (total(&credits), total(&debits));
+            self.check_sum(sm.cdt.sum.as_ref(), c, credits.len(), "credit entries");
+            self.check_sum(sm.dbt.sum.as_ref(), d, debits.len(), "debit entries");
+            if let (Some(fig), Some(c), Some(d)) = (sm.net.as_ref(), c, d) {
+                if let Some(found) = parse_decimal_number(&fig.text) {
+                    // ISO 20022: without CdtDbtInd (a zero amount) the net is a credit.
+                    let dir = sm.net_dir.unwrap_or(Direction::Credit);
+                    let found = if dir == Direction::Debit { -found } else { found };
+                    let want = c - d;
+                    if found != want {
+                        self.err(
+                            fig.line,
+                            fig.field,
+                            &fmt_cd(found),
+                            &format!(
+                                "{} = credits {c} - debits {d} of the statement's {} entries",
+                                fmt_cd(want),
+                                all.len()
+                            ),
+                        );
+                    }
+                } else {
+                    self.bad_decimal(fig);
+                }
+            }
+        }
+        self.check_balances(s);
+    }
+
+    fn check_count(&mut self, fig: Option<&Fig>, n: usize, what: &str) {
+        let Some(fig) = fig else { return };
+        let ok = !fig.text.is_empty() && fig.text.len() <= 15 && fig.text.bytes().all(|b| b.is_ascii_digit());
+        match fig.text.parse::<u64>() {
+            Ok(found) if ok => {
+                if u64::try_from(n).ok() != Some(found) {
+                    self.err(fig.line, fig.field, &fig.text, &format!("{n} = the number of {what} in the statement"));
+                }
+            }
+            _ => self.err(fig.line, fig.field, &fig.text, "a number of entries (1 to 15 digits)"),
+        }
+    }
+
+    fn check_sum(&mut self, fig: Option<&Fig>, want: Option<Decimal>, n: usize, what: &str) {
+        let (Some(fig), Some(want)) = (fig, want) else { return };
+        match parse_decimal_number(&fig.text) {
+            Some(found) if found == want => {}
+            Some(_) => self.err(
+                fig.line,
+                fig.field,
+                &fig.text,
+                &format!("{want} = the sum of the amounts of the statement's {n} {what}"),
+            ),
+            None => self.bad_decimal(fig),
+        }
+    }
+
+    fn bad_decimal(&mut self, fig: &Fig) {
+        self.err(fig.line, fig.field, &fig.text, "a decimal number with '.', like 1234.50");
+    }
+
+    /// Opening (`OPBD`, else `PRCD`) + booked credits - booked debits =
+    /// closing (`CLBD`), when both balances are there in one currency.
+    fn check_balances(&mut self, s: &StmtB) {
+        let (opening, code) = match (s.opening_opbd, s.opening_prcd) {
+            (Some(b), _) => (b, "OPBD"),
+            (None, Some(b)) => (b, "PRCD"),
+            (None, None) => return,
+        };
+        let Some(closing) = s.closing else { return };
+        let ccy = opening.ccy.or(s.currency);
+        if ccy != closing.ccy.or(s.currency) {
+            return;
+        }
+        let (mut cr, mut db, mut n) = (Decimal::ZERO, Decimal::ZERO, 0usize);
+        let (mut foreign_cr, mut foreign_db) = (Vec::new(), Vec::new());
+        for e in &s.entries {
+            if e.status.as_deref().is_some_and(|st| st != "BOOK") {
+                continue;
+            }
+            let (Some(a), Some(dir)) = (e.amt, e.direction) else { return };
+            let e_ccy = a.ccy.or(s.currency).or(ccy);
+            if e_ccy != ccy {
+                let name = e_ccy.map(|c| c.to_string()).unwrap_or_default();
+                if dir == Direction::Credit {
+                    foreign_cr.push(name);
+                } else {
+                    foreign_db.push(name);
+                }
+                continue;
+            }
+            let sum = if dir == Direction::Credit { &mut cr } else { &mut db };
+            let Some(v) = sum.checked_add(a.value) else { return };
+            *sum = v;
+            n += 1;
+        }
+        let Some(want) = opening.signed.checked_add(cr).and_then(|x| x.checked_sub(db)) else { return };
+        let found = closing.signed;
+        let unit = ccy.map(|c| format!(" {c}")).unwrap_or_default();
+        let how =
+            format!("{code} {}{unit} + booked credits {cr} - booked debits {db} ({n} entries)", fmt_cd(opening.signed));
+        let foreign = |v: &mut Vec<String>| {
+            v.sort();
+            v.dedup();
+            v.join(", ")
+        };
+        let expected = match (foreign_cr.is_empty(), foreign_db.is_empty()) {
+            (true, true) if found != want => format!("{}{unit} = {how}", fmt_cd(want)),
+            // Entries in another currency cannot be converted; they can only
+            // move the closing balance one way.
+            (true, false) if found > want => format!(
+                "at most {}{unit} = {how}, less debits in {} that cannot be converted",
+                fmt_cd(want),
+                foreign(&mut foreign_db)
+            ),
+            (false, true) if found < want => format!(
+                "at least {}{unit} = {how}, plus credits in {} that cannot be converted",
+                fmt_cd(want),
+                foreign(&mut foreign_cr)
+            ),
+            _ => return,
+        };
+        self.err(closing.line, "Bal CLBD", &format!("{}{unit}", fmt_cd(found)), &expected);
+    }
+}
+
+/// true if a pagination leaf (`PgNb`, `LastPgInd`) shows that its message or
+/// statement is not the only page: a page number other than 1, or not the
+/// last page.
+fn other_page(leaf: &str, t: &str) -> bool {
+    match leaf {
+        "PgNb" => t.parse::<u64>().ok() != Some(1),
+        "LastPgInd" => matches!(t, "false" | "0"),
+        _ => false,
+    }
+}
+
+/// A signed amount in camt terms: `343174.12 DBIT`, `10.00 CRDT`.
+fn fmt_cd(d: Decimal) -> String {
+    if d.is_sign_negative() && !d.is_zero() {
+        format!("{} DBIT", -d)
+    } else {
+        format!("{} CRDT", d.abs())
+    }
+}
+
+/// An ISO 20022 `DecimalNumber` (control sums): optional `-`, digits,
+/// optionally `.` and decimals; at most 18 digits.
+fn parse_decimal_number(t: &str) -> Option<Decimal> {
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let ok = !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && !(body.contains('.') && frac.is_empty())
+        && int.len() + frac.len() <= 18;
+    if !ok {
+        return None;
+    }
+    let v = Decimal::from_str(body).ok()?;
+    Some(if neg { -v } else { v })
 }
 
 /// A camt amount: digits, optionally `.` and 1 to 5 decimals; no sign, no
@@ -1089,6 +1415,185 @@ mod tests {
         for i in 0..end {
             assert!(parse(&bytes[..i]).is_err(), "prefix of {i} bytes parsed");
         }
+    }
+
+    /// A camt.053 v02 statement: OPBD 1000.00 SEK, entries +300.50, -50,
+    /// +125.00 (PDNG), -75.25, CLBD 1175.25; the summary counts all 4
+    /// entries (sum 550.75), net +300.25, 2 credits 425.50, 2 debits 125.25.
+    const CTL: &str = r#"<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+<BkToCstmrStmt><Stmt>
+<Acct><Id><IBAN>SE4550000000058398257466</IBAN></Id><Ccy>SEK</Ccy></Acct>
+<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp>
+<Amt Ccy="SEK">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
+<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp>
+<Amt Ccy="SEK">1175.25</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
+<TxsSummry>
+<TtlNtries>
+<NbOfNtries>4</NbOfNtries>
+<Sum>550.75</Sum>
+<TtlNetNtryAmt>300.25</TtlNetNtryAmt>
+<CdtDbtInd>CRDT</CdtDbtInd>
+</TtlNtries>
+<TtlCdtNtries><NbOfNtries>2</NbOfNtries><Sum>425.50</Sum></TtlCdtNtries>
+<TtlDbtNtries><NbOfNtries>2</NbOfNtries><Sum>125.25</Sum></TtlDbtNtries>
+</TxsSummry>
+<Ntry><Amt Ccy="SEK">300.50</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2024-03-15</Dt></BookgDt></Ntry>
+<Ntry><Amt Ccy="SEK">50</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2024-03-15</Dt></BookgDt></Ntry>
+<Ntry><Amt Ccy="SEK">125.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>PDNG</Sts><BookgDt><Dt>2024-03-15</Dt></BookgDt></Ntry>
+<Ntry><Amt Ccy="SEK">75.25</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2024-03-15</Dt></BookgDt></Ntry>
+</Stmt></BkToCstmrStmt></Document>
+"#;
+
+    /// `CTL` with the `nth` occurrence of `from` replaced by `to`.
+    fn ctl_with(from: &str, to: &str, nth: usize) -> String {
+        let pos = CTL.match_indices(from).nth(nth).map(|(i, _)| i).expect("needle present");
+        format!("{}{to}{}", &CTL[..pos], &CTL[pos + from.len()..])
+    }
+
+    /// (line, field, value, expected) of the one error `doc` gives.
+    fn one_error(doc: &str) -> (u32, String, String, String) {
+        let errs = parse(doc.as_bytes()).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        let e = &errs[0];
+        (e.line, e.field.clone(), e.value.clone(), e.expected.clone())
+    }
+
+    #[test]
+    fn consistent_control_totals_pass() {
+        let f = parse(CTL.as_bytes()).unwrap();
+        assert_eq!(f.transactions.len(), 3);
+        assert_eq!(f.skipped_not_booked, 1);
+        assert_eq!((f.statements[0].opening, f.statements[0].closing), (Some(dec!(1000.00)), Some(dec!(1175.25))));
+        // v08 spelling of the net: TtlNetNtry/Amt + TtlNetNtry/CdtDbtInd.
+        let v08 = CTL.replace("camt.053.001.02", "camt.053.001.08").replace(
+            "<TtlNetNtryAmt>300.25</TtlNetNtryAmt>\n<CdtDbtInd>CRDT</CdtDbtInd>",
+            "<TtlNetNtry><Amt>300.250</Amt><CdtDbtInd>CRDT</CdtDbtInd></TtlNetNtry>",
+        );
+        assert!(v08.contains("<TtlNetNtry>"));
+        parse(v08.as_bytes()).unwrap();
+        // PRCD stands in for a missing OPBD.
+        parse(ctl_with("OPBD", "PRCD", 0).as_bytes()).unwrap();
+        // Without a summary or an opening balance nothing is compared.
+        let bare = CTL.replace("<Cd>OPBD</Cd>", "<Cd>OPAV</Cd>").replace("<Sum>550.75</Sum>", "");
+        parse(bare.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn wrong_entry_count_is_an_error() {
+        let doc = ctl_with("<NbOfNtries>4</NbOfNtries>", "<NbOfNtries>5</NbOfNtries>", 0);
+        let (line, field, value, expected) = one_error(&doc);
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "<NbOfNtries>", 0), "TxsSummry/TtlNtries/NbOfNtries", "5")
+        );
+        assert!(expected.starts_with("4 = the number of entries"), "{expected}");
+        let doc = ctl_with("<NbOfNtries>2</NbOfNtries>", "<NbOfNtries>3</NbOfNtries>", 1);
+        let (line, field, value, expected) = one_error(&doc);
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "<TtlDbtNtries>", 0), "TxsSummry/TtlDbtNtries/NbOfNtries", "3")
+        );
+        assert!(expected.starts_with("2 = the number of debit entries"), "{expected}");
+        let doc = ctl_with("<NbOfNtries>4</NbOfNtries>", "<NbOfNtries>four</NbOfNtries>", 0);
+        let (_, field, value, expected) = one_error(&doc);
+        assert_eq!((field.as_str(), value.as_str()), ("TxsSummry/TtlNtries/NbOfNtries", "four"));
+        assert!(expected.contains("number of entries"));
+    }
+
+    #[test]
+    fn wrong_sum_is_an_error() {
+        let doc = ctl_with("<Sum>550.75</Sum>", "<Sum>550.57</Sum>", 0);
+        let (line, field, value, expected) = one_error(&doc);
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "<Sum>", 0), "TxsSummry/TtlNtries/Sum", "550.57")
+        );
+        assert!(expected.starts_with("550.75 = the sum of the amounts of the statement's 4 entries"), "{expected}");
+        let doc = ctl_with("<Sum>425.50</Sum>", "<Sum>300.50</Sum>", 0);
+        let (line, field, value, expected) = one_error(&doc);
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "<TtlCdtNtries>", 0), "TxsSummry/TtlCdtNtries/Sum", "300.50")
+        );
+        assert!(expected.starts_with("425.50 = "), "{expected}");
+    }
+
+    #[test]
+    fn wrong_net_is_an_error() {
+        let doc = ctl_with("<CdtDbtInd>CRDT</CdtDbtInd>\n</TtlNtries>", "<CdtDbtInd>DBIT</CdtDbtInd>\n</TtlNtries>", 0);
+        let (line, field, value, expected) = one_error(&doc);
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "<TtlNetNtryAmt>", 0), "TxsSummry/TtlNtries/TtlNetNtryAmt", "300.25 DBIT")
+        );
+        assert!(expected.starts_with("300.25 CRDT = credits 425.50 - debits 125.25"), "{expected}");
+        let v08 = CTL.replace("camt.053.001.02", "camt.053.001.08").replace(
+            "<TtlNetNtryAmt>300.25</TtlNetNtryAmt>\n<CdtDbtInd>CRDT</CdtDbtInd>",
+            "<TtlNetNtry>\n<Amt>300.52</Amt><CdtDbtInd>CRDT</CdtDbtInd></TtlNetNtry>",
+        );
+        let (line, field, value, expected) = one_error(&v08);
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(&v08, "<Amt>300.52", 0), "TxsSummry/TtlNtries/TtlNetNtry/Amt", "300.52 CRDT")
+        );
+        assert!(expected.starts_with("300.25 CRDT"), "{expected}");
+    }
+
+    #[test]
+    fn wrong_closing_balance_is_an_error() {
+        let doc = ctl_with("1175.25", "1175.52", 0);
+        let (line, field, value, expected) = one_error(&doc);
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "1175.25", 0), "Bal CLBD", "1175.52 CRDT SEK")
+        );
+        assert_eq!(
+            expected,
+            "1175.25 CRDT SEK = OPBD 1000.00 CRDT SEK + booked credits 300.50 - booked debits 125.25 (3 entries)"
+        );
+        // A debit closing balance is negative.
+        let doc = ctl_with("<CdtDbtInd>CRDT</CdtDbtInd></Bal>", "<CdtDbtInd>DBIT</CdtDbtInd></Bal>", 1);
+        let (line, field, value, _) = one_error(&doc);
+        assert_eq!(
+            (line, field.as_str(), value.as_str()),
+            (line_in(CTL, "1175.25", 0), "Bal CLBD", "1175.25 DBIT SEK")
+        );
+        // Several errors are all reported.
+        let doc = ctl_with("1175.25", "1175.52", 0).replace("<Sum>550.75</Sum>", "<Sum>1</Sum>");
+        let errs = parse(doc.as_bytes()).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["TxsSummry/TtlNtries/Sum", "Bal CLBD"]);
+    }
+
+    #[test]
+    fn balances_in_other_currencies_and_pages_are_not_compared_wrongly() {
+        // Closing in another currency than the opening: not compared.
+        parse(ctl_with("<Amt Ccy=\"SEK\">1175.25", "<Amt Ccy=\"EUR\">9.99", 0).as_bytes()).unwrap();
+        // An entry in EUR on a SEK account: the sums are not checked (no
+        // single currency); the EUR debit can only lower the closing.
+        // 1000.00 + 300.50 - 50 = 1250.50 less some EUR debit: 1175.25 fits.
+        let eur = ctl_with("<Amt Ccy=\"SEK\">75.25", "<Amt Ccy=\"EUR\">7.00", 0);
+        parse(eur.as_bytes()).unwrap();
+        let eur_bad = eur.replace("1175.25", "1300.00");
+        let errs = parse(eur_bad.as_bytes()).unwrap_err();
+        let got: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.value.as_str())).collect();
+        assert_eq!(got, [("Bal CLBD", "1300.00 CRDT SEK")]);
+        assert!(errs[0].expected.starts_with("at most 1250.50 CRDT SEK"), "{}", errs[0].expected);
+        assert!(errs[0].expected.contains("debits in EUR"), "{}", errs[0].expected);
+        // One page of several: the totals may cover other pages.
+        let paged = ctl_with("1175.25", "1.00", 0)
+            .replace("<Stmt>\n", "<Stmt>\n<StmtPgntn><PgNb>2</PgNb><LastPgInd>true</LastPgInd></StmtPgntn>\n");
+        parse(paged.as_bytes()).unwrap();
+        let paged = ctl_with("1175.25", "1.00", 0).replace(
+            "<BkToCstmrStmt>",
+            "<BkToCstmrStmt><GrpHdr><MsgPgntn><PgNb>1</PgNb><LastPgInd>false</LastPgInd></MsgPgntn></GrpHdr>",
+        );
+        parse(paged.as_bytes()).unwrap();
+        let single = ctl_with("1175.25", "1.00", 0).replace(
+            "<BkToCstmrStmt>",
+            "<BkToCstmrStmt><GrpHdr><MsgPgntn><PgNb>1</PgNb><LastPgInd>true</LastPgInd></MsgPgntn></GrpHdr>",
+        );
+        assert!(parse(single.as_bytes()).is_err());
     }
 
     proptest! {
