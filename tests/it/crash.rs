@@ -144,7 +144,9 @@ fn killed_at_random_moments_then_rerun_gives_the_clean_bytes() {
 #[test]
 fn a_full_disk_fails_the_run_clearly_and_commits_nothing() {
     let reference = clean_reference();
-    for n in [1, 3, 6, 12, 18] {
+    // Writes of that night: inputs archived/quarantined (1-3), PDFs and CSV
+    // outputs, the three snapshot files, run.json last.
+    for n in [1, 3, 6, 12, 16, 18] {
         let tmp = prepared();
         let dir = tmp.path();
         let out = inkasso(dir, DAY, Some(&format!("enospc:{n}")));
@@ -153,7 +155,8 @@ fn a_full_disk_fails_the_run_clearly_and_commits_nothing() {
         assert!(stderr.contains("No space left on device"), "enospc:{n}: {stderr}");
         assert!(stderr.contains(dir.to_str().unwrap()), "enospc:{n}: the message names the path: {stderr}");
         assert!(!dir.join("out").join(DAY).join("run.json").exists());
-        assert!(!dir.join("state").join(DAY).exists());
+        let day = chrono::NaiveDate::parse_from_str(DAY, "%Y-%m-%d").unwrap();
+        assert!(!inkasso::store::DataDir::new(dir).is_committed(day), "enospc:{n}: nothing committed");
         assert!(inkasso(dir, DAY, None).status.success());
         assert!(day_bytes(dir) == reference, "after enospc:{n}");
     }
