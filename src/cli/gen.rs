@@ -1108,7 +1108,7 @@ fn write_camt(dir: &Path, b: &BankFileOut, claims: &[Claim], creditors: &[Credit
       <CreDtTm>{d}T22:00:00+01:00</CreDtTm>
     </GrpHdr>
     <Stmt>
-      <Id>{AGENCY_IBAN}-{d}-{seq}</Id>
+      <Id>{AGENCY_IBAN}-{ymd}{stmt_no:04}</Id>
       <ElctrncSeqNb>{seq}</ElctrncSeqNb>
       <CreDtTm>{d}T22:00:00+01:00</CreDtTm>
       <Acct>
@@ -1132,6 +1132,7 @@ fn write_camt(dir: &Path, b: &BankFileOut, claims: &[Claim], creditors: &[Credit
 "#,
             compact = d.format("%Y%m%d"),
             seq = b.seq,
+            stmt_no = b.seq % 10_000,
             opening = Ore(b.opening),
             closing = Ore(b.opening + sum),
             n = b.entries.len(),
