@@ -1160,14 +1160,14 @@ fn write_camt(dir: &Path, b: &BankFileOut, claims: &[Claim], creditors: &[Credit
             let c = claims.get(e.claim as usize).filter(|_| e.kind != Pay::Unmatched);
             match (e.kind, c) {
                 (_, None) => {
-                    write!(
+                    writeln!(
                         w,
-                        "            <RltdPties><Dbtr><Nm>{}</Nm></Dbtr></RltdPties>\n",
+                        "            <RltdPties><Dbtr><Nm>{}</Nm></Dbtr></RltdPties>",
                         Xml(UNKNOWN_PAYERS[e.payer as usize])
                     )?;
                     let text = UNKNOWN_TEXT[e.text as usize];
                     if !text.is_empty() {
-                        write!(w, "            <RmtInf><Ustrd>{}</Ustrd></RmtInf>\n", Xml(text))?;
+                        writeln!(w, "            <RmtInf><Ustrd>{}</Ustrd></RmtInf>", Xml(text))?;
                     }
                 }
                 (Pay::AgencyOcr | Pay::CreditorOcr, Some(c)) => {
