@@ -4,6 +4,7 @@
 //! 3 another run holds the data directory's lock.
 
 pub mod demo;
+pub mod gen;
 pub mod init;
 pub mod letters;
 pub mod replay;
@@ -24,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Copy the bundled sample data to a directory and run the sample days.
     Demo(demo::Args),
+    /// Write a realistic generated data directory (benchmarks, load tests).
+    Gen(gen::Args),
     /// Create a data directory with a commented sample inkasso.toml.
     Init(init::Args),
     /// Process one day: ingest the inbox, match, allocate, send letters, settle.
@@ -76,6 +79,7 @@ impl From<crate::store::Error> for Error {
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Demo(a) => demo::run(a),
+        Command::Gen(a) => gen::run(a),
         Command::Init(a) => init::run(a),
         Command::Run(a) => run::run(a).map(|_| ()),
         Command::Replay(a) => replay::run(a),

@@ -5,6 +5,7 @@
 mod bgmax_corpus;
 mod camt_corpus;
 mod crash;
+mod gen;
 mod hostile;
 mod journals_sie;
 mod letters_pdf;
