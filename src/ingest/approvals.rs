@@ -21,19 +21,9 @@ pub(crate) fn header(bytes: &[u8]) -> String {
 /// # Errors
 /// All bad rows (line, field, value, expected), when there is any.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<Approval>, Vec<Error>> {
-    let mut reader = ::csv::ReaderBuilder::new().flexible(true).trim(::csv::Trim::All).from_reader(bytes);
+    let (rows, mut errors) = super::staff_csv_rows(bytes, "claim_id,step,decision");
     let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as u32);
-                errors.push(Error::new(line, "(row)", &e.to_string(), "claim_id,step,decision in UTF-8"));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line() as u32);
+    for (line, record) in rows {
         let claim_id = record.get(0).unwrap_or("").to_string();
         let step = match record.get(1).unwrap_or("") {
             "collection" => ApprovalStep::Collection,

@@ -15,19 +15,9 @@ pub fn sniff(bytes: &[u8]) -> bool {
 /// # Errors
 /// All bad rows (line, field, value, expected), when there is any.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<ManualMatch>, Vec<Error>> {
-    let mut reader = ::csv::ReaderBuilder::new().flexible(true).trim(::csv::Trim::All).from_reader(bytes);
+    let (rows, mut errors) = super::staff_csv_rows(bytes, "payment_id,claim_id");
     let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as u32);
-                errors.push(Error::new(line, "(row)", &e.to_string(), "payment_id,claim_id in UTF-8"));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line() as u32);
+    for (line, record) in rows {
         let payment_id = record.get(0).unwrap_or("");
         let claim_id = record.get(1).unwrap_or("");
         if payment_id.is_empty() {

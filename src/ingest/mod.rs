@@ -13,6 +13,25 @@ pub use error::Error;
 use crate::model::{Approval, ManualMatch, ReceivableRow};
 use bank::BankFile;
 
+/// The data rows of a small staff CSV (`approvals.csv`, `matches.csv`):
+/// each with its 1-based line, trimmed; a row the CSV reader cannot read
+/// becomes an error expecting `layout`.
+pub(crate) fn staff_csv_rows(bytes: &[u8], layout: &str) -> (Vec<(u32, ::csv::StringRecord)>, Vec<Error>) {
+    let mut reader = ::csv::ReaderBuilder::new().flexible(true).trim(::csv::Trim::All).from_reader(bytes);
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(r) => rows.push((r.position().map_or(0, |p| p.line() as u32), r)),
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as u32);
+                errors.push(Error::new(line, "(row)", &e.to_string(), format!("{layout} in UTF-8")));
+            }
+        }
+    }
+    (rows, errors)
+}
+
 /// One parsed input file.
 #[derive(Debug)]
 pub enum Input {
