@@ -122,9 +122,21 @@ fn count(r: Result<bank::BankFile, Vec<inkasso::ingest::Error>>) -> usize {
 }
 
 fn main() {
-    bench("camt.053", &camt(40_000), |b| count(bank::camt::parse(b)));
-    bench("bgmax", &bgmax(150_000), |b| count(bank::bgmax::parse(b)));
-    bench("nets_ocr", &nets(150_000), |b| count(bank::nets_ocr::parse(b)));
+    // BENCH_ONLY=camt|bgmax|nets|pipeline runs one part.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let want = |part: &str| only.is_empty() || only == part;
+    if want("camt") {
+        bench("camt.053", &camt(40_000), |b| count(bank::camt::parse(b)));
+    }
+    if want("bgmax") {
+        bench("bgmax", &bgmax(150_000), |b| count(bank::bgmax::parse(b)));
+    }
+    if want("nets") {
+        bench("nets_ocr", &nets(150_000), |b| count(bank::nets_ocr::parse(b)));
+    }
+    if !want("pipeline") {
+        return;
+    }
     let claims = std::env::var("BENCH_CLAIMS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let payments = std::env::var("BENCH_PAYMENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     pipeline::run(claims, payments);
