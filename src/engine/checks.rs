@@ -127,9 +127,14 @@ fn bank_txn_booked_once(prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
     for s in &day.suspense {
         *outcomes.entry(s.payment.payment_id.as_str()).or_default() += 1;
     }
+    let mut allocations_per_payment: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in &day.allocations {
+        *allocations_per_payment.entry(a.payment_id.as_str()).or_default() += 1;
+    }
+    let released: BTreeSet<&str> = day.released.iter().map(|r| r.key.as_str()).collect();
     let mut seen = BTreeSet::new();
     for p in day.state.payments.values().filter(|p| p.booked_on == day.date) {
-        if prev.payments.contains_key(&p.key) && !day.released.iter().any(|r| r.key == p.key) {
+        if prev.payments.contains_key(&p.key) && !released.contains(p.key.as_str()) {
             out.push(v("bank_txn_booked_once", &p.payment_id, format!("key {} was booked on an earlier day", p.key)));
         }
         if !seen.insert(p.payment_id.as_str()) {
@@ -142,7 +147,7 @@ fn bank_txn_booked_once(prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
                 "booked but in none of allocations, refunds, suspense".into(),
             ));
         }
-        let allocated = day.allocations.iter().filter(|a| a.payment_id == p.payment_id).count();
+        let allocated = allocations_per_payment.get(p.payment_id.as_str()).copied().unwrap_or(0);
         if allocated > 1 {
             out.push(v("bank_txn_booked_once", &p.payment_id, format!("allocated {allocated} times")));
         }

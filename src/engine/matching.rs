@@ -17,7 +17,8 @@
 //! 3. **Amount and payer**: exactly one open claim whose amount due (as on
 //!    its latest letter, or its balance at the booking date) equals the
 //!    payment and whose debtor name is similar to the payer's
-//!    (Jaro-Winkler >= 0.9 on normalised names).
+//!    (Jaro-Winkler >= 0.9 on normalised names, compared within blocks of
+//!    names sharing the first two letters of their first two words).
 //! 4. **Manual matches** (`matches.csv`) are applied by `allocate`.
 //!
 //! Two or more candidates at any step is `ambiguous: N claims`: never a
@@ -58,9 +59,9 @@ pub struct Index {
     by_invoice_ref: HashMap<String, Vec<String>>,
     by_invoice_no: HashMap<String, Vec<String>>,
     by_letter_amount: HashMap<(Currency, Decimal), Vec<String>>,
-    /// Open claims by principal + fees outstanding (their balance without
-    /// interest, a lower bound of what they owe).
-    by_base: BTreeMap<(Currency, Decimal), Vec<String>>,
+    /// Open claims by the blocking key of their debtor's normalised name
+    /// (`name_block`), with that name: step 3 compares names within a block.
+    by_name_block: HashMap<String, Vec<(String, String)>>,
 }
 
 /// The outcome of matching one payment.
@@ -94,6 +95,18 @@ pub fn has_valid_check_digit(reference: &str) -> bool {
         || fi_reference_valid(reference)
         || rf_valid(reference)
         || dk_fik(reference).is_some()
+}
+
+/// The blocking key of a normalised name: the first two letters of its first
+/// two words ("asa oberg" -> "as|ob"). Step 3 compares a payer only with the
+/// debtors of its block, so a night costs payments × block size, not
+/// payments × claims. A name misspelt in the first two letters of a word is
+/// not found by step 3 (it goes to suspense, never to the wrong claim).
+pub fn name_block(normalized: &str) -> String {
+    let mut words = normalized.split(' ').map(|w| w.chars().take(2).collect::<String>());
+    let first = words.next().unwrap_or_default();
+    let second = words.next().unwrap_or_default();
+    format!("{first}|{second}")
 }
 
 /// Lower case letters and digits, Nordic letters folded to ASCII (banks
@@ -139,8 +152,8 @@ impl Index {
                 if let Some(l) = c.letters.last() {
                     ix.by_letter_amount.entry((c.currency, l.amount_due)).or_default().push(c.claim_id.clone());
                 }
-                let base = c.principal_now() + c.fees_outstanding();
-                ix.by_base.entry((c.currency, base)).or_default().push(c.claim_id.clone());
+                let name = normalize_name(&c.debtor.name);
+                ix.by_name_block.entry(name_block(&name)).or_default().push((name, c.claim_id.clone()));
             }
         }
         ix
@@ -226,31 +239,20 @@ impl Index {
         }
         let amount = p.amount.amount();
         let cur = p.amount.currency();
-        let mut candidates: BTreeSet<&String> = BTreeSet::new();
-        if let Some(ids) = self.by_letter_amount.get(&(cur, amount)) {
-            candidates.extend(ids);
-        }
-        // Balance at the booking date: base <= amount, and interest is at
-        // most what two years at 25 % would add (base >= amount / 1.5).
-        let low = amount / Decimal::new(15, 1);
-        for (_, ids) in self.by_base.range((cur, low)..=(cur, amount)) {
-            for id in ids {
-                if let Some(c) = claims.get(id) {
-                    if balance_at(c, p.booking_date) == Some(amount) {
-                        candidates.insert(id);
-                    }
-                }
-            }
-        }
-        candidates
-            .into_iter()
-            .filter(|id| {
-                claims.get(*id).is_some_and(|c| {
+        let letter_amount: BTreeSet<&String> =
+            self.by_letter_amount.get(&(cur, amount)).into_iter().flatten().collect();
+        let Some(block) = self.by_name_block.get(&name_block(&payer)) else { return BTreeSet::new() };
+        block
+            .iter()
+            .filter(|(name, _)| strsim::jaro_winkler(name, &payer) >= NAME_SIMILARITY)
+            .filter(|(_, id)| {
+                claims.get(id).is_some_and(|c| {
                     !c.stage.is_closed()
-                        && strsim::jaro_winkler(&normalize_name(&c.debtor.name), &payer) >= NAME_SIMILARITY
+                        && c.currency == cur
+                        && (letter_amount.contains(id) || balance_at(c, p.booking_date) == Some(amount))
                 })
             })
-            .cloned()
+            .map(|(_, id)| id.clone())
             .collect()
     }
 
