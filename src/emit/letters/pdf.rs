@@ -138,7 +138,13 @@ struct Metrics {
     num_h_metrics: usize,
     hmtx: usize,
     cmap4: usize,
+    /// Advance widths of U+0000..U+024F (Latin and Latin Extended), looked
+    /// up once: measuring text is the hot spot of laying out letters.
+    latin: Vec<u16>,
 }
+
+/// Characters whose advance widths are kept in `Metrics::latin`.
+const LATIN_TABLE: u32 = 0x250;
 
 fn rd16(d: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*d.get(at)?, *d.get(at + 1)?]))
@@ -175,13 +181,16 @@ impl Metrics {
                 break;
             }
         }
-        Some(Metrics {
+        let mut m = Metrics {
             data,
             units_per_em: f32::from(rd16(data, head + 18)?),
             num_h_metrics: usize::from(rd16(data, hhea + 34)?).max(1),
             hmtx,
             cmap4: cmap4?,
-        })
+            latin: Vec::new(),
+        };
+        m.latin = (0..LATIN_TABLE).map(|u| char::from_u32(u).map_or(0, |c| m.advance(m.glyph(c)))).collect();
+        Some(m)
     }
 
     fn glyph(&self, c: char) -> u16 {
@@ -228,7 +237,13 @@ impl Metrics {
 
     /// Width of `s` at `size` points.
     fn width(&self, s: &str, size: f32) -> f32 {
-        let units: u32 = s.chars().map(|c| u32::from(self.advance(self.glyph(c)))).sum();
+        let units: u32 = s
+            .chars()
+            .map(|c| match self.latin.get(c as usize) {
+                Some(w) => u32::from(*w),
+                None => u32::from(self.advance(self.glyph(c))),
+            })
+            .sum();
         units as f32 / self.units_per_em * size
     }
 }
