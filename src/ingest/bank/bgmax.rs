@@ -1,11 +1,14 @@
 //! Bankgirot BgMax reader (Bankgiro Inbetalningar, layout `BGMAX` version 01).
 //!
 //! Rules:
-//! - Input is ISO-8859-1 (decoded with `encoding_rs::mem::decode_latin1`).
+//! - Input is ISO-8859-1, read as bytes (one byte, one character): only the
+//!   fields read are decoded (`encoding_rs::mem::decode_latin1`, borrowed
+//!   when ASCII), and a record is copied only to pad it or expand a TAB.
 //!   One exception: bytes that are valid UTF-8 *and* contain non-ASCII
 //!   characters are decoded as UTF-8 (a file re-saved by an editor; genuine
 //!   ISO-8859-1 Swedish text is practically never valid UTF-8, since an `å`
-//!   byte followed by ASCII is not). A UTF-8 BOM is then skipped.
+//!   byte followed by ASCII is not). A UTF-8 BOM is then skipped, and the
+//!   records are read as characters.
 //! - Records are 80 characters, transaction code (TK) in positions 1-2.
 //!   When the file contains CR or LF, every line (CRLF, LF or lone CR) is one
 //!   record and blank lines are skipped; otherwise the text is cut every 80
@@ -51,15 +54,18 @@
 //!   `n` counting earlier transactions of the file with the same other
 //!   parts. `amount` canonical (trailing zeros dropped, at least two
 //!   decimals), `direction` `credit`/`debit`. `payment_id` is `P` + the first
-//!   16 hex digits of SHA-256 of the key.
+//!   16 hex digits of SHA-256 of the key. The counts are kept without
+//!   building strings for keys with a bank reference (`RefKey`); SHA-256 is
+//!   then most of the parse time.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{canonical, payment_id, BankFile, Statement};
+use super::{payment_id, BankFile, Statement};
 use crate::ingest::Error;
 use crate::model::{BankTransaction, Currency, Direction, Money, Source};
 
@@ -75,28 +81,25 @@ pub fn sniff(bytes: &[u8]) -> bool {
 /// names (e.g. "TK20 amount"), value and expected, but no file name (the
 /// caller adds it with `Error::with_file`).
 pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
-    let text = decode(bytes);
     let mut p = Parser::new();
-    for (line, raw) in split_records(&text) {
-        match to_record(raw) {
-            Ok(rec) => p.record(line, &rec),
-            Err(len) => {
-                // A first record of bad length still counts as the first
-                // record: the file is then not read any further.
-                p.seen_any = true;
-                p.bad_length = true;
-                p.errors.push(Error::new(
-                    line,
-                    "record length",
-                    raw,
-                    format!(
-                        "a record of at most {RECORD_LEN} characters (found {len}; \
-                         ISO-8859-1 text re-saved in another encoding, or two records on one line?)"
-                    ),
-                ));
-            }
+    for_each_record(decode(bytes), |line, raw| match to_record(raw) {
+        Ok(rec) => p.record(line, &rec),
+        Err(len) => {
+            // A first record of bad length still counts as the first
+            // record: the file is then not read any further.
+            p.seen_any = true;
+            p.bad_length = true;
+            p.errors.push(Error::new(
+                line,
+                "record length",
+                &raw.to_str(),
+                format!(
+                    "a record of at most {RECORD_LEN} characters (found {len}; \
+                     ISO-8859-1 text re-saved in another encoding, or two records on one line?)"
+                ),
+            ));
         }
-    }
+    });
     p.finish();
     if p.errors.is_empty() {
         Ok(p.file)
@@ -105,79 +108,178 @@ pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
     }
 }
 
-/// ISO-8859-1, or UTF-8 when the bytes are valid UTF-8 with non-ASCII in them.
-fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    if !bytes.is_ascii() {
-        if let Ok(s) = std::str::from_utf8(bytes) {
-            return Cow::Borrowed(s.strip_prefix('\u{feff}').unwrap_or(s));
-        }
-    }
-    encoding_rs::mem::decode_latin1(bytes)
+/// The input text, or a part of it: ISO-8859-1 bytes (one byte per
+/// character, decoded only where a field is read), or UTF-8.
+#[derive(Clone, Copy)]
+enum Text<'a> {
+    Latin1(&'a [u8]),
+    Utf8(&'a str),
 }
 
-/// (line number, record text): lines when there are line terminators, else
-/// 80-character slices. Blank lines are skipped (they keep their number).
-fn split_records(text: &str) -> Vec<(u32, &str)> {
-    let mut out = Vec::new();
-    if text.contains(['\r', '\n']) {
-        let mut line = 0u32;
-        let mut rest = text;
-        while !rest.is_empty() {
-            line = line.saturating_add(1);
-            let (body, next) = match rest.find(['\r', '\n']) {
-                Some(i) => {
-                    let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
-                    (&rest[..i], &rest[i + skip..])
-                }
-                None => (rest, ""),
-            };
-            if !body.trim().is_empty() {
-                out.push((line, body));
-            }
-            rest = next;
-        }
-    } else {
-        let mut line = 0u32;
-        let mut start = 0;
-        let mut n = 0;
-        for (i, _) in text.char_indices() {
-            if n == RECORD_LEN {
-                line = line.saturating_add(1);
-                out.push((line, &text[start..i]));
-                start = i;
-                n = 0;
-            }
-            n += 1;
-        }
-        if start < text.len() && !text[start..].trim().is_empty() {
-            out.push((line.saturating_add(1), &text[start..]));
+impl<'a> Text<'a> {
+    fn bytes(self) -> &'a [u8] {
+        match self {
+            Text::Latin1(b) => b,
+            Text::Utf8(s) => s.as_bytes(),
         }
     }
-    out
+
+    /// Byte range `from..to`; both ends are character boundaries (the
+    /// callers cut at CR and LF, which are single bytes in UTF-8 too).
+    fn slice(self, from: usize, to: usize) -> Text<'a> {
+        match self {
+            Text::Latin1(b) => Text::Latin1(b.get(from..to).unwrap_or_default()),
+            Text::Utf8(s) => Text::Utf8(s.get(from..to).unwrap_or_default()),
+        }
+    }
+
+    /// Nothing but white space (as `str::trim` sees it).
+    fn is_blank(self) -> bool {
+        match self {
+            Text::Latin1(b) => b.iter().all(|&c| char::from(c).is_whitespace()),
+            Text::Utf8(s) => s.trim().is_empty(),
+        }
+    }
+
+    fn to_str(self) -> Cow<'a, str> {
+        match self {
+            Text::Latin1(b) => encoding_rs::mem::decode_latin1(b),
+            Text::Utf8(s) => Cow::Borrowed(s),
+        }
+    }
+}
+
+/// ISO-8859-1, or UTF-8 when the bytes are valid UTF-8 with non-ASCII in them.
+fn decode(bytes: &[u8]) -> Text<'_> {
+    if !bytes.is_ascii() {
+        if let Ok(s) = std::str::from_utf8(bytes) {
+            return Text::Utf8(s.strip_prefix('\u{feff}').unwrap_or(s));
+        }
+    }
+    Text::Latin1(bytes)
+}
+
+/// Calls `f(line number, record text)` for each record: lines when there
+/// are line terminators, else 80-character slices. Blank lines are skipped
+/// (they keep their number).
+fn for_each_record<'a>(text: Text<'a>, mut f: impl FnMut(u32, Text<'a>)) {
+    let bytes = text.bytes();
+    let eol = |b: &[u8]| b.iter().position(|&c| c == b'\r' || c == b'\n');
+    if eol(bytes).is_some() {
+        let mut line = 0u32;
+        let mut pos = 0;
+        while pos < bytes.len() {
+            line = line.saturating_add(1);
+            let rest = bytes.get(pos..).unwrap_or_default();
+            let (end, next) = match eol(rest) {
+                Some(i) => (pos + i, pos + i + if rest[i..].starts_with(b"\r\n") { 2 } else { 1 }),
+                None => (bytes.len(), bytes.len()),
+            };
+            let body = text.slice(pos, end);
+            if !body.is_blank() {
+                f(line, body);
+            }
+            pos = next;
+        }
+        return;
+    }
+    match text {
+        Text::Latin1(b) => {
+            let mut records = b.chunks(RECORD_LEN).peekable();
+            let mut line = 0u32;
+            while let Some(rec) = records.next() {
+                line = line.saturating_add(1);
+                let last = records.peek().is_none();
+                if !last || !Text::Latin1(rec).is_blank() {
+                    f(line, Text::Latin1(rec));
+                }
+            }
+        }
+        Text::Utf8(s) => {
+            let mut line = 0u32;
+            let mut start = 0;
+            let mut n = 0;
+            for (i, _) in s.char_indices() {
+                if n == RECORD_LEN {
+                    line = line.saturating_add(1);
+                    f(line, Text::Utf8(&s[start..i]));
+                    start = i;
+                    n = 0;
+                }
+                n += 1;
+            }
+            if start < s.len() && !s[start..].trim().is_empty() {
+                f(line.saturating_add(1), Text::Utf8(&s[start..]));
+            }
+        }
+    }
+}
+
+/// One record, padded with blanks to 80 characters.
+enum Record {
+    /// ISO-8859-1: one byte per character.
+    Latin1([u8; RECORD_LEN]),
+    /// A UTF-8 file: characters.
+    Chars(Vec<char>),
+}
+
+impl Record {
+    /// Positions `from..=to` (1-based, inclusive); borrowed when ASCII.
+    fn field(&self, from: usize, to: usize) -> Cow<'_, str> {
+        match self {
+            Record::Latin1(b) => encoding_rs::mem::decode_latin1(b.get(from - 1..to).unwrap_or_default()),
+            Record::Chars(c) => Cow::Owned(c.get(from - 1..to).unwrap_or_default().iter().collect()),
+        }
+    }
+
+    /// Position `pos` (1-based).
+    fn at(&self, pos: usize) -> char {
+        match self {
+            Record::Latin1(b) => b.get(pos - 1).map_or(' ', |&c| char::from(c)),
+            Record::Chars(c) => c.get(pos - 1).copied().unwrap_or(' '),
+        }
+    }
 }
 
 /// Expands TABs (8-column stops) and pads to 80 characters; `Err(length)`
-/// when the record is longer than 80.
-fn to_record(raw: &str) -> Result<Vec<char>, usize> {
-    let mut rec = Vec::with_capacity(RECORD_LEN);
-    for c in raw.chars() {
-        if c == '\t' {
-            let to = (rec.len() / 8 + 1) * 8;
-            rec.resize(to, ' ');
-        } else {
-            rec.push(c);
+/// when the record is longer than 80. Without a TAB, an ISO-8859-1 record
+/// is only copied.
+fn to_record(raw: Text<'_>) -> Result<Record, usize> {
+    match raw {
+        Text::Latin1(b) => {
+            let mut rec = [b' '; RECORD_LEN];
+            if b.len() <= RECORD_LEN && !b.contains(&b'\t') {
+                rec[..b.len()].copy_from_slice(b);
+                return Ok(Record::Latin1(rec));
+            }
+            let mut expanded = Vec::with_capacity(RECORD_LEN);
+            for &c in b {
+                if c == b'\t' {
+                    expanded.resize((expanded.len() / 8 + 1) * 8, b' ');
+                } else {
+                    expanded.push(c);
+                }
+            }
+            let n = expanded.len();
+            rec.get_mut(..n).ok_or(n)?.copy_from_slice(&expanded);
+            Ok(Record::Latin1(rec))
+        }
+        Text::Utf8(s) => {
+            let mut rec = Vec::with_capacity(RECORD_LEN);
+            for c in s.chars() {
+                if c == '\t' {
+                    rec.resize((rec.len() / 8 + 1) * 8, ' ');
+                } else {
+                    rec.push(c);
+                }
+            }
+            if rec.len() > RECORD_LEN {
+                return Err(rec.len());
+            }
+            rec.resize(RECORD_LEN, ' ');
+            Ok(Record::Chars(rec))
         }
     }
-    if rec.len() > RECORD_LEN {
-        return Err(rec.len());
-    }
-    rec.resize(RECORD_LEN, ' ');
-    Ok(rec)
-}
-
-/// Positions `from..=to` (1-based, inclusive) of a padded record.
-fn field(rec: &[char], from: usize, to: usize) -> String {
-    rec.get(from - 1..to).unwrap_or(&[]).iter().collect()
 }
 
 /// A 20 or 21 record with what followed it.
@@ -188,16 +290,75 @@ struct Pay {
     ore: Option<u64>,
     bank_ref: String,
     structured_ref: String,
-    texts: Vec<String>,
+    /// The reference (code other than 2), 22/23 and 25 texts, joined by
+    /// one space.
+    unstructured: String,
     payer: String,
+}
+
+impl Pay {
+    /// Appends a trimmed, non-empty text to `unstructured`.
+    fn add_text(&mut self, text: &str) {
+        if !self.unstructured.is_empty() {
+            self.unstructured.push(' ');
+        }
+        self.unstructured.push_str(text);
+    }
 }
 
 /// An open section (05 seen, 15 not yet).
 struct Section {
     line: u32,
     account: String,
+    /// `account` as a number (0 when invalid), for the key counts.
+    account_num: u64,
     currency: Option<Currency>,
     pays: Vec<Pay>,
+}
+
+/// The parts of a key with a bank reference: account, bank reference,
+/// booking date, direction, öre. Equal exactly when the key strings are
+/// (the account and the 12-digit reference are digit strings without and
+/// with leading zeros), so counting these counts the keys without building
+/// a string for the map.
+type RefKey = (u64, u64, NaiveDate, Direction, u64);
+
+/// A multiply-rotate hasher for `RefKey` (its parts are small integers):
+/// SipHash cost more than the rest of a key's bookkeeping. The figures come
+/// from a bank file, not from an adversary choosing collisions.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl KeyHasher {
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, x: u8) {
+        self.add(u64::from(x));
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.add(u64::from(x));
+    }
+    fn write_i32(&mut self, x: i32) {
+        self.add(u64::from(x as u32));
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.add(x);
+    }
+    fn write_isize(&mut self, x: isize) {
+        self.add(x as u64);
+    }
 }
 
 struct Parser {
@@ -217,7 +378,11 @@ struct Parser {
     n15: u64,
     file: BankFile,
     errors: Vec<Error>,
-    key_counts: HashMap<String, usize>,
+    /// Occurrences so far of each key with a bank reference ...
+    ref_keys: HashMap<RefKey, usize, BuildHasherDefault<KeyHasher>>,
+    /// ... and of each key without one (without its `|{n}`); the two kinds
+    /// never coincide (the second part is 12 digits, or a date).
+    text_keys: HashMap<String, usize>,
 }
 
 impl Parser {
@@ -240,7 +405,8 @@ impl Parser {
                 skipped_not_booked: 0,
             },
             errors: Vec::new(),
-            key_counts: HashMap::new(),
+            ref_keys: HashMap::default(),
+            text_keys: HashMap::new(),
         }
     }
 
@@ -248,14 +414,14 @@ impl Parser {
         self.errors.push(Error::new(line, field, value, expected));
     }
 
-    fn record(&mut self, line: u32, rec: &[char]) {
+    fn record(&mut self, line: u32, rec: &Record) {
         let first = !self.seen_any;
         self.seen_any = true;
         self.last_line = line;
-        let tk = field(rec, 1, 2);
+        let tk = rec.field(1, 2);
         if first {
             if tk != "01" {
-                self.err(line, "TK01", &field(rec, 1, 22), "a BgMax file starting with an 01 record 01BGMAX");
+                self.err(line, "TK01", &rec.field(1, 22), "a BgMax file starting with an 01 record 01BGMAX");
             } else {
                 self.opening(line, rec);
             }
@@ -269,7 +435,7 @@ impl Parser {
             self.err(line, &format!("TK{tk}"), &tk, "nothing after the 70 closing record");
             return;
         }
-        match tk.as_str() {
+        match &*tk {
             "01" => self.err(line, "TK01", &tk, "one 01 opening record, at the start of the file"),
             "05" => self.section_open(line, rec),
             "20" | "21" => self.payment(line, rec, &tk),
@@ -282,23 +448,23 @@ impl Parser {
         }
     }
 
-    fn opening(&mut self, line: u32, rec: &[char]) {
-        let layout = field(rec, 3, 22);
+    fn opening(&mut self, line: u32, rec: &Record) {
+        let layout = rec.field(3, 22);
         if layout.trim_end() != "BGMAX" {
             self.err(line, "TK01 layout name", &layout, "BGMAX");
             return;
         }
         self.opened = true;
         self.file.format = "bgmax".to_string();
-        let version = field(rec, 23, 24);
+        let version = rec.field(23, 24);
         if !is_digits(&version) {
             self.err(line, "TK01 version", &version, "two digits, like 01");
         }
-        let stamp = field(rec, 25, 44);
+        let stamp = rec.field(25, 44);
         if !is_digits(&stamp) || NaiveDate::parse_from_str(stamp.get(..8).unwrap_or(""), "%Y%m%d").is_err() {
             self.err(line, "TK01 timestamp", &stamp, "20 digits CCYYMMDDHHMMSSmmmmmm");
         }
-        match rec[44] {
+        match rec.at(45) {
             'P' => {}
             'T' => self.err(
                 line,
@@ -310,7 +476,7 @@ impl Parser {
         }
     }
 
-    fn section_open(&mut self, line: u32, rec: &[char]) {
+    fn section_open(&mut self, line: u32, rec: &Record) {
         if let Some(s) = self.section.take() {
             self.err(
                 line,
@@ -319,14 +485,14 @@ impl Parser {
                 format!("a 15 deposit record closing the section opened on line {} first", s.line),
             );
         }
-        let bg = field(rec, 3, 12);
-        let account = if is_digits(&bg) && bg.bytes().any(|b| b != b'0') {
-            bg.trim_start_matches('0').to_string()
+        let bg = rec.field(3, 12);
+        let (account, account_num) = if is_digits(&bg) && bg.bytes().any(|b| b != b'0') {
+            (bg.trim_start_matches('0').to_string(), bg.parse().unwrap_or(u64::MAX))
         } else {
             self.err(line, "TK05 payee bankgiro", &bg, "10 digits, zero-filled, not all zeros");
-            String::new()
+            (String::new(), 0)
         };
-        let ccy = field(rec, 23, 25);
+        let ccy = rec.field(23, 25);
         let currency = match Currency::from_str_exact(&ccy) {
             Some(c) if ccy.trim() == ccy => Some(c),
             _ => {
@@ -334,10 +500,10 @@ impl Parser {
                 None
             }
         };
-        self.section = Some(Section { line, account, currency, pays: Vec::new() });
+        self.section = Some(Section { line, account, account_num, currency, pays: Vec::new() });
     }
 
-    fn payment(&mut self, line: u32, rec: &[char], tk: &str) {
+    fn payment(&mut self, line: u32, rec: &Record, tk: &str) {
         let direction = if tk == "20" {
             self.n20 += 1;
             Direction::Credit
@@ -349,38 +515,36 @@ impl Parser {
             self.err(line, &format!("TK{tk}"), tk, "a payment inside a section (after a 05 record)");
             return;
         }
-        let amount = field(rec, 38, 55);
+        let amount = rec.field(38, 55);
         let ore = parse_ore(&amount);
         if ore.is_none() {
             self.err(line, &format!("TK{tk} amount"), &amount, "18 digits, in öre (the last two are decimals)");
         }
-        let refcode = rec[55];
+        let refcode = rec.at(56);
         if !refcode.is_ascii_digit() {
             self.err(line, &format!("TK{tk} reference code"), &refcode.to_string(), "a digit 0 to 5");
         }
-        let channel = rec[56];
+        let channel = rec.at(57);
         if !channel.is_ascii_digit() {
             self.err(line, &format!("TK{tk} payment channel code"), &channel.to_string(), "a digit 1 to 4");
         }
-        let serial = field(rec, 58, 69);
-        let bank_ref = if serial.trim().is_empty() || serial.bytes().all(|b| b == b'0') {
+        let serial = rec.field(58, 69);
+        let bank_ref = if trim(&serial).is_empty() || serial.bytes().all(|b| b == b'0') {
             String::new()
         } else if is_digits(&serial) {
-            serial
+            serial.into_owned()
         } else {
             self.err(line, &format!("TK{tk} BGC serial number"), &serial, "12 digits");
             String::new()
         };
-        let reference = field(rec, 13, 37);
-        let (structured_ref, texts) = if refcode == '2' {
-            (reference.chars().filter(|c| !c.is_whitespace()).collect(), Vec::new())
-        } else if reference.trim().is_empty() {
-            (String::new(), Vec::new())
+        let reference = rec.field(13, 37);
+        let (structured_ref, unstructured) = if refcode == '2' {
+            (reference.chars().filter(|c| !c.is_whitespace()).collect(), String::new())
         } else {
-            (String::new(), vec![reference.trim().to_string()])
+            (String::new(), trim(&reference).to_string())
         };
         if let Some(s) = self.section.as_mut() {
-            s.pays.push(Pay { line, direction, ore, bank_ref, structured_ref, texts, payer: String::new() });
+            s.pays.push(Pay { line, direction, ore, bank_ref, structured_ref, unstructured, payer: String::new() });
         }
     }
 
@@ -394,58 +558,62 @@ impl Parser {
         self.section.as_mut().and_then(|s| s.pays.last_mut())
     }
 
-    fn extra_ref(&mut self, line: u32, rec: &[char], tk: &str) {
+    fn extra_ref(&mut self, line: u32, rec: &Record, tk: &str) {
         self.n22 += 1;
-        let amount = field(rec, 38, 55);
+        let amount = rec.field(38, 55);
         if parse_ore(&amount).is_none() {
             self.err(line, &format!("TK{tk} amount"), &amount, "18 digits, in öre (the last two are decimals)");
         }
-        let reference = field(rec, 13, 37);
+        let reference = rec.field(13, 37);
         if let Some(p) = self.current(line, tk) {
-            let r = reference.trim();
+            let r = trim(&reference);
             if !r.is_empty() {
-                p.texts.push(r.to_string());
+                p.add_text(r);
             }
         }
     }
 
-    fn payment_info(&mut self, line: u32, rec: &[char], tk: &str) {
+    fn payment_info(&mut self, line: u32, rec: &Record, tk: &str) {
         let Some(p) = self.current(line, tk) else { return };
         match tk {
             "25" => {
-                let t = field(rec, 3, 52);
-                let t = t.trim();
+                let t = rec.field(3, 52);
+                let t = trim(&t);
                 if !t.is_empty() {
-                    p.texts.push(t.to_string());
+                    p.add_text(t);
                 }
             }
             "26" => {
-                let name = field(rec, 3, 37);
-                let extra = field(rec, 38, 72);
-                p.payer =
-                    [name.trim(), extra.trim()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
+                let name = rec.field(3, 37);
+                let extra = rec.field(38, 72);
+                let (name, extra) = (trim(&name), trim(&extra));
+                p.payer = match (name.is_empty(), extra.is_empty()) {
+                    (_, true) => name.to_string(),
+                    (true, false) => extra.to_string(),
+                    (false, false) => format!("{name} {extra}"),
+                };
             }
             _ => {}
         }
     }
 
-    fn deposit(&mut self, line: u32, rec: &[char]) {
+    fn deposit(&mut self, line: u32, rec: &Record) {
         self.n15 += 1;
         let Some(s) = self.section.take() else {
             self.err(line, "TK15", "15", "a deposit record closing a section (after a 05 record)");
             return;
         };
-        let raw_date = field(rec, 38, 45);
+        let raw_date = rec.field(38, 45);
         let date = NaiveDate::parse_from_str(&raw_date, "%Y%m%d").ok().filter(|_| is_digits(&raw_date));
         if date.is_none() {
             self.err(line, "TK15 payment date", &raw_date, "a date CCYYMMDD");
         }
-        let amount = field(rec, 51, 68);
+        let amount = rec.field(51, 68);
         let deposit = parse_ore(&amount);
         if deposit.is_none() {
             self.err(line, "TK15 deposit amount", &amount, "18 digits, in öre (the last two are decimals)");
         }
-        let ccy = field(rec, 69, 71);
+        let ccy = rec.field(69, 71);
         if let Some(c) = s.currency {
             if ccy != c.code() {
                 self.err(
@@ -456,7 +624,7 @@ impl Parser {
                 );
             }
         }
-        let count = field(rec, 72, 79);
+        let count = rec.field(72, 79);
         match count.parse::<u64>().ok().filter(|_| is_digits(&count)) {
             None => self.err(line, "TK15 number of payments", &count, "8 digits"),
             Some(n) if n != s.pays.len() as u64 && !self.bad_length => self.err(
@@ -492,36 +660,24 @@ impl Parser {
     fn finish_section(&mut self, s: Section, date: Option<NaiveDate>) {
         let mut produced = 0;
         if let (Some(date), Some(ccy)) = (date, s.currency) {
-            for p in &s.pays {
+            let date_str = date.to_string();
+            self.file.transactions.reserve(s.pays.len());
+            for p in s.pays {
                 let Some(ore) = p.ore else { continue };
-                let amount = Decimal::from_i128_with_scale(i128::from(ore), 2);
-                let unstructured = p.texts.join(" ");
-                let dir = match p.direction {
-                    Direction::Credit => "credit",
-                    Direction::Debit => "debit",
-                };
-                let canon = canonical(amount);
-                let base = if p.bank_ref.is_empty() {
-                    format!("{}|{date}|{dir}|{canon}|{}|{unstructured}", s.account, p.structured_ref)
-                } else {
-                    format!("{}|{}|{date}|{dir}|{canon}", s.account, p.bank_ref)
-                };
-                let seen = self.key_counts.entry(base.clone()).or_insert(0);
-                let key = if p.bank_ref.is_empty() || *seen > 0 { format!("{base}|{seen}") } else { base };
-                *seen += 1;
+                let key = self.key((&s.account, s.account_num), &date_str, date, &p, ore);
                 self.file.transactions.push(BankTransaction {
                     payment_id: payment_id(&key),
                     key,
                     source: Source { file: String::new(), line: p.line },
                     account: s.account.clone(),
-                    bank_ref: p.bank_ref.clone(),
+                    bank_ref: p.bank_ref,
                     booking_date: date,
-                    amount: Money::new(amount, ccy),
+                    amount: Money::new(Decimal::from_i128_with_scale(i128::from(ore), 2), ccy),
                     direction: p.direction,
                     reversal: false,
-                    structured_ref: p.structured_ref.clone(),
-                    unstructured,
-                    payer: p.payer.clone(),
+                    structured_ref: p.structured_ref,
+                    unstructured: p.unstructured,
+                    payer: p.payer,
                 });
                 produced += 1;
             }
@@ -535,7 +691,46 @@ impl Parser {
         });
     }
 
-    fn closing(&mut self, line: u32, rec: &[char]) {
+    /// The idempotency key of a payment (see the module doc); `account` is
+    /// the section's, as text and number.
+    fn key(&mut self, account: (&str, u64), date_str: &str, date: NaiveDate, p: &Pay, ore: u64) -> String {
+        let dir = match p.direction {
+            Direction::Credit => "credit",
+            Direction::Debit => "debit",
+        };
+        let mut key = String::with_capacity(64 + p.structured_ref.len() + p.unstructured.len());
+        key.push_str(account.0);
+        key.push('|');
+        if p.bank_ref.is_empty() {
+            for part in [date_str, dir] {
+                key.push_str(part);
+                key.push('|');
+            }
+            push_amount(&mut key, ore);
+            for part in [&p.structured_ref, &p.unstructured] {
+                key.push('|');
+                key.push_str(part);
+            }
+            let seen = self.text_keys.entry(key.clone()).or_insert(0);
+            push_count(&mut key, *seen);
+            *seen += 1;
+        } else {
+            for part in [&p.bank_ref, date_str, dir] {
+                key.push_str(part);
+                key.push('|');
+            }
+            push_amount(&mut key, ore);
+            let bank_ref = p.bank_ref.parse().unwrap_or(u64::MAX);
+            let seen = self.ref_keys.entry((account.1, bank_ref, date, p.direction, ore)).or_insert(0);
+            if *seen > 0 {
+                push_count(&mut key, *seen);
+            }
+            *seen += 1;
+        }
+        key
+    }
+
+    fn closing(&mut self, line: u32, rec: &Record) {
         self.closed = true;
         if let Some(s) = self.section.take() {
             self.err(line, "TK70", "70", format!("a 15 deposit record closing the section opened on line {}", s.line));
@@ -547,7 +742,7 @@ impl Parser {
             ("TK70 number of deposit records", 27, self.n15, "15 records"),
         ];
         for (name, from, counted, what) in checks {
-            let raw = field(rec, from, from + 7);
+            let raw = rec.field(from, from + 7);
             match raw.parse::<u64>().ok().filter(|_| is_digits(&raw)) {
                 None => self.err(line, name, &raw, "8 digits"),
                 Some(n) if n != counted && !self.bad_length => {
@@ -573,6 +768,34 @@ impl Parser {
             let line = self.last_line;
             self.err(line, "TK70", "end of file", "a 70 closing record (the file is truncated)");
         }
+    }
+}
+
+/// Appends öre as the canonical amount of the key (`canonical`): at least
+/// two decimals, here exactly two, e.g. `1250.00`.
+fn push_amount(key: &mut String, ore: u64) {
+    use std::fmt::Write;
+    let _ = write!(key, "{}.{:02}", ore / 100, ore % 100);
+}
+
+/// Appends `|{n}` to a key.
+fn push_count(key: &mut String, n: usize) {
+    use std::fmt::Write;
+    let _ = write!(key, "|{n}");
+}
+
+/// `str::trim`, quicker for the usual blank padding: blanks are cut as
+/// bytes, and only other white space left at an end needs `str::trim`.
+fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    let start = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| c != b' ').map_or(start, |i| i + 1);
+    // Cut next to ASCII blanks: character boundaries.
+    let t = s.get(start..end).unwrap_or(s);
+    if t.starts_with(char::is_whitespace) || t.ends_with(char::is_whitespace) {
+        t.trim()
+    } else {
+        t
     }
 }
 
@@ -885,6 +1108,22 @@ mod tests {
         assert_eq!(got, [("1234567", Currency::SEK, d("2024-01-02")), ("7654321", Currency::EUR, d("2024-01-03"))]);
         assert_eq!(f.statements.len(), 2);
         assert_eq!(f.statements[1].currency, Some(Currency::EUR));
+    }
+
+    #[test]
+    fn key_amounts_are_canonical() {
+        for ore in (0..2_000).chain([99_999_999_999_999_999, 100_000, 1_234_560, 120]) {
+            let mut s = String::new();
+            push_amount(&mut s, ore);
+            assert_eq!(s, super::super::canonical(Decimal::from_i128_with_scale(i128::from(ore), 2)), "{ore}");
+        }
+    }
+
+    #[test]
+    fn trim_is_str_trim() {
+        for s in ["", " ", "  a b  ", "\u{a0}x ", " x\t", "\u{85}", "å ", " \u{3000}y\u{3000} "] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
     }
 
     #[test]

@@ -51,8 +51,10 @@ pub(crate) fn payment_id(key: &str) -> String {
     let h = Sha256::digest(key.as_bytes());
     let mut s = String::with_capacity(17);
     s.push('P');
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     for b in h.iter().take(8) {
-        s.push_str(&format!("{b:02x}"));
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
     }
     s
 }
