@@ -49,10 +49,12 @@ pub(crate) fn canonical(d: Decimal) -> String {
 pub(crate) fn payment_id(key: &str) -> String {
     use sha2::{Digest, Sha256};
     let h = Sha256::digest(key.as_bytes());
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(17);
     s.push('P');
-    for b in h.iter().take(8) {
-        s.push_str(&format!("{b:02x}"));
+    for &b in h.iter().take(8) {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
     }
     s
 }
