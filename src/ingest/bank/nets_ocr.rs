@@ -69,11 +69,13 @@
 //! only the strings of a `BankTransaction` are allocated. An 80-character
 //! record followed by a newline is split off without searching
 //! (`Lines`). Dates and numbers are read digit by digit; the key is built
-//! by `base_key` without `format!`, and repeated keys are counted by their
-//! parts (`KeyParts`: account, bank reference and amount as numbers), not
-//! by a copy of the key string. What is left is mostly SHA-256 of the keys
-//! (`payment_id`, one compression per key), the allocations of the
-//! `BankTransaction` strings and the key-count table.
+//! by `base_key` without `format!`. Repeated keys get their `|{n}` at the
+//! end (`number_repeats`), found by sorting the keys' parts (`KeyParts`:
+//! account, bank reference and amount as numbers) instead of a hash table
+//! of key strings; a file whose keys ascend (the usual Nets order) needs no
+//! sort. What is left is mostly SHA-256 of the keys (`payment_id`, one
+//! compression per key) and the allocations of the `BankTransaction`
+//! strings.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -123,6 +125,7 @@ pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
     }
     p.finish(last_line);
     if p.errors.is_empty() {
+        p.number_repeats();
         Ok(BankFile {
             format: FORMAT.to_string(),
             statements: p.statements,
@@ -293,16 +296,18 @@ struct TxB<'a> {
 struct Asg<'a> {
     line: u32,
     account: &'a str,
+    account_id: u32,
     records: i128,
     txs: i128,
     net: i128,
     produced: usize,
 }
 
-/// What tells two keys apart, in a file without errors: the account, the
-/// bank reference as a number (16 digits, the booking date among them) and
-/// the amount in øre times two, plus one for a debit.
-type KeyParts<'a> = (&'a str, u64, u64);
+/// What tells two keys apart, in a file without errors: the account (a
+/// number per distinct account), the bank reference as a number (16 digits,
+/// the booking date among them) and the amount in øre times two, plus one
+/// for a debit.
+type KeyParts = (u32, u64, u64);
 
 #[derive(Default)]
 struct Parser<'a> {
@@ -311,8 +316,10 @@ struct Parser<'a> {
     statements: Vec<Statement>,
     /// The AvtaleGiro error, which stops the parse.
     avtalegiro: Option<Error>,
-    /// Occurrences of each key so far.
-    key_counts: HashMap<KeyParts<'a>, usize>,
+    /// The key parts of every transaction, in file order.
+    key_parts: Vec<KeyParts>,
+    /// The number of each distinct assignment account.
+    accounts: HashMap<&'a str, u32>,
     started: bool,
     ended: bool,
     records: i128,
@@ -327,7 +334,7 @@ impl<'a> Parser<'a> {
     /// transactions as it can hold (each takes two records).
     fn with_capacity(len: usize) -> Parser<'a> {
         let n = len / (2 * RECORD_LEN + 2);
-        Parser { transactions: Vec::with_capacity(n), key_counts: HashMap::with_capacity(n), ..Parser::default() }
+        Parser { transactions: Vec::with_capacity(n), key_parts: Vec::with_capacity(n), ..Parser::default() }
     }
 
     fn err(&mut self, line: u32, field: &str, value: &str, expected: impl Into<String>) {
@@ -431,7 +438,9 @@ impl<'a> Parser<'a> {
         if !all_digits(account) {
             self.err(r.line, "assignment start assignment account", account, "an 11-digit account number");
         }
-        self.asg = Some(Asg { line: r.line, account, records: 1, txs: 0, net: 0, produced: 0 });
+        let next = u32::try_from(self.accounts.len()).unwrap_or(u32::MAX);
+        let account_id = *self.accounts.entry(account).or_insert(next);
+        self.asg = Some(Asg { line: r.line, account, account_id, records: 1, txs: 0, net: 0, produced: 0 });
     }
 
     fn item1(&mut self, r: &Rec<'a>, code: &str) {
@@ -575,18 +584,12 @@ impl<'a> Parser<'a> {
         let account = a.account;
         let amount = Decimal::new(ore, 2);
         let ore = u64::try_from(ore).unwrap_or_default();
-        let mut key = base_key(account, tx.bank_ref, date, tx.direction, ore);
-        let parts = (
-            account,
+        let key = base_key(account, tx.bank_ref, date, tx.direction, ore);
+        self.key_parts.push((
+            a.account_id,
             number(tx.bank_ref).and_then(|n| u64::try_from(n).ok()).unwrap_or(u64::MAX),
             ore << 1 | u64::from(tx.direction == Direction::Debit),
-        );
-        let seen = self.key_counts.entry(parts).or_insert(0);
-        if *seen > 0 {
-            key.push('|');
-            push_num(&mut key, *seen as u64, 1);
-        }
-        *seen += 1;
+        ));
         self.transactions.push(BankTransaction {
             payment_id: payment_id(&key),
             key,
@@ -601,6 +604,28 @@ impl<'a> Parser<'a> {
             unstructured: tx.text.unwrap_or_default().to_string(),
             payer: String::new(),
         });
+    }
+
+    /// Appends `|{n}` to the key of the n-th repeat (n >= 1) of a key in
+    /// the file and renews its payment id. Keys are equal when their parts
+    /// are (in a file without errors; the keys of a refused file are not
+    /// used), so the repeats are the runs of a sort of the parts.
+    fn number_repeats(&mut self) {
+        let parts = std::mem::take(&mut self.key_parts);
+        if parts.len() != self.transactions.len() || parts.windows(2).all(|w| w[0] < w[1]) {
+            return;
+        }
+        let mut sorted: Vec<(KeyParts, usize)> = parts.into_iter().zip(0..).collect();
+        sorted.sort_unstable();
+        for run in sorted.chunk_by(|x, y| x.0 == y.0) {
+            for (n, &(_, i)) in run.iter().enumerate().skip(1) {
+                if let Some(t) = self.transactions.get_mut(i) {
+                    t.key.push('|');
+                    push_num(&mut t.key, n as u64, 1);
+                    t.payment_id = payment_id(&t.key);
+                }
+            }
+        }
     }
 
     /// Compares a control field of an end record with what was counted.
@@ -871,6 +896,29 @@ mod tests {
         let f = parse(file(&recs).as_bytes()).unwrap();
         assert_eq!(f.transactions[0].key, format!("{ACCT}|1503241320100001|2024-03-15|credit|1.00"));
         assert_eq!(f.transactions[1].key, format!("{ACCT}|1503241320100001|2024-03-15|credit|1.00|1"));
+        // Out of order, three times.
+        let recs = vec![
+            tstart(),
+            astart(ACCT),
+            item1("10", 2, "150324", '0', 100, "1"),
+            item2("10", 2),
+            item1("10", 1, "150324", '0', 100, "1"),
+            item2("10", 1),
+            item1("10", 2, "150324", '0', 100, "2"),
+            item2("10", 2),
+            item1("10", 2, "150324", '0', 100, "3"),
+            item2("10", 2),
+            aend(4, 10, 400, "150324"),
+            tend(4, 12, 400, "150324"),
+        ];
+        let f = parse(file(&recs).as_bytes()).unwrap();
+        let keys: Vec<&str> = f.transactions.iter().map(|t| t.key.as_str()).collect();
+        let k2 = format!("{ACCT}|1503241320100002|2024-03-15|credit|1.00");
+        let k1 = format!("{ACCT}|1503241320100001|2024-03-15|credit|1.00");
+        assert_eq!(keys, [k2.clone(), k1, format!("{k2}|1"), format!("{k2}|2")]);
+        for t in &f.transactions {
+            assert_eq!(t.payment_id, payment_id(&t.key));
+        }
     }
 
     #[test]
