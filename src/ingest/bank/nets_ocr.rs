@@ -62,11 +62,25 @@
 //!   `{account}|{bank_ref}|{booking_date}|{direction}|{amount}`, with `|{n}`
 //!   appended from the second occurrence of the same key in one file on;
 //!   `payment_id` is `P` + the first 16 hex digits of SHA-256 of the key.
+//!
+//! Speed (target 400 MB/s, `benches/throughput.rs`): the text is decoded
+//! once; records and their fields are slices of it (`Rec::get`, character
+//! offsets, which are byte offsets for the ASCII records of practice), so
+//! only the strings of a `BankTransaction` are allocated. An 80-character
+//! record followed by a newline is split off without searching
+//! (`Lines`). Dates and numbers are read digit by digit; the key is built
+//! by `base_key` without `format!`. Repeated keys get their `|{n}` at the
+//! end (`number_repeats`), found by sorting the keys' parts (`KeyParts`:
+//! account, bank reference and amount as numbers) instead of a hash table
+//! of key strings; a file whose keys ascend (the usual Nets order) needs no
+//! sort. What is left is mostly SHA-256 of the keys (`payment_id`, one
+//! compression per key) and the allocations of the `BankTransaction`
+//! strings.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::{canonical, payment_id, BankFile, Statement};
@@ -92,17 +106,16 @@ pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
         Ok(t) => Cow::Borrowed(t),
         Err(_) => Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()),
     };
-    let mut p = Parser::default();
+    let mut p = Parser::with_capacity(text.len());
     let mut last_line = 0u32;
-    for (i, raw) in text.split('\n').enumerate() {
+    for (i, raw) in Lines(Some(&text)).enumerate() {
         let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         if raw.trim().is_empty() {
             continue;
         }
         last_line = line;
-        let rec = Rec { line, chars: raw.chars().collect() };
-        if !p.record(&rec) {
+        if !p.record(&Rec::new(line, raw)) {
             break;
         }
     }
@@ -112,6 +125,7 @@ pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
     }
     p.finish(last_line);
     if p.errors.is_empty() {
+        p.number_repeats();
         Ok(BankFile {
             format: FORMAT.to_string(),
             statements: p.statements,
@@ -123,18 +137,67 @@ pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
     }
 }
 
-/// One record: its line and characters.
-struct Rec {
-    line: u32,
-    chars: Vec<char>,
+/// The lines of a text, as `str::split('\n')` gives them. An 80-character
+/// printable ASCII record followed by LF or CRLF (nearly every line) is
+/// recognised without searching for the newline.
+struct Lines<'a>(Option<&'a str>);
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.0.take()?;
+        let b = rest.as_bytes();
+        let end = match b.get(RECORD_LEN..RECORD_LEN + 2) {
+            Some([b'\n', _]) => Some(RECORD_LEN),
+            Some(b"\r\n") => Some(RECORD_LEN + 1),
+            _ => None,
+        };
+        // No LF (nor any other control byte) inside the record; the fold
+        // has no early exit so that it compiles to a few vector compares.
+        let end = end
+            .filter(|_| b[..RECORD_LEN].iter().fold(true, |ok, &c| ok & (c.wrapping_sub(b' ') < 0x5f)))
+            .or_else(|| rest.find('\n'));
+        match end {
+            Some(i) => {
+                self.0 = rest.get(i + 1..);
+                rest.get(..i)
+            }
+            None => Some(rest),
+        }
+    }
 }
 
-impl Rec {
+/// One record: its line and text. Fields are slices of the text, found by
+/// character offsets.
+struct Rec<'a> {
+    line: u32,
+    text: &'a str,
+    /// Its length in characters.
+    len: usize,
+    /// The byte offset of every character and of the end; empty when the
+    /// record is ASCII (characters are bytes).
+    bounds: Vec<usize>,
+}
+
+impl<'a> Rec<'a> {
+    fn new(line: u32, text: &'a str) -> Rec<'a> {
+        if text.is_ascii() {
+            return Rec { line, text, len: text.len(), bounds: Vec::new() };
+        }
+        let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+        Rec { line, text, len: bounds.len() - 1, bounds }
+    }
+
     /// Characters `[a..b)`, or what there is of them.
-    fn get(&self, a: usize, b: usize) -> String {
-        let b = b.min(self.chars.len());
+    fn get(&self, a: usize, b: usize) -> &'a str {
+        let b = b.min(self.len);
         let a = a.min(b);
-        self.chars[a..b].iter().collect()
+        let (a, b) = match (self.bounds.get(a), self.bounds.get(b)) {
+            (Some(&x), Some(&y)) => (x, y),
+            _ => (a, b),
+        };
+        self.text.get(a..b).unwrap_or_default()
     }
 }
 
@@ -147,87 +210,143 @@ fn number(s: &str) -> Option<i64> {
     if !all_digits(s) || s.len() > 18 {
         return None;
     }
-    s.parse().ok()
+    Some(s.bytes().fold(0, |n, b| n * 10 + i64::from(b - b'0')))
 }
 
 /// A Nets date `DDMMYY`; years 00..69 are 20xx, 70..99 are 19xx.
 fn nets_date(s: &str) -> Option<NaiveDate> {
-    if s.len() != 6 || !all_digits(s) {
+    let &[d1, d2, m1, m2, y1, y2] = s.as_bytes() else {
+        return None;
+    };
+    if !all_digits(s) {
         return None;
     }
-    let n = |i: usize| s.get(i..i + 2).and_then(|x| x.parse::<u32>().ok());
-    let (d, m, y) = (n(0)?, n(2)?, n(4)?);
+    let n = |a: u8, b: u8| u32::from(a - b'0') * 10 + u32::from(b - b'0');
+    let y = n(y1, y2);
     let year = if y < 70 { 2000 + y } else { 1900 + y };
-    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, m, d)
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, n(m1, m2), n(d1, d2))
 }
 
 /// A KID as written (right-aligned in spaces): digits, the last may be `-`
 /// (MOD11 check digit 10). `Some("")` when blank.
-fn kid(s: &str) -> Option<String> {
+fn kid(s: &str) -> Option<&str> {
     let t = s.trim_matches(' ');
     let body = t.strip_suffix('-').unwrap_or(t);
-    if t.is_empty() {
-        Some(String::new())
-    } else if all_digits(body) {
-        Some(t.to_string())
+    if t.is_empty() || all_digits(body) {
+        Some(t)
     } else {
         None
     }
 }
 
+/// Appends `n` in decimal, zero-padded to `width` digits.
+fn push_num(s: &mut String, n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    while n > 0 || buf.len() - i < width.max(1) {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    buf[i..].iter().for_each(|&b| s.push(char::from(b)));
+}
+
+/// The idempotency key without its position suffix:
+/// `{account}|{bank_ref}|{date}|{direction}|{amount}`, the date as
+/// `YYYY-MM-DD` and the amount as `canonical` writes it (at least two
+/// decimals), built without `format!`.
+fn base_key(account: &str, bank_ref: &str, date: NaiveDate, dir: Direction, ore: u64) -> String {
+    let mut s = String::with_capacity(account.len() + bank_ref.len() + 40);
+    s.push_str(account);
+    s.push('|');
+    s.push_str(bank_ref);
+    s.push('|');
+    push_num(&mut s, u64::try_from(date.year()).unwrap_or_default(), 4);
+    s.push('-');
+    push_num(&mut s, u64::from(date.month()), 2);
+    s.push('-');
+    push_num(&mut s, u64::from(date.day()), 2);
+    s.push_str(match dir {
+        Direction::Credit => "|credit|",
+        Direction::Debit => "|debit|",
+    });
+    push_num(&mut s, ore / 100, 1);
+    s.push('.');
+    push_num(&mut s, ore % 100, 2);
+    s
+}
+
 /// An amount item 1 with what its items 2 and 3 added.
-struct TxB {
+struct TxB<'a> {
     line: u32,
-    ttype: String,
-    number: String,
+    ttype: &'a str,
+    number: &'a str,
     date: Option<NaiveDate>,
-    bank_ref: String,
+    bank_ref: &'a str,
     direction: Direction,
     reversal: bool,
     ore: Option<i64>,
-    kid: Option<String>,
+    kid: Option<&'a str>,
     item2: bool,
-    text: Option<String>,
+    text: Option<&'a str>,
 }
 
 /// An open assignment.
-struct Asg {
+struct Asg<'a> {
     line: u32,
-    account: String,
+    account: &'a str,
+    account_id: u32,
     records: i128,
     txs: i128,
     net: i128,
     produced: usize,
 }
 
+/// What tells two keys apart, in a file without errors: the account (a
+/// number per distinct account), the bank reference as a number (16 digits,
+/// the booking date among them) and the amount in øre times two, plus one
+/// for a debit.
+type KeyParts = (u32, u64, u64);
+
 #[derive(Default)]
-struct Parser {
+struct Parser<'a> {
     errors: Vec<Error>,
     transactions: Vec<BankTransaction>,
     statements: Vec<Statement>,
     /// The AvtaleGiro error, which stops the parse.
     avtalegiro: Option<Error>,
-    key_counts: HashMap<String, usize>,
+    /// The key parts of every transaction, in file order.
+    key_parts: Vec<KeyParts>,
+    /// The number of each distinct assignment account.
+    accounts: HashMap<&'a str, u32>,
     started: bool,
     ended: bool,
     records: i128,
     txs: i128,
     net: i128,
-    asg: Option<Asg>,
-    tx: Option<TxB>,
+    asg: Option<Asg<'a>>,
+    tx: Option<TxB<'a>>,
 }
 
-impl Parser {
+impl<'a> Parser<'a> {
+    /// A parser for a text of `len` bytes, with room for as many
+    /// transactions as it can hold (each takes two records).
+    fn with_capacity(len: usize) -> Parser<'a> {
+        let n = len / (2 * RECORD_LEN + 2);
+        Parser { transactions: Vec::with_capacity(n), key_parts: Vec::with_capacity(n), ..Parser::default() }
+    }
+
     fn err(&mut self, line: u32, field: &str, value: &str, expected: impl Into<String>) {
         self.errors.push(Error::new(line, field, value, expected));
     }
 
     /// Handles one record; false stops the parse.
-    fn record(&mut self, r: &Rec) -> bool {
+    fn record(&mut self, r: &Rec<'a>) -> bool {
         let code = r.get(0, 8);
         if !self.started {
-            if r.chars.len() != RECORD_LEN || code != "NY000010" {
-                self.err(r.line, "transmission start", &code, "a Nets OCR giro file starting with the record NY000010");
+            if r.len != RECORD_LEN || code != "NY000010" {
+                self.err(r.line, "transmission start", code, "a Nets OCR giro file starting with the record NY000010");
                 return false;
             }
             self.started = true;
@@ -236,16 +355,16 @@ impl Parser {
             return true;
         }
         if self.ended {
-            self.err(r.line, "record", &code, "nothing after the transmission end record NY000089");
+            self.err(r.line, "record", code, "nothing after the transmission end record NY000089");
             return false;
         }
         self.records += 1;
         if let Some(a) = self.asg.as_mut() {
             a.records += 1;
         }
-        if r.chars.len() != RECORD_LEN {
-            let n = r.chars.len();
-            self.err(r.line, "record", &r.get(0, 80), format!("an 80-character Nets record, found {n} characters"));
+        if r.len != RECORD_LEN {
+            let n = r.len;
+            self.err(r.line, "record", r.get(0, 80), format!("an 80-character Nets record, found {n} characters"));
             return true;
         }
         let service = r.get(2, 4);
@@ -254,44 +373,44 @@ impl Parser {
             return false;
         }
         if !code.starts_with("NY") || !all_digits(&code[2..]) {
-            self.err(r.line, "record type", &code, "NY followed by six digits");
+            self.err(r.line, "record type", code, "NY followed by six digits");
             return true;
         }
         match &code[6..8] {
-            "10" => self.err(r.line, "record type", &code, "one transmission start NY000010 per file"),
-            "20" => self.assignment_start(r, &code),
-            "30" => self.item1(r, &code),
-            "31" => self.item2(r, &code),
-            "32" => self.item3(r, &code),
-            "88" => self.assignment_end(r, &code),
-            "89" => self.transmission_end(r, &code),
+            "10" => self.err(r.line, "record type", code, "one transmission start NY000010 per file"),
+            "20" => self.assignment_start(r, code),
+            "30" => self.item1(r, code),
+            "31" => self.item2(r, code),
+            "32" => self.item3(r, code),
+            "88" => self.assignment_end(r, code),
+            "89" => self.transmission_end(r, code),
             _ => self.err(
                 r.line,
                 "record type",
-                &code,
+                code,
                 "a record type 10, 20, 30, 31, 32, 88 or 89 (OCR giro transmission, assignment or amount item)",
             ),
         }
         true
     }
 
-    fn transmission_start(&mut self, r: &Rec) {
+    fn transmission_start(&mut self, r: &Rec<'a>) {
         for (a, b, field) in [
             (8, 16, "transmission start data transmitter"),
             (16, 23, "transmission start transmission number"),
             (23, 31, "transmission start data recipient"),
         ] {
             let v = r.get(a, b);
-            if !all_digits(&v) {
-                self.err(r.line, field, &v, format!("{} digits", b - a));
+            if !all_digits(v) {
+                self.err(r.line, field, v, format!("{} digits", b - a));
             }
         }
     }
 
     /// A service-code-21 record: the whole file is refused with one error.
-    fn refuse_avtalegiro(&mut self, r: &Rec) {
+    fn refuse_avtalegiro(&mut self, r: &Rec<'a>) {
         let code = r.get(0, 8);
-        let kind = match (r.get(4, 6).as_str(), r.get(6, 8).as_str()) {
+        let kind = match (r.get(4, 6), r.get(6, 8)) {
             ("24", _) | ("94", _) => "agreements (assignment type 24)",
             ("36", _) | ("93", _) => "cancellations (assignment type 36)",
             _ => "payment requests (assignment type 00)",
@@ -299,7 +418,7 @@ impl Parser {
         self.avtalegiro = Some(Error::new(
             r.line,
             "service code",
-            &code,
+            code,
             format!(
                 "service code 09 (OCR giro): Nets AvtaleGiro {kind}, service code 21, is not an OCR giro \
                  incoming-payment file"
@@ -307,7 +426,7 @@ impl Parser {
         ));
     }
 
-    fn assignment_start(&mut self, r: &Rec, code: &str) {
+    fn assignment_start(&mut self, r: &Rec<'a>, code: &str) {
         self.flush();
         if let Some(a) = self.asg.take() {
             self.err(a.line, "assignment end", "", "an assignment end NY090088 before the next assignment start");
@@ -316,13 +435,15 @@ impl Parser {
             self.err(r.line, "assignment start", code, "NY090020 (OCR giro assignment start)");
         }
         let account = r.get(24, 35);
-        if !all_digits(&account) {
-            self.err(r.line, "assignment start assignment account", &account, "an 11-digit account number");
+        if !all_digits(account) {
+            self.err(r.line, "assignment start assignment account", account, "an 11-digit account number");
         }
-        self.asg = Some(Asg { line: r.line, account, records: 1, txs: 0, net: 0, produced: 0 });
+        let next = u32::try_from(self.accounts.len()).unwrap_or(u32::MAX);
+        let account_id = *self.accounts.entry(account).or_insert(next);
+        self.asg = Some(Asg { line: r.line, account, account_id, records: 1, txs: 0, net: 0, produced: 0 });
     }
 
-    fn item1(&mut self, r: &Rec, code: &str) {
+    fn item1(&mut self, r: &Rec<'a>, code: &str) {
         self.flush();
         self.txs += 1;
         if self.asg.is_none() {
@@ -332,18 +453,18 @@ impl Parser {
             a.txs += 1;
         }
         let ttype = r.get(4, 6);
-        let tt = number(&ttype).unwrap_or(0);
+        let tt = number(ttype).unwrap_or(0);
         if !(10..=21).contains(&tt) || &code[2..4] != "09" {
             self.err(r.line, "amount item 1 transaction type", code, "NY09tt30 with transaction type tt 10 to 21");
         }
         let num = r.get(8, 15);
-        if !all_digits(&num) {
-            self.err(r.line, "amount item 1 transaction number", &num, "7 digits");
+        if !all_digits(num) {
+            self.err(r.line, "amount item 1 transaction number", num, "7 digits");
         }
         let d = r.get(15, 21);
-        let date = nets_date(&d);
+        let date = nets_date(d);
         if date.is_none() {
-            self.err(r.line, "amount item 1 nets date", &d, "a date DDMMYY, like 200192");
+            self.err(r.line, "amount item 1 nets date", d, "a date DDMMYY, like 200192");
         }
         for (a, b, field) in [
             (21, 23, "amount item 1 centre id"),
@@ -352,21 +473,21 @@ impl Parser {
             (26, 31, "amount item 1 partial settlement serial number"),
         ] {
             let v = r.get(a, b);
-            if !all_digits(&v) {
-                self.err(r.line, field, &v, format!("{} digits", b - a));
+            if !all_digits(v) {
+                self.err(r.line, field, v, format!("{} digits", b - a));
             }
         }
         let sign = r.get(31, 32);
-        let direction = match sign.as_str() {
+        let direction = match sign {
             "-" => Direction::Debit,
             "0" => Direction::Credit,
             _ => {
-                self.err(r.line, "amount item 1 sign", &sign, "0 (credit) or - (debit)");
+                self.err(r.line, "amount item 1 sign", sign, "0 (credit) or - (debit)");
                 Direction::Credit
             }
         };
         let a = r.get(32, 49);
-        let ore = number(&a);
+        let ore = number(a);
         match ore {
             Some(v) => {
                 let signed = if direction == Direction::Debit { -i128::from(v) } else { i128::from(v) };
@@ -375,15 +496,15 @@ impl Parser {
                     x.net += signed;
                 }
             }
-            None => self.err(r.line, "amount item 1 amount", &a, "17 digits: the amount in øre"),
+            None => self.err(r.line, "amount item 1 amount", a, "17 digits: the amount in øre"),
         }
         let k = r.get(49, 74);
-        let kid = kid(&k);
+        let kid = kid(k);
         if kid.is_none() {
             self.err(
                 r.line,
                 "amount item 1 KID",
-                &k,
+                k,
                 "a KID of up to 25 digits (the last may be -), right-aligned, or blank",
             );
         }
@@ -403,7 +524,7 @@ impl Parser {
     }
 
     /// Checks that item 2 or 3 belongs to the open transaction.
-    fn belongs(&mut self, r: &Rec, code: &str, item: &str, want_item2: bool) -> bool {
+    fn belongs(&mut self, r: &Rec<'a>, code: &str, item: &str, want_item2: bool) -> bool {
         let num = r.get(8, 15);
         let Some(tx) = self.tx.as_ref() else {
             self.err(r.line, item, code, format!("{item} only after the amount item 1 of its transaction"));
@@ -414,7 +535,7 @@ impl Parser {
             self.err(r.line, item, code, format!("{item} once per transaction, {what}"));
             return false;
         }
-        let (tt, n) = (tx.ttype.clone(), tx.number.clone());
+        let (tt, n) = (tx.ttype, tx.number);
         if r.get(4, 6) != tt || num != n {
             self.err(
                 r.line,
@@ -427,7 +548,7 @@ impl Parser {
         true
     }
 
-    fn item2(&mut self, r: &Rec, code: &str) {
+    fn item2(&mut self, r: &Rec<'a>, code: &str) {
         if self.belongs(r, code, "amount item 2", false) {
             if let Some(tx) = self.tx.as_mut() {
                 tx.item2 = true;
@@ -435,9 +556,9 @@ impl Parser {
         }
     }
 
-    fn item3(&mut self, r: &Rec, code: &str) {
+    fn item3(&mut self, r: &Rec<'a>, code: &str) {
         if self.belongs(r, code, "amount item 3", true) {
-            let text = r.get(15, 55).trim().to_string();
+            let text = r.get(15, 55).trim();
             if let Some(tx) = self.tx.as_mut() {
                 tx.text = Some(text);
             }
@@ -460,58 +581,79 @@ impl Parser {
             return;
         };
         a.produced += 1;
-        let account = a.account.clone();
+        let account = a.account;
         let amount = Decimal::new(ore, 2);
-        let dir = match tx.direction {
-            Direction::Credit => "credit",
-            Direction::Debit => "debit",
-        };
-        let base = format!("{account}|{}|{date}|{dir}|{}", tx.bank_ref, canonical(amount));
-        let seen = self.key_counts.entry(base.clone()).or_insert(0);
-        let key = if *seen > 0 { format!("{base}|{seen}") } else { base };
-        *seen += 1;
+        let ore = u64::try_from(ore).unwrap_or_default();
+        let key = base_key(account, tx.bank_ref, date, tx.direction, ore);
+        self.key_parts.push((
+            a.account_id,
+            number(tx.bank_ref).and_then(|n| u64::try_from(n).ok()).unwrap_or(u64::MAX),
+            ore << 1 | u64::from(tx.direction == Direction::Debit),
+        ));
         self.transactions.push(BankTransaction {
             payment_id: payment_id(&key),
             key,
             source: Source { file: String::new(), line: tx.line },
-            account,
-            bank_ref: tx.bank_ref,
+            account: account.to_string(),
+            bank_ref: tx.bank_ref.to_string(),
             booking_date: date,
             amount: Money::new(amount, Currency::NOK),
             direction: tx.direction,
             reversal: tx.reversal,
-            structured_ref: kid,
-            unstructured: tx.text.unwrap_or_default(),
+            structured_ref: kid.to_string(),
+            unstructured: tx.text.unwrap_or_default().to_string(),
             payer: String::new(),
         });
     }
 
-    /// Compares a control field of an end record with what was counted.
-    fn control(&mut self, r: &Rec, (a, b): (usize, usize), field: &str, counted: i128, what: &str) {
-        let v = r.get(a, b);
-        match number(&v) {
-            Some(found) if i128::from(found) == counted => {}
-            Some(_) => self.err(r.line, field, &v, format!("{counted} ({what})")),
-            None => self.err(r.line, field, &v, format!("{} digits", b - a)),
+    /// Appends `|{n}` to the key of the n-th repeat (n >= 1) of a key in
+    /// the file and renews its payment id. Keys are equal when their parts
+    /// are (in a file without errors; the keys of a refused file are not
+    /// used), so the repeats are the runs of a sort of the parts.
+    fn number_repeats(&mut self) {
+        let parts = std::mem::take(&mut self.key_parts);
+        if parts.len() != self.transactions.len() || parts.windows(2).all(|w| w[0] < w[1]) {
+            return;
+        }
+        let mut sorted: Vec<(KeyParts, usize)> = parts.into_iter().zip(0..).collect();
+        sorted.sort_unstable();
+        for run in sorted.chunk_by(|x, y| x.0 == y.0) {
+            for (n, &(_, i)) in run.iter().enumerate().skip(1) {
+                if let Some(t) = self.transactions.get_mut(i) {
+                    t.key.push('|');
+                    push_num(&mut t.key, n as u64, 1);
+                    t.payment_id = payment_id(&t.key);
+                }
+            }
         }
     }
 
-    fn amount_control(&mut self, r: &Rec, field: &str, counted: i128, scope: &str) {
+    /// Compares a control field of an end record with what was counted.
+    fn control(&mut self, r: &Rec<'a>, (a, b): (usize, usize), field: &str, counted: i128, what: &str) {
+        let v = r.get(a, b);
+        match number(v) {
+            Some(found) if i128::from(found) == counted => {}
+            Some(_) => self.err(r.line, field, v, format!("{counted} ({what})")),
+            None => self.err(r.line, field, v, format!("{} digits", b - a)),
+        }
+    }
+
+    fn amount_control(&mut self, r: &Rec<'a>, field: &str, counted: i128, scope: &str) {
         let nok = Decimal::try_from_i128_with_scale(counted, 2).map(canonical).unwrap_or_default();
         let what = format!("øre = NOK {nok}, credits minus debits counted in the {scope}");
         self.control(r, (24, 41), field, counted, &what);
     }
 
-    fn dates(&mut self, r: &Rec, fields: &[(usize, usize, &str)]) {
+    fn dates(&mut self, r: &Rec<'a>, fields: &[(usize, usize, &str)]) {
         for &(a, b, field) in fields {
             let v = r.get(a, b);
-            if v != "000000" && nets_date(&v).is_none() {
-                self.err(r.line, field, &v, "a date DDMMYY, like 200192");
+            if v != "000000" && nets_date(v).is_none() {
+                self.err(r.line, field, v, "a date DDMMYY, like 200192");
             }
         }
     }
 
-    fn assignment_end(&mut self, r: &Rec, code: &str) {
+    fn assignment_end(&mut self, r: &Rec<'a>, code: &str) {
         self.flush();
         let Some(a) = self.asg.take() else {
             self.err(r.line, "assignment end", code, "an assignment end only after an assignment start NY090020");
@@ -544,7 +686,7 @@ impl Parser {
             ],
         );
         self.statements.push(Statement {
-            account: a.account,
+            account: a.account.to_string(),
             currency: Some(Currency::NOK),
             opening: None,
             closing: None,
@@ -552,7 +694,7 @@ impl Parser {
         });
     }
 
-    fn transmission_end(&mut self, r: &Rec, code: &str) {
+    fn transmission_end(&mut self, r: &Rec<'a>, code: &str) {
         self.flush();
         if let Some(a) = self.asg.take() {
             self.err(a.line, "assignment end", "", "an assignment end NY090088 before the transmission end");
@@ -754,6 +896,29 @@ mod tests {
         let f = parse(file(&recs).as_bytes()).unwrap();
         assert_eq!(f.transactions[0].key, format!("{ACCT}|1503241320100001|2024-03-15|credit|1.00"));
         assert_eq!(f.transactions[1].key, format!("{ACCT}|1503241320100001|2024-03-15|credit|1.00|1"));
+        // Out of order, three times.
+        let recs = vec![
+            tstart(),
+            astart(ACCT),
+            item1("10", 2, "150324", '0', 100, "1"),
+            item2("10", 2),
+            item1("10", 1, "150324", '0', 100, "1"),
+            item2("10", 1),
+            item1("10", 2, "150324", '0', 100, "2"),
+            item2("10", 2),
+            item1("10", 2, "150324", '0', 100, "3"),
+            item2("10", 2),
+            aend(4, 10, 400, "150324"),
+            tend(4, 12, 400, "150324"),
+        ];
+        let f = parse(file(&recs).as_bytes()).unwrap();
+        let keys: Vec<&str> = f.transactions.iter().map(|t| t.key.as_str()).collect();
+        let k2 = format!("{ACCT}|1503241320100002|2024-03-15|credit|1.00");
+        let k1 = format!("{ACCT}|1503241320100001|2024-03-15|credit|1.00");
+        assert_eq!(keys, [k2.clone(), k1, format!("{k2}|1"), format!("{k2}|2")]);
+        for t in &f.transactions {
+            assert_eq!(t.payment_id, payment_id(&t.key));
+        }
     }
 
     #[test]
@@ -861,6 +1026,19 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn base_key_is_the_formatted_key(
+            day in 0u32..36525, ore in 0u64..100_000_000_000_000_000, debit in any::<bool>(),
+        ) {
+            let date = d(1970, 1, 1) + chrono::Days::new(u64::from(day));
+            let (dir, name) = if debit { (Direction::Debit, "debit") } else { (Direction::Credit, "credit") };
+            let amount = canonical(Decimal::new(i64::try_from(ore).unwrap_or_default(), 2));
+            prop_assert_eq!(
+                base_key(ACCT, "1503241320100001", date, dir, ore),
+                format!("{ACCT}|1503241320100001|{date}|{name}|{amount}")
+            );
+        }
+
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
             let _ = parse(&bytes);
