@@ -85,7 +85,9 @@
 //!   `direction` is `credit` or `debit`. `payment_id` is `P` + the first 16
 //!   hex digits of SHA-256 of the key.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
@@ -174,19 +176,37 @@ struct TxB {
     payer: String,
 }
 
-#[derive(Default)]
 struct NtryB {
     line: u32,
     amt: Option<Amt>,
     direction: Option<Direction>,
     reversal: bool,
-    status: Option<String>,
+    /// false once a non-empty `Sts` other than `BOOK` is read (no `Sts`:
+    /// booked).
+    booked: bool,
     booking: Option<NaiveDate>,
     value_date: Option<NaiveDate>,
     bank_ref: String,
     txs: Vec<TxB>,
     /// An error was already reported inside this entry.
     had_error: bool,
+}
+
+impl NtryB {
+    fn new(line: u32) -> NtryB {
+        NtryB {
+            line,
+            amt: None,
+            direction: None,
+            reversal: false,
+            booked: true,
+            booking: None,
+            value_date: None,
+            bank_ref: String::new(),
+            txs: Vec::new(),
+            had_error: false,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -249,15 +269,22 @@ struct StmtB {
     entries: Vec<NtryB>,
 }
 
+/// An open element: local name (borrowed from the input) and line of the
+/// start tag.
+type Open<'a> = (Cow<'a, str>, u32);
+
 struct Parser<'a> {
     text: &'a str,
     lines: Lines<'a>,
-    /// Open elements: local name and line of the start tag.
-    stack: Vec<(String, u32)>,
-    /// Text of the innermost element, reset at every start tag.
+    /// Open elements, outermost first.
+    stack: Vec<Open<'a>>,
+    /// Text of the innermost element, reset at every start tag (the buffer
+    /// is reused, not reallocated, from element to element).
     buf: String,
-    /// `Ccy` attribute of the innermost start tag.
-    ccy_attr: Option<String>,
+    /// `Ccy` attribute of the innermost start tag, valid if `has_ccy`
+    /// (reused like `buf`).
+    ccy_attr: String,
+    has_ccy: bool,
     stmt: Option<(usize, StmtB)>,
     bal: Option<(usize, BalB)>,
     ntry: Option<(usize, NtryB)>,
@@ -273,7 +300,7 @@ struct Parser<'a> {
     key_counts: HashMap<String, usize>,
 }
 
-fn is(rel: &[(String, u32)], pat: &[&str]) -> bool {
+fn is(rel: &[Open], pat: &[&str]) -> bool {
     rel.len() == pat.len() && rel.iter().zip(pat).all(|((a, _), b)| a == b)
 }
 
@@ -284,7 +311,8 @@ impl<'a> Parser<'a> {
             lines: Lines { bytes: text.as_bytes(), pos: 0, line: 1 },
             stack: Vec::new(),
             buf: String::new(),
-            ccy_attr: None,
+            ccy_attr: String::new(),
+            has_ccy: false,
             stmt: None,
             bal: None,
             ntry: None,
@@ -327,12 +355,12 @@ impl<'a> Parser<'a> {
             let line = self.lines.at(before);
             match ev {
                 Event::Start(e) => {
-                    if !self.start(&e, line) {
+                    if !self.start(&e, before, line) {
                         return;
                     }
                 }
                 Event::Empty(e) => {
-                    if !self.start(&e, line) {
+                    if !self.start(&e, before, line) {
                         return;
                     }
                     self.end();
@@ -378,35 +406,41 @@ impl<'a> Parser<'a> {
     }
 
     /// Handles a start tag; false stops the parse (root is not camt).
-    fn start(&mut self, e: &BytesStart, line: u32) -> bool {
-        let name = e.local_name().as_ref().to_string();
+    /// `at` is the tag's offset in the input.
+    fn start(&mut self, e: &BytesStart, at: u64, line: u32) -> bool {
         self.buf.clear();
-        self.ccy_attr = None;
+        self.has_ccy = false;
         let mut ns: Option<String> = None;
         for a in e.attributes().with_checks(false).flatten() {
             let key = a.key.0;
-            let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map(|v| v.into_owned());
-            let Ok(value) = value else { continue };
-            if key == "Ccy" || key.ends_with(":Ccy") {
-                self.ccy_attr = Some(value);
-            } else if (key == "xmlns" || key.starts_with("xmlns:")) && value.starts_with(NS_PREFIX) {
-                ns = Some(value);
+            let ccy = key == "Ccy" || key.ends_with(":Ccy");
+            if !(ccy || key == "xmlns" || key.starts_with("xmlns:")) {
+                continue;
+            }
+            let Ok(value) = a.normalized_value(quick_xml::XmlVersion::Implicit1_0) else { continue };
+            if ccy {
+                self.ccy_attr.clear();
+                self.ccy_attr.push_str(&value);
+                self.has_ccy = true;
+            } else if value.starts_with(NS_PREFIX) {
+                ns = Some(value.into_owned());
             }
         }
+        let name = local_name(self.text, e, at);
         if !self.seen_root {
             self.seen_root = true;
-            return self.root(&name, ns.as_deref(), line);
+            return self.root(name, ns.as_deref(), line);
         }
         let depth = self.stack.len();
         if self.stmt.is_none() {
             let parent_ok = self.stack.last().is_some_and(|(p, _)| p.starts_with("BkToCstmr"));
-            if parent_ok && matches!(name.as_str(), "Stmt" | "Ntfctn" | "Rpt") {
+            if parent_ok && matches!(&*name, "Stmt" | "Ntfctn" | "Rpt") {
                 self.stmt = Some((depth, StmtB { line, ..StmtB::default() }));
             }
         } else if self.ntry.is_none() && self.bal.is_none() {
             if let Some((sd, _)) = &self.stmt {
                 if depth == sd + 1 && name == "Ntry" {
-                    self.ntry = Some((depth, NtryB { line, ..NtryB::default() }));
+                    self.ntry = Some((depth, NtryB::new(line)));
                 } else if depth == sd + 1 && name == "Bal" {
                     self.bal = Some((depth, BalB::default()));
                 }
@@ -418,9 +452,9 @@ impl<'a> Parser<'a> {
         true
     }
 
-    fn root(&mut self, name: &str, ns: Option<&str>, line: u32) -> bool {
+    fn root(&mut self, name: Cow<'a, str>, ns: Option<&str>, line: u32) -> bool {
         if name != "Document" {
-            self.err(line, "Document", name, "root element <Document> of a camt.052/053/054 message");
+            self.err(line, "Document", &name, "root element <Document> of a camt.052/053/054 message");
             return false;
         }
         let ns = ns.unwrap_or("");
@@ -442,23 +476,26 @@ impl<'a> Parser<'a> {
             return false;
         }
         self.file.format = fmt.to_string();
-        self.stack.push((name.to_string(), line));
+        self.stack.push((name, line));
         true
     }
 
     fn end(&mut self) {
         let depth = self.stack.len();
-        let text = std::mem::take(&mut self.buf);
-        let ccy = self.ccy_attr.take();
-        let Some((_, line)) = self.stack.last().cloned() else {
+        let Some(&(_, line)) = self.stack.last() else {
             return;
         };
+        // Taken out of `self` for the leaf handlers, put back (cleared, the
+        // allocation kept) below.
+        let mut text = std::mem::take(&mut self.buf);
+        let ccy_attr = std::mem::take(&mut self.ccy_attr);
+        let ccy = std::mem::take(&mut self.has_ccy).then_some(ccy_attr.as_str());
         if self.tx.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.tx_leaf(&text, ccy.as_deref(), line);
+            self.tx_leaf(&text, ccy, line);
         } else if self.ntry.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.ntry_leaf(&text, ccy.as_deref(), line);
+            self.ntry_leaf(&text, ccy, line);
         } else if self.bal.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.bal_leaf(&text, ccy.as_deref(), line);
+            self.bal_leaf(&text, ccy, line);
         } else if self.stmt.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
             self.stmt_leaf(&text, line);
         } else if self.stmt.is_none() && depth == 4 && is(&self.stack[2..], &["GrpHdr", "CreDtTm"]) {
@@ -466,6 +503,9 @@ impl<'a> Parser<'a> {
         } else if self.stmt.is_none() && depth == 5 && is(&self.stack[2..4], &["GrpHdr", "MsgPgntn"]) {
             self.group_paged |= other_page(&self.stack[4].0, text.trim());
         }
+        text.clear();
+        self.buf = text;
+        self.ccy_attr = ccy_attr;
         // Close contexts whose element ends here.
         let closing = depth - 1;
         if self.tx.as_ref().is_some_and(|(d, _)| *d == closing) {
@@ -498,7 +538,7 @@ impl<'a> Parser<'a> {
         self.stack.pop();
     }
 
-    fn rel(&self, ctx_depth: usize) -> &[(String, u32)] {
+    fn rel(&self, ctx_depth: usize) -> &[Open<'a>] {
         self.stack.get(ctx_depth + 1..).unwrap_or(&[])
     }
 
@@ -526,7 +566,7 @@ impl<'a> Parser<'a> {
                 }
                 Err(_) => self.err(line, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
             }
-        } else if rel.len() == 2 && matches!(rel[0].0.as_str(), "StmtPgntn" | "NtfctnPgntn" | "RptPgntn") {
+        } else if rel.len() == 2 && matches!(&*rel[0].0, "StmtPgntn" | "NtfctnPgntn" | "RptPgntn") {
             let paged = other_page(&rel[1].0, t);
             if let Some((_, s)) = self.stmt.as_mut() {
                 s.paged |= paged;
@@ -540,7 +580,7 @@ impl<'a> Parser<'a> {
     fn summary_leaf(&mut self, t: &str, line: u32) {
         let Some((d, _)) = &self.stmt else { return };
         let rel = self.rel(*d);
-        let path: Vec<&str> = rel.iter().map(|(n, _)| n.as_str()).collect();
+        let path: Vec<&str> = rel.iter().map(|(n, _)| &**n).collect();
         let field: &'static str = match path.as_slice() {
             ["TxsSummry", "TtlNtries", "NbOfNtries"] => "TxsSummry/TtlNtries/NbOfNtries",
             ["TxsSummry", "TtlNtries", "Sum"] => "TxsSummry/TtlNtries/Sum",
@@ -665,7 +705,7 @@ impl<'a> Parser<'a> {
             F::Sts => {
                 if let Some((_, n)) = self.ntry.as_mut() {
                     if !t.is_empty() {
-                        n.status = Some(t.to_string());
+                        n.booked = t == "BOOK";
                     }
                 }
             }
@@ -777,8 +817,8 @@ impl<'a> Parser<'a> {
     fn date(&mut self, t: &str, date_time: bool, line: u32, field: &str) -> Option<NaiveDate> {
         let part = if date_time { t.get(..10).unwrap_or(t) } else { t };
         let ok = !date_time || t.as_bytes().get(10) == Some(&b'T');
-        match NaiveDate::parse_from_str(part, "%Y-%m-%d") {
-            Ok(d) if ok && part.len() == 10 => Some(d),
+        match parse_ymd(part) {
+            Some(d) if ok && part.len() == 10 => Some(d),
             _ => {
                 let exp = if date_time { "a date-time like 2024-03-01T10:15:00" } else { "a date like 2024-03-01" };
                 self.err(line, field, t, exp);
@@ -792,35 +832,32 @@ impl<'a> Parser<'a> {
             self.err(s.line, "Acct/Id", "", "an account identifier in Acct/Id/IBAN or Acct/Id/Othr/Id");
         }
         self.check_controls(&s);
+        let StmtB { account, currency, opening_opbd, opening_prcd, closing, created, entries, .. } = s;
         let mut produced = 0usize;
-        for n in &s.entries {
+        for mut n in entries {
             if n.had_error {
                 continue;
             }
-            let booked = n.status.as_deref().is_none_or(|st| st == "BOOK");
-            if !booked {
+            if !n.booked {
                 self.file.skipped_not_booked += 1;
                 continue;
             }
-            let Some(date) = n.booking.or(n.value_date).or(s.created).or(self.group_created) else {
+            let Some(date) = n.booking.or(n.value_date).or(created).or(self.group_created) else {
                 self.err(n.line, "Ntry/BookgDt", "", "a booking date (BookgDt/Dt or BookgDt/DtTm) or a value date");
                 continue;
             };
-            let own;
             let split_amounts = n.txs.len() < 2 || n.txs.iter().all(|x| x.tx_amt.or(x.amt).is_some());
-            let txs: &[TxB] = if n.txs.is_empty() || !split_amounts {
-                own = [TxB { line: n.line, ..TxB::default() }];
-                &own
-            } else {
-                &n.txs
-            };
-            let batch = txs.len() > 1;
-            for (i, x) in txs.iter().enumerate() {
+            if n.txs.is_empty() || !split_amounts {
+                n.txs.clear();
+                n.txs.push(TxB { line: n.line, ..TxB::default() });
+            }
+            let batch = n.txs.len() > 1;
+            for (i, x) in n.txs.into_iter().enumerate() {
                 let Some(amt) = x.tx_amt.or(x.amt).or(n.amt) else {
                     self.err(x.line, "Ntry/Amt", "", "an amount (Ntry/Amt or TxDtls/AmtDtls/TxAmt/Amt)");
                     continue;
                 };
-                let Some(ccy) = amt.ccy.or(s.currency) else {
+                let Some(ccy) = amt.ccy.or(currency) else {
                     self.err(x.line, "Ntry/Amt/@Ccy", "", "a Ccy attribute (or Acct/Ccy)");
                     continue;
                 };
@@ -828,30 +865,15 @@ impl<'a> Parser<'a> {
                     self.err(x.line, "Ntry/CdtDbtInd", "", "CRDT or DBIT");
                     continue;
                 };
-                let bank_ref = if x.bank_ref.is_empty() { n.bank_ref.clone() } else { x.bank_ref.clone() };
-                let structured_ref = x.structured_ref.clone().unwrap_or_default();
+                let own_ref = !x.bank_ref.is_empty();
+                let bank_ref = if own_ref { x.bank_ref } else { n.bank_ref.clone() };
+                let structured_ref = x.structured_ref.unwrap_or_default();
                 let unstructured = x.ustrd.join(" ").trim().to_string();
-                let dir = match direction {
-                    Direction::Credit => "credit",
-                    Direction::Debit => "debit",
-                };
-                let amount = canonical(amt.value);
-                let key = if bank_ref.is_empty() {
-                    let base = format!("{}|{date}|{dir}|{amount}|{structured_ref}|{unstructured}", s.account);
-                    let seen = self.key_counts.entry(base.clone()).or_insert(0);
-                    *seen += 1;
-                    format!("{base}|{}", *seen - 1)
-                } else if batch && x.bank_ref.is_empty() {
-                    // TxDtls of one batch entry may share the entry's reference.
-                    format!("{}|{bank_ref}|{date}|{dir}|{amount}|tx{i}", s.account)
-                } else {
-                    format!("{}|{bank_ref}|{date}|{dir}|{amount}", s.account)
-                };
-                self.file.transactions.push(BankTransaction {
-                    payment_id: payment_id(&key),
-                    key,
+                let mut t = BankTransaction {
+                    payment_id: String::new(),
+                    key: String::new(),
                     source: Source { file: String::new(), line: x.line },
-                    account: s.account.clone(),
+                    account: account.clone(),
                     bank_ref,
                     booking_date: date,
                     amount: Money::new(amt.value, ccy),
@@ -859,18 +881,63 @@ impl<'a> Parser<'a> {
                     reversal: n.reversal,
                     structured_ref,
                     unstructured,
-                    payer: x.payer.clone(),
-                });
+                    payer: x.payer,
+                };
+                // TxDtls of one batch entry may share the entry's reference.
+                t.key = self.key(&t, (batch && !own_ref).then_some(i));
+                t.payment_id = payment_id(&t.key);
+                self.file.transactions.push(t);
                 produced += 1;
             }
         }
         self.file.statements.push(Statement {
-            account: s.account,
-            currency: s.currency,
-            opening: s.opening_opbd.or(s.opening_prcd).map(|b| b.signed),
-            closing: s.closing.map(|b| b.signed),
+            account,
+            currency,
+            opening: opening_opbd.or(opening_prcd).map(|b| b.signed),
+            closing: closing.map(|b| b.signed),
             entries: produced,
         });
+    }
+
+    /// The idempotency key (see the module doc): with a bank reference
+    /// `{account}|{bank_ref}|{date}|{direction}|{amount}` (+ `|tx{i}` for
+    /// the `i`th `TxDtls` of a batch sharing the entry's reference), else
+    /// `{account}|{date}|{direction}|{amount}|{structured}|{unstructured}|{n}`.
+    fn key(&mut self, t: &BankTransaction, batch_index: Option<usize>) -> String {
+        let dir = match t.direction {
+            Direction::Credit => "credit",
+            Direction::Debit => "debit",
+        };
+        let amount = canonical(t.amount.amount());
+        let mut key = String::with_capacity(
+            t.account.len() + t.bank_ref.len() + t.structured_ref.len() + t.unstructured.len() + amount.len() + 32,
+        );
+        key.push_str(&t.account);
+        key.push('|');
+        if !t.bank_ref.is_empty() {
+            key.push_str(&t.bank_ref);
+            key.push('|');
+        }
+        push_date(&mut key, t.booking_date);
+        key.push('|');
+        key.push_str(dir);
+        key.push('|');
+        key.push_str(&amount);
+        if t.bank_ref.is_empty() {
+            key.push('|');
+            key.push_str(&t.structured_ref);
+            key.push('|');
+            key.push_str(&t.unstructured);
+            let seen = match self.key_counts.get_mut(&key) {
+                Some(seen) => seen,
+                None => self.key_counts.entry(key.clone()).or_insert(0),
+            };
+            *seen += 1;
+            let _ = write!(key, "|{}", *seen - 1);
+        } else if let Some(i) = batch_index {
+            let _ = write!(key, "|tx{i}");
+        }
+        key
     }
 
     /// The statement's own control figures against its entries (see the
@@ -982,7 +1049,7 @@ impl<'a> Parser<'a> {
         let (mut cr, mut db, mut n) = (Decimal::ZERO, Decimal::ZERO, 0usize);
         let (mut foreign_cr, mut foreign_db) = (Vec::new(), Vec::new());
         for e in &s.entries {
-            if e.status.as_deref().is_some_and(|st| st != "BOOK") {
+            if !e.booked {
                 continue;
             }
             let (Some(a), Some(dir)) = (e.amt, e.direction) else { return };
@@ -1029,6 +1096,64 @@ impl<'a> Parser<'a> {
         };
         self.err(closing.line, "Bal CLBD", &format!("{}{unit}", fmt_cd(found)), &expected);
     }
+}
+
+/// The local name (prefix removed) of the start tag `e` found at offset `at`
+/// of `text`: borrowed from `text`, not copied, when the tag is there as
+/// read (it always is; the copy is only a fallback).
+fn local_name<'a>(text: &'a str, e: &BytesStart, at: u64) -> Cow<'a, str> {
+    let qname = e.name().into_inner();
+    let local = e.local_name().into_inner();
+    let from = usize::try_from(at).ok().and_then(|p| p.checked_add(1));
+    let end = from.and_then(|p| p.checked_add(qname.len()));
+    match (from, end) {
+        (Some(from), Some(end)) if text.get(from..end) == Some(qname) => {
+            Cow::Borrowed(text.get(end - local.len()..end).unwrap_or_default())
+        }
+        _ => Cow::Owned(local.to_string()),
+    }
+}
+
+/// `YYYY-MM-DD` as chrono's `%Y-%m-%d` reads it. The common shape (exactly
+/// four, two and two digits) is read directly, which is much cheaper;
+/// anything else goes to chrono, so both accept and refuse the same text.
+fn parse_ymd(part: &str) -> Option<NaiveDate> {
+    let b = part.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r)
+            .filter(|d| d.iter().all(u8::is_ascii_digit))
+            .map(|d| d.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0')))
+    };
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
+            return NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d);
+        }
+    }
+    NaiveDate::parse_from_str(part, "%Y-%m-%d").ok()
+}
+
+/// Appends a date as `NaiveDate`'s `Display` writes it (`2024-03-01`),
+/// without the formatting machinery for the usual four-digit years.
+fn push_date(out: &mut String, d: NaiveDate) {
+    use chrono::Datelike;
+    let Ok(y) = u32::try_from(d.year()) else {
+        let _ = write!(out, "{d}");
+        return;
+    };
+    if y > 9999 {
+        let _ = write!(out, "{d}");
+        return;
+    }
+    fn push_digits(out: &mut String, v: u32, n: u32) {
+        for k in (0..n).rev() {
+            out.push(char::from_digit(v / 10u32.pow(k) % 10, 10).unwrap_or('0'));
+        }
+    }
+    push_digits(out, y, 4);
+    out.push('-');
+    push_digits(out, d.month(), 2);
+    out.push('-');
+    push_digits(out, d.day(), 2);
 }
 
 /// true if a pagination leaf (`PgNb`, `LastPgInd`) shows that its message or
@@ -1084,7 +1209,11 @@ fn parse_camt_amount(t: &str) -> Option<Decimal> {
     if !ok {
         return None;
     }
-    Decimal::from_str(t).ok()
+    // At most 18 digits fit an i64 mantissa; this is the value and scale
+    // `Decimal::from_str` gives, without its generic parsing.
+    let mantissa = int.bytes().chain(frac.bytes()).fold(0i64, |n, c| n * 10 + i64::from(c - b'0'));
+    let scale = u32::try_from(frac.len()).ok()?;
+    Decimal::try_new(mantissa, scale).ok()
 }
 
 #[cfg(test)]
@@ -1601,6 +1730,25 @@ mod tests {
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
             let _ = parse(&bytes);
             let _ = sniff(&bytes);
+        }
+
+        /// The direct readers give exactly what the generic parsers give.
+        #[test]
+        fn fast_paths_match_the_generic_parsers(
+            date in prop_oneof!["[0-9+ -]{0,11}", "[0-9]{4}-[01][0-9]-[0-3][0-9]"],
+            amount in "[0-9.]{0,20}",
+            days in -1_000_000i32..4_000_000,
+        ) {
+            let chrono = NaiveDate::parse_from_str(&date, "%Y-%m-%d").ok();
+            prop_assert_eq!(parse_ymd(&date), chrono);
+            let generic = parse_camt_amount(&amount).and_then(|_| Decimal::from_str(&amount).ok());
+            let fast = parse_camt_amount(&amount);
+            prop_assert_eq!(fast.map(|d| (d, d.scale())), generic.map(|d| (d, d.scale())));
+            if let Some(d) = NaiveDate::from_num_days_from_ce_opt(days) {
+                let mut s = String::new();
+                push_date(&mut s, d);
+                prop_assert_eq!(s, d.to_string());
+            }
         }
 
         #[test]
