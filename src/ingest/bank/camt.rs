@@ -136,24 +136,34 @@ fn line_of(bytes: &[u8], pos: usize) -> u32 {
     u32::try_from(n + 1).unwrap_or(u32::MAX)
 }
 
-/// Incremental line counter: positions mostly grow, so counting is linear.
+/// Incremental line counter: only the newlines between the last position
+/// asked for and this one are counted (positions mostly grow, so counting
+/// is linear). The parser keeps byte offsets and asks for a line only when
+/// it keeps or reports one, so most bytes are counted in long runs.
 struct Lines<'a> {
     bytes: &'a [u8],
     pos: usize,
-    line: u32,
+    /// Newlines in `bytes[..pos]`.
+    newlines: usize,
 }
 
 impl Lines<'_> {
+    /// 1-based line of byte offset `pos`.
     fn at(&mut self, pos: u64) -> u32 {
+        // Blocks of at most 255 bytes counted in a `u8`: the compiler turns
+        // that into byte-wide vector adds, several times faster than a
+        // `usize` count per byte.
+        let count = |b: &[u8]| -> usize {
+            b.chunks(255).map(|c| usize::from(c.iter().fold(0u8, |n, &x| n + u8::from(x == b'\n')))).sum()
+        };
         let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(self.bytes.len());
-        if pos < self.pos {
-            self.pos = 0;
-            self.line = 1;
+        if pos >= self.pos {
+            self.newlines += count(&self.bytes[self.pos..pos]);
+        } else {
+            self.newlines -= count(&self.bytes[pos..self.pos]);
         }
-        let n = self.bytes[self.pos..pos].iter().filter(|&&b| b == b'\n').count();
-        self.line = self.line.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
         self.pos = pos;
-        self.line
+        u32::try_from(self.newlines + 1).unwrap_or(u32::MAX)
     }
 }
 
@@ -269,9 +279,9 @@ struct StmtB {
     entries: Vec<NtryB>,
 }
 
-/// An open element: local name (borrowed from the input) and line of the
-/// start tag.
-type Open<'a> = (Cow<'a, str>, u32);
+/// An open element: local name (borrowed from the input) and byte offset of
+/// the start tag (`Parser::lines` turns it into a line when one is needed).
+type Open<'a> = (Cow<'a, str>, u64);
 
 struct Parser<'a> {
     text: &'a str,
@@ -308,7 +318,7 @@ impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Parser<'a> {
         Parser {
             text,
-            lines: Lines { bytes: text.as_bytes(), pos: 0, line: 1 },
+            lines: Lines { bytes: text.as_bytes(), pos: 0, newlines: 0 },
             stack: Vec::new(),
             buf: String::new(),
             ccy_attr: String::new(),
@@ -338,6 +348,12 @@ impl<'a> Parser<'a> {
         self.errors.push(Error::new(line, field, value, expected));
     }
 
+    /// `err` on the line of byte offset `at`.
+    fn err_at(&mut self, at: u64, field: &str, value: &str, expected: &str) {
+        let line = self.lines.at(at);
+        self.err(line, field, value, expected);
+    }
+
     fn run(&mut self) {
         let mut reader = Reader::from_str(self.text);
         reader.config_mut().expand_empty_elements = true;
@@ -352,15 +368,14 @@ impl<'a> Parser<'a> {
                     return;
                 }
             };
-            let line = self.lines.at(before);
             match ev {
                 Event::Start(e) => {
-                    if !self.start(&e, before, line) {
+                    if !self.start(&e, before) {
                         return;
                     }
                 }
                 Event::Empty(e) => {
-                    if !self.start(&e, before, line) {
+                    if !self.start(&e, before) {
                         return;
                     }
                     self.end();
@@ -385,21 +400,26 @@ impl<'a> Parser<'a> {
                         Some(c) => self.buf.push(c),
                         None => {
                             let shown = format!("&{};", &*r);
-                            self.err(line, "xml", &shown, "only the predefined XML entities or a character reference");
+                            self.err_at(
+                                before,
+                                "xml",
+                                &shown,
+                                "only the predefined XML entities or a character reference",
+                            );
                             return;
                         }
                     }
                 }
                 Event::DocType(_) => {
-                    self.err(line, "DOCTYPE", "<!DOCTYPE", "no DOCTYPE or entity declarations in a camt file");
+                    self.err_at(before, "DOCTYPE", "<!DOCTYPE", "no DOCTYPE or entity declarations in a camt file");
                     return;
                 }
                 Event::Eof => break,
                 Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
             }
         }
-        if let Some((name, l)) = self.stack.last().cloned() {
-            self.err(l, &name, "end of file", &format!("</{name}> (the file is truncated)"));
+        if let Some((name, at)) = self.stack.last().cloned() {
+            self.err_at(at, &name, "end of file", &format!("</{name}> (the file is truncated)"));
         } else if !self.seen_root {
             self.err(1, "Document", "", "a camt XML document");
         }
@@ -407,7 +427,7 @@ impl<'a> Parser<'a> {
 
     /// Handles a start tag; false stops the parse (root is not camt).
     /// `at` is the tag's offset in the input.
-    fn start(&mut self, e: &BytesStart, at: u64, line: u32) -> bool {
+    fn start(&mut self, e: &BytesStart, at: u64) -> bool {
         self.buf.clear();
         self.has_ccy = false;
         let mut ns: Option<String> = None;
@@ -429,32 +449,32 @@ impl<'a> Parser<'a> {
         let name = local_name(self.text, e, at);
         if !self.seen_root {
             self.seen_root = true;
-            return self.root(name, ns.as_deref(), line);
+            return self.root(name, ns.as_deref(), at);
         }
         let depth = self.stack.len();
         if self.stmt.is_none() {
             let parent_ok = self.stack.last().is_some_and(|(p, _)| p.starts_with("BkToCstmr"));
             if parent_ok && matches!(&*name, "Stmt" | "Ntfctn" | "Rpt") {
-                self.stmt = Some((depth, StmtB { line, ..StmtB::default() }));
+                self.stmt = Some((depth, StmtB { line: self.lines.at(at), ..StmtB::default() }));
             }
         } else if self.ntry.is_none() && self.bal.is_none() {
             if let Some((sd, _)) = &self.stmt {
                 if depth == sd + 1 && name == "Ntry" {
-                    self.ntry = Some((depth, NtryB::new(line)));
+                    self.ntry = Some((depth, NtryB::new(self.lines.at(at))));
                 } else if depth == sd + 1 && name == "Bal" {
                     self.bal = Some((depth, BalB::default()));
                 }
             }
         } else if self.ntry.is_some() && self.tx.is_none() && name == "TxDtls" {
-            self.tx = Some((depth, TxB { line, ..TxB::default() }));
+            self.tx = Some((depth, TxB { line: self.lines.at(at), ..TxB::default() }));
         }
-        self.stack.push((name, line));
+        self.stack.push((name, at));
         true
     }
 
-    fn root(&mut self, name: Cow<'a, str>, ns: Option<&str>, line: u32) -> bool {
+    fn root(&mut self, name: Cow<'a, str>, ns: Option<&str>, at: u64) -> bool {
         if name != "Document" {
-            self.err(line, "Document", &name, "root element <Document> of a camt.052/053/054 message");
+            self.err_at(at, "Document", &name, "root element <Document> of a camt.052/053/054 message");
             return false;
         }
         let ns = ns.unwrap_or("");
@@ -467,8 +487,8 @@ impl<'a> Parser<'a> {
             && b[13] == b'0'
             && (b'2'..=b'8').contains(&b[14]);
         if !ok {
-            self.err(
-                line,
+            self.err_at(
+                at,
                 "Document/@xmlns",
                 ns,
                 "namespace urn:iso:std:iso:20022:tech:xsd:camt.05X.001.NN (X 2, 3 or 4; NN 02 to 08)",
@@ -476,13 +496,13 @@ impl<'a> Parser<'a> {
             return false;
         }
         self.file.format = fmt.to_string();
-        self.stack.push((name, line));
+        self.stack.push((name, at));
         true
     }
 
     fn end(&mut self) {
         let depth = self.stack.len();
-        let Some(&(_, line)) = self.stack.last() else {
+        let Some(&(_, at)) = self.stack.last() else {
             return;
         };
         // Taken out of `self` for the leaf handlers, put back (cleared, the
@@ -491,15 +511,15 @@ impl<'a> Parser<'a> {
         let ccy_attr = std::mem::take(&mut self.ccy_attr);
         let ccy = std::mem::take(&mut self.has_ccy).then_some(ccy_attr.as_str());
         if self.tx.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.tx_leaf(&text, ccy, line);
+            self.tx_leaf(&text, ccy, at);
         } else if self.ntry.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.ntry_leaf(&text, ccy, line);
+            self.ntry_leaf(&text, ccy, at);
         } else if self.bal.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.bal_leaf(&text, ccy, line);
+            self.bal_leaf(&text, ccy, at);
         } else if self.stmt.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.stmt_leaf(&text, line);
+            self.stmt_leaf(&text, at);
         } else if self.stmt.is_none() && depth == 4 && is(&self.stack[2..], &["GrpHdr", "CreDtTm"]) {
-            self.group_created = self.date(text.trim(), true, line, "GrpHdr/CreDtTm");
+            self.group_created = self.date(text.trim(), true, at, "GrpHdr/CreDtTm");
         } else if self.stmt.is_none() && depth == 5 && is(&self.stack[2..4], &["GrpHdr", "MsgPgntn"]) {
             self.group_paged |= other_page(&self.stack[4].0, text.trim());
         }
@@ -542,7 +562,7 @@ impl<'a> Parser<'a> {
         self.stack.get(ctx_depth + 1..).unwrap_or(&[])
     }
 
-    fn stmt_leaf(&mut self, text: &str, line: u32) {
+    fn stmt_leaf(&mut self, text: &str, at: u64) {
         let Some((d, _)) = &self.stmt else { return };
         let rel = self.rel(*d);
         let t = text.trim();
@@ -553,7 +573,7 @@ impl<'a> Parser<'a> {
                 }
             }
         } else if is(rel, &["CreDtTm"]) {
-            let v = self.date(t, true, line, "CreDtTm");
+            let v = self.date(t, true, at, "CreDtTm");
             if let Some((_, s)) = self.stmt.as_mut() {
                 s.created = v;
             }
@@ -564,7 +584,7 @@ impl<'a> Parser<'a> {
                         s.currency = Some(c);
                     }
                 }
-                Err(_) => self.err(line, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
+                Err(_) => self.err_at(at, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
             }
         } else if rel.len() == 2 && matches!(&*rel[0].0, "StmtPgntn" | "NtfctnPgntn" | "RptPgntn") {
             let paged = other_page(&rel[1].0, t);
@@ -572,12 +592,12 @@ impl<'a> Parser<'a> {
                 s.paged |= paged;
             }
         } else if rel.first().is_some_and(|(n, _)| n == "TxsSummry") {
-            self.summary_leaf(t, line);
+            self.summary_leaf(t, at);
         }
     }
 
     /// A leaf under `TxsSummry`: kept as text, checked when the statement ends.
-    fn summary_leaf(&mut self, t: &str, line: u32) {
+    fn summary_leaf(&mut self, t: &str, at: u64) {
         let Some((d, _)) = &self.stmt else { return };
         let rel = self.rel(*d);
         let path: Vec<&str> = rel.iter().map(|(n, _)| &**n).collect();
@@ -594,9 +614,9 @@ impl<'a> Parser<'a> {
             ["TxsSummry", "TtlDbtNtries", "Sum"] => "TxsSummry/TtlDbtNtries/Sum",
             _ => return,
         };
-        let fig = Fig { field, text: t.to_string(), line };
+        let fig = Fig { field, text: t.to_string(), line: self.lines.at(at) };
         if field.ends_with("CdtDbtInd") {
-            let v = self.direction(t, line, field);
+            let v = self.direction(t, at, field);
             if let Some((_, s)) = self.stmt.as_mut() {
                 s.summary.net_dir = v;
             }
@@ -618,7 +638,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn bal_leaf(&mut self, text: &str, ccy: Option<&str>, line: u32) {
+    fn bal_leaf(&mut self, text: &str, ccy: Option<&str>, at: u64) {
         let Some((d, _)) = &self.bal else { return };
         let rel = self.rel(*d);
         let t = text.trim();
@@ -627,20 +647,21 @@ impl<'a> Parser<'a> {
                 b.code = t.to_string();
             }
         } else if is(rel, &["Amt"]) {
-            let v = self.amt(t, ccy, line, "Bal/Amt");
+            let v = self.amt(t, ccy, at, "Bal/Amt");
+            let line = self.lines.at(at);
             if let Some((_, b)) = self.bal.as_mut() {
                 b.amount = v;
                 b.line = line;
             }
         } else if is(rel, &["CdtDbtInd"]) {
-            let v = self.direction(t, line, "Bal/CdtDbtInd");
+            let v = self.direction(t, at, "Bal/CdtDbtInd");
             if let Some((_, b)) = self.bal.as_mut() {
                 b.direction = v;
             }
         }
     }
 
-    fn ntry_leaf(&mut self, text: &str, ccy: Option<&str>, line: u32) {
+    fn ntry_leaf(&mut self, text: &str, ccy: Option<&str>, at: u64) {
         let Some((d, _)) = &self.ntry else { return };
         let rel = self.rel(*d);
         let t = text.trim();
@@ -678,13 +699,13 @@ impl<'a> Parser<'a> {
         };
         match f {
             F::Amt => {
-                let v = self.amt(t, ccy, line, "Ntry/Amt");
+                let v = self.amt(t, ccy, at, "Ntry/Amt");
                 if let Some((_, n)) = self.ntry.as_mut() {
                     n.amt = v;
                 }
             }
             F::Dir => {
-                let v = self.direction(t, line, "Ntry/CdtDbtInd");
+                let v = self.direction(t, at, "Ntry/CdtDbtInd");
                 if let Some((_, n)) = self.ntry.as_mut() {
                     n.direction = v;
                 }
@@ -694,7 +715,7 @@ impl<'a> Parser<'a> {
                     "true" | "1" => true,
                     "false" | "0" => false,
                     _ => {
-                        self.err(line, "Ntry/RvslInd", t, "true or false");
+                        self.err_at(at, "Ntry/RvslInd", t, "true or false");
                         false
                     }
                 };
@@ -716,7 +737,7 @@ impl<'a> Parser<'a> {
                     F::Val => ("Ntry/ValDt/Dt", false),
                     _ => ("Ntry/ValDt/DtTm", true),
                 };
-                let v = self.date(t, tm, line, field);
+                let v = self.date(t, tm, at, field);
                 if let Some((_, n)) = self.ntry.as_mut() {
                     if matches!(f, F::Bookg | F::BookgTm) {
                         n.booking = n.booking.or(v);
@@ -733,22 +754,22 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn tx_leaf(&mut self, text: &str, ccy: Option<&str>, line: u32) {
+    fn tx_leaf(&mut self, text: &str, ccy: Option<&str>, at: u64) {
         let Some((d, _)) = &self.tx else { return };
         let rel = self.rel(*d);
         let t = text.trim();
         if is(rel, &["AmtDtls", "TxAmt", "Amt"]) {
-            let v = self.amt(t, ccy, line, "TxDtls/AmtDtls/TxAmt/Amt");
+            let v = self.amt(t, ccy, at, "TxDtls/AmtDtls/TxAmt/Amt");
             if let Some((_, x)) = self.tx.as_mut() {
                 x.tx_amt = v;
             }
         } else if is(rel, &["Amt"]) {
-            let v = self.amt(t, ccy, line, "TxDtls/Amt");
+            let v = self.amt(t, ccy, at, "TxDtls/Amt");
             if let Some((_, x)) = self.tx.as_mut() {
                 x.amt = v;
             }
         } else if is(rel, &["CdtDbtInd"]) {
-            let v = self.direction(t, line, "TxDtls/CdtDbtInd");
+            let v = self.direction(t, at, "TxDtls/CdtDbtInd");
             if let Some((_, x)) = self.tx.as_mut() {
                 x.direction = v;
             }
@@ -757,10 +778,11 @@ impl<'a> Parser<'a> {
                 x.bank_ref = t.to_string();
             }
         } else if is(rel, &["RmtInf", "Strd", "CdtrRefInf", "Ref"]) {
-            let r: String = t.chars().filter(|c| !c.is_whitespace()).collect();
             if let Some((_, x)) = self.tx.as_mut() {
-                if x.structured_ref.is_none() && !r.is_empty() {
-                    x.structured_ref = Some(r);
+                if x.structured_ref.is_none() {
+                    let mut r = String::with_capacity(t.len());
+                    r.extend(t.chars().filter(|c| !c.is_whitespace()));
+                    x.structured_ref = Some(r).filter(|r| !r.is_empty());
                 }
             }
         } else if is(rel, &["RmtInf", "Ustrd"]) {
@@ -778,24 +800,24 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn amount(&mut self, t: &str, line: u32, field: &str) -> Option<Decimal> {
+    fn amount(&mut self, t: &str, at: u64, field: &str) -> Option<Decimal> {
         match parse_camt_amount(t) {
             Some(v) => Some(v),
             None => {
-                self.err(line, field, t, "a non-negative decimal with '.' and at most 5 decimals, like 1234.50");
+                self.err_at(at, field, t, "a non-negative decimal with '.' and at most 5 decimals, like 1234.50");
                 None
             }
         }
     }
 
-    fn amt(&mut self, t: &str, ccy: Option<&str>, line: u32, field: &str) -> Option<Amt> {
-        let value = self.amount(t, line, field)?;
+    fn amt(&mut self, t: &str, ccy: Option<&str>, at: u64, field: &str) -> Option<Amt> {
+        let value = self.amount(t, at, field)?;
         let ccy = match ccy {
             None => None,
             Some(c) => match c.parse::<Currency>() {
                 Ok(c) => Some(c),
                 Err(_) => {
-                    self.err(line, &format!("{field}/@Ccy"), c, "an ISO 4217 currency code like SEK");
+                    self.err_at(at, &format!("{field}/@Ccy"), c, "an ISO 4217 currency code like SEK");
                     return None;
                 }
             },
@@ -803,25 +825,25 @@ impl<'a> Parser<'a> {
         Some(Amt { value, ccy })
     }
 
-    fn direction(&mut self, t: &str, line: u32, field: &str) -> Option<Direction> {
+    fn direction(&mut self, t: &str, at: u64, field: &str) -> Option<Direction> {
         match t {
             "CRDT" => Some(Direction::Credit),
             "DBIT" => Some(Direction::Debit),
             _ => {
-                self.err(line, field, t, "CRDT or DBIT");
+                self.err_at(at, field, t, "CRDT or DBIT");
                 None
             }
         }
     }
 
-    fn date(&mut self, t: &str, date_time: bool, line: u32, field: &str) -> Option<NaiveDate> {
+    fn date(&mut self, t: &str, date_time: bool, at: u64, field: &str) -> Option<NaiveDate> {
         let part = if date_time { t.get(..10).unwrap_or(t) } else { t };
         let ok = !date_time || t.as_bytes().get(10) == Some(&b'T');
         match parse_ymd(part) {
             Some(d) if ok && part.len() == 10 => Some(d),
             _ => {
                 let exp = if date_time { "a date-time like 2024-03-01T10:15:00" } else { "a date like 2024-03-01" };
-                self.err(line, field, t, exp);
+                self.err_at(at, field, t, exp);
                 None
             }
         }
@@ -866,7 +888,11 @@ impl<'a> Parser<'a> {
                     continue;
                 };
                 let own_ref = !x.bank_ref.is_empty();
-                let bank_ref = if own_ref { x.bank_ref } else { n.bank_ref.clone() };
+                let bank_ref = match (own_ref, batch) {
+                    (true, _) => x.bank_ref,
+                    (false, true) => n.bank_ref.clone(),
+                    (false, false) => std::mem::take(&mut n.bank_ref),
+                };
                 let structured_ref = x.structured_ref.unwrap_or_default();
                 let unstructured = x.ustrd.join(" ").trim().to_string();
                 let mut t = BankTransaction {
@@ -1103,7 +1129,8 @@ impl<'a> Parser<'a> {
 /// read (it always is; the copy is only a fallback).
 fn local_name<'a>(text: &'a str, e: &BytesStart, at: u64) -> Cow<'a, str> {
     let qname = e.name().into_inner();
-    let local = e.local_name().into_inner();
+    // As `BytesStart::local_name`: everything after the first `:`.
+    let local = qname.bytes().position(|b| b == b':').map_or(qname, |i| qname.get(i + 1..).unwrap_or_default());
     let from = usize::try_from(at).ok().and_then(|p| p.checked_add(1));
     let end = from.and_then(|p| p.checked_add(qname.len()));
     match (from, end) {
@@ -1199,12 +1226,13 @@ fn parse_decimal_number(t: &str) -> Option<Decimal> {
 /// A camt amount: digits, optionally `.` and 1 to 5 decimals; no sign, no
 /// exponent, no thousands separator, at most 18 digits (the schema's limit).
 fn parse_camt_amount(t: &str) -> Option<Decimal> {
-    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    let dot = t.bytes().position(|b| b == b'.');
+    let (int, frac) = dot.map_or((t, ""), |i| (t.get(..i).unwrap_or_default(), t.get(i + 1..).unwrap_or_default()));
     let ok = !int.is_empty()
         && int.bytes().all(|b| b.is_ascii_digit())
         && frac.bytes().all(|b| b.is_ascii_digit())
         && frac.len() <= 5
-        && !(t.contains('.') && frac.is_empty())
+        && !(dot.is_some() && frac.is_empty())
         && int.len() + frac.len() <= 18;
     if !ok {
         return None;

@@ -48,11 +48,12 @@ pub(crate) fn canonical(d: Decimal) -> String {
 /// idempotency key.
 pub(crate) fn payment_id(key: &str) -> String {
     use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
     let h = Sha256::digest(key.as_bytes());
     let mut s = String::with_capacity(17);
     s.push('P');
     for b in h.iter().take(8) {
-        s.push_str(&format!("{b:02x}"));
+        let _ = write!(s, "{b:02x}");
     }
     s
 }
