@@ -84,6 +84,15 @@
 //!   dropped, at least two decimals) so `8.850` and `8.85` give one key;
 //!   `direction` is `credit` or `debit`. `payment_id` is `P` + the first 16
 //!   hex digits of SHA-256 of the key.
+//!
+//! Implementation: one streaming pass over the `&str` input with quick-xml.
+//! The stack of open elements holds local names borrowed from the input and
+//! byte offsets; line numbers are counted only when one is kept or reported.
+//! The text and `Ccy` buffers are reused from element to element, so the
+//! allocations left are the values a transaction keeps. Amounts are built
+//! from their digits (the value and scale `Decimal::from_str` gives); dates
+//! in the usual `YYYY-MM-DD` shape are read directly, chrono only sees the
+//! others.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -430,22 +439,9 @@ impl<'a> Parser<'a> {
     fn start(&mut self, e: &BytesStart, at: u64) -> bool {
         self.buf.clear();
         self.has_ccy = false;
-        let mut ns: Option<String> = None;
-        for a in e.attributes().with_checks(false).flatten() {
-            let key = a.key.0;
-            let ccy = key == "Ccy" || key.ends_with(":Ccy");
-            if !(ccy || key == "xmlns" || key.starts_with("xmlns:")) {
-                continue;
-            }
-            let Ok(value) = a.normalized_value(quick_xml::XmlVersion::Implicit1_0) else { continue };
-            if ccy {
-                self.ccy_attr.clear();
-                self.ccy_attr.push_str(&value);
-                self.has_ccy = true;
-            } else if value.starts_with(NS_PREFIX) {
-                ns = Some(value.into_owned());
-            }
-        }
+        // Most tags have no attributes: no iterator for them.
+        let has_attributes = e.attributes_raw().bytes().any(|b| !b.is_ascii_whitespace());
+        let ns = if has_attributes { self.attributes(e) } else { None };
         let name = local_name(self.text, e, at);
         if !self.seen_root {
             self.seen_root = true;
@@ -470,6 +466,28 @@ impl<'a> Parser<'a> {
         }
         self.stack.push((name, at));
         true
+    }
+
+    /// Reads the tag's `Ccy` attribute into `ccy_attr`; returns its ISO
+    /// 20022 namespace (`xmlns` or `xmlns:*`), if any.
+    fn attributes(&mut self, e: &BytesStart) -> Option<String> {
+        let mut ns = None;
+        for a in e.attributes().with_checks(false).flatten() {
+            let key = a.key.0;
+            let ccy = key == "Ccy" || key.ends_with(":Ccy");
+            if !(ccy || key == "xmlns" || key.starts_with("xmlns:")) {
+                continue;
+            }
+            let Ok(value) = a.normalized_value(quick_xml::XmlVersion::Implicit1_0) else { continue };
+            if ccy {
+                self.ccy_attr.clear();
+                self.ccy_attr.push_str(&value);
+                self.has_ccy = true;
+            } else if value.starts_with(NS_PREFIX) {
+                ns = Some(value.into_owned());
+            }
+        }
+        ns
     }
 
     fn root(&mut self, name: Cow<'a, str>, ns: Option<&str>, at: u64) -> bool {
