@@ -84,8 +84,19 @@
 //!   dropped, at least two decimals) so `8.850` and `8.85` give one key;
 //!   `direction` is `credit` or `debit`. `payment_id` is `P` + the first 16
 //!   hex digits of SHA-256 of the key.
+//!
+//! Implementation: one streaming pass over the `&str` input with quick-xml.
+//! The stack of open elements holds local names borrowed from the input and
+//! byte offsets; line numbers are counted only when one is kept or reported.
+//! The text and `Ccy` buffers are reused from element to element, so the
+//! allocations left are the values a transaction keeps. Amounts are built
+//! from their digits (the value and scale `Decimal::from_str` gives); dates
+//! in the usual `YYYY-MM-DD` shape are read directly, chrono only sees the
+//! others.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
@@ -134,24 +145,34 @@ fn line_of(bytes: &[u8], pos: usize) -> u32 {
     u32::try_from(n + 1).unwrap_or(u32::MAX)
 }
 
-/// Incremental line counter: positions mostly grow, so counting is linear.
+/// Incremental line counter: only the newlines between the last position
+/// asked for and this one are counted (positions mostly grow, so counting
+/// is linear). The parser keeps byte offsets and asks for a line only when
+/// it keeps or reports one, so most bytes are counted in long runs.
 struct Lines<'a> {
     bytes: &'a [u8],
     pos: usize,
-    line: u32,
+    /// Newlines in `bytes[..pos]`.
+    newlines: usize,
 }
 
 impl Lines<'_> {
+    /// 1-based line of byte offset `pos`.
     fn at(&mut self, pos: u64) -> u32 {
+        // Blocks of at most 255 bytes counted in a `u8`: the compiler turns
+        // that into byte-wide vector adds, several times faster than a
+        // `usize` count per byte.
+        let count = |b: &[u8]| -> usize {
+            b.chunks(255).map(|c| usize::from(c.iter().fold(0u8, |n, &x| n + u8::from(x == b'\n')))).sum()
+        };
         let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(self.bytes.len());
-        if pos < self.pos {
-            self.pos = 0;
-            self.line = 1;
+        if pos >= self.pos {
+            self.newlines += count(&self.bytes[self.pos..pos]);
+        } else {
+            self.newlines -= count(&self.bytes[pos..self.pos]);
         }
-        let n = self.bytes[self.pos..pos].iter().filter(|&&b| b == b'\n').count();
-        self.line = self.line.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
         self.pos = pos;
-        self.line
+        u32::try_from(self.newlines + 1).unwrap_or(u32::MAX)
     }
 }
 
@@ -174,19 +195,37 @@ struct TxB {
     payer: String,
 }
 
-#[derive(Default)]
 struct NtryB {
     line: u32,
     amt: Option<Amt>,
     direction: Option<Direction>,
     reversal: bool,
-    status: Option<String>,
+    /// false once a non-empty `Sts` other than `BOOK` is read (no `Sts`:
+    /// booked).
+    booked: bool,
     booking: Option<NaiveDate>,
     value_date: Option<NaiveDate>,
     bank_ref: String,
     txs: Vec<TxB>,
     /// An error was already reported inside this entry.
     had_error: bool,
+}
+
+impl NtryB {
+    fn new(line: u32) -> NtryB {
+        NtryB {
+            line,
+            amt: None,
+            direction: None,
+            reversal: false,
+            booked: true,
+            booking: None,
+            value_date: None,
+            bank_ref: String::new(),
+            txs: Vec::new(),
+            had_error: false,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -249,15 +288,22 @@ struct StmtB {
     entries: Vec<NtryB>,
 }
 
+/// An open element: local name (borrowed from the input) and byte offset of
+/// the start tag (`Parser::lines` turns it into a line when one is needed).
+type Open<'a> = (Cow<'a, str>, u64);
+
 struct Parser<'a> {
     text: &'a str,
     lines: Lines<'a>,
-    /// Open elements: local name and line of the start tag.
-    stack: Vec<(String, u32)>,
-    /// Text of the innermost element, reset at every start tag.
+    /// Open elements, outermost first.
+    stack: Vec<Open<'a>>,
+    /// Text of the innermost element, reset at every start tag (the buffer
+    /// is reused, not reallocated, from element to element).
     buf: String,
-    /// `Ccy` attribute of the innermost start tag.
-    ccy_attr: Option<String>,
+    /// `Ccy` attribute of the innermost start tag, valid if `has_ccy`
+    /// (reused like `buf`).
+    ccy_attr: String,
+    has_ccy: bool,
     stmt: Option<(usize, StmtB)>,
     bal: Option<(usize, BalB)>,
     ntry: Option<(usize, NtryB)>,
@@ -273,7 +319,7 @@ struct Parser<'a> {
     key_counts: HashMap<String, usize>,
 }
 
-fn is(rel: &[(String, u32)], pat: &[&str]) -> bool {
+fn is(rel: &[Open], pat: &[&str]) -> bool {
     rel.len() == pat.len() && rel.iter().zip(pat).all(|((a, _), b)| a == b)
 }
 
@@ -281,10 +327,11 @@ impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Parser<'a> {
         Parser {
             text,
-            lines: Lines { bytes: text.as_bytes(), pos: 0, line: 1 },
+            lines: Lines { bytes: text.as_bytes(), pos: 0, newlines: 0 },
             stack: Vec::new(),
             buf: String::new(),
-            ccy_attr: None,
+            ccy_attr: String::new(),
+            has_ccy: false,
             stmt: None,
             bal: None,
             ntry: None,
@@ -310,6 +357,12 @@ impl<'a> Parser<'a> {
         self.errors.push(Error::new(line, field, value, expected));
     }
 
+    /// `err` on the line of byte offset `at`.
+    fn err_at(&mut self, at: u64, field: &str, value: &str, expected: &str) {
+        let line = self.lines.at(at);
+        self.err(line, field, value, expected);
+    }
+
     fn run(&mut self) {
         let mut reader = Reader::from_str(self.text);
         reader.config_mut().expand_empty_elements = true;
@@ -324,15 +377,14 @@ impl<'a> Parser<'a> {
                     return;
                 }
             };
-            let line = self.lines.at(before);
             match ev {
                 Event::Start(e) => {
-                    if !self.start(&e, line) {
+                    if !self.start(&e, before) {
                         return;
                     }
                 }
                 Event::Empty(e) => {
-                    if !self.start(&e, line) {
+                    if !self.start(&e, before) {
                         return;
                     }
                     self.end();
@@ -357,70 +409,90 @@ impl<'a> Parser<'a> {
                         Some(c) => self.buf.push(c),
                         None => {
                             let shown = format!("&{};", &*r);
-                            self.err(line, "xml", &shown, "only the predefined XML entities or a character reference");
+                            self.err_at(
+                                before,
+                                "xml",
+                                &shown,
+                                "only the predefined XML entities or a character reference",
+                            );
                             return;
                         }
                     }
                 }
                 Event::DocType(_) => {
-                    self.err(line, "DOCTYPE", "<!DOCTYPE", "no DOCTYPE or entity declarations in a camt file");
+                    self.err_at(before, "DOCTYPE", "<!DOCTYPE", "no DOCTYPE or entity declarations in a camt file");
                     return;
                 }
                 Event::Eof => break,
                 Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
             }
         }
-        if let Some((name, l)) = self.stack.last().cloned() {
-            self.err(l, &name, "end of file", &format!("</{name}> (the file is truncated)"));
+        if let Some((name, at)) = self.stack.last().cloned() {
+            self.err_at(at, &name, "end of file", &format!("</{name}> (the file is truncated)"));
         } else if !self.seen_root {
             self.err(1, "Document", "", "a camt XML document");
         }
     }
 
     /// Handles a start tag; false stops the parse (root is not camt).
-    fn start(&mut self, e: &BytesStart, line: u32) -> bool {
-        let name = e.local_name().as_ref().to_string();
+    /// `at` is the tag's offset in the input.
+    fn start(&mut self, e: &BytesStart, at: u64) -> bool {
         self.buf.clear();
-        self.ccy_attr = None;
-        let mut ns: Option<String> = None;
-        for a in e.attributes().with_checks(false).flatten() {
-            let key = a.key.0;
-            let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map(|v| v.into_owned());
-            let Ok(value) = value else { continue };
-            if key == "Ccy" || key.ends_with(":Ccy") {
-                self.ccy_attr = Some(value);
-            } else if (key == "xmlns" || key.starts_with("xmlns:")) && value.starts_with(NS_PREFIX) {
-                ns = Some(value);
-            }
-        }
+        self.has_ccy = false;
+        // Most tags have no attributes: no iterator for them.
+        let has_attributes = e.attributes_raw().bytes().any(|b| !b.is_ascii_whitespace());
+        let ns = if has_attributes { self.attributes(e) } else { None };
+        let name = local_name(self.text, e, at);
         if !self.seen_root {
             self.seen_root = true;
-            return self.root(&name, ns.as_deref(), line);
+            return self.root(name, ns.as_deref(), at);
         }
         let depth = self.stack.len();
         if self.stmt.is_none() {
             let parent_ok = self.stack.last().is_some_and(|(p, _)| p.starts_with("BkToCstmr"));
-            if parent_ok && matches!(name.as_str(), "Stmt" | "Ntfctn" | "Rpt") {
-                self.stmt = Some((depth, StmtB { line, ..StmtB::default() }));
+            if parent_ok && matches!(&*name, "Stmt" | "Ntfctn" | "Rpt") {
+                self.stmt = Some((depth, StmtB { line: self.lines.at(at), ..StmtB::default() }));
             }
         } else if self.ntry.is_none() && self.bal.is_none() {
             if let Some((sd, _)) = &self.stmt {
                 if depth == sd + 1 && name == "Ntry" {
-                    self.ntry = Some((depth, NtryB { line, ..NtryB::default() }));
+                    self.ntry = Some((depth, NtryB::new(self.lines.at(at))));
                 } else if depth == sd + 1 && name == "Bal" {
                     self.bal = Some((depth, BalB::default()));
                 }
             }
         } else if self.ntry.is_some() && self.tx.is_none() && name == "TxDtls" {
-            self.tx = Some((depth, TxB { line, ..TxB::default() }));
+            self.tx = Some((depth, TxB { line: self.lines.at(at), ..TxB::default() }));
         }
-        self.stack.push((name, line));
+        self.stack.push((name, at));
         true
     }
 
-    fn root(&mut self, name: &str, ns: Option<&str>, line: u32) -> bool {
+    /// Reads the tag's `Ccy` attribute into `ccy_attr`; returns its ISO
+    /// 20022 namespace (`xmlns` or `xmlns:*`), if any.
+    fn attributes(&mut self, e: &BytesStart) -> Option<String> {
+        let mut ns = None;
+        for a in e.attributes().with_checks(false).flatten() {
+            let key = a.key.0;
+            let ccy = key == "Ccy" || key.ends_with(":Ccy");
+            if !(ccy || key == "xmlns" || key.starts_with("xmlns:")) {
+                continue;
+            }
+            let Ok(value) = a.normalized_value(quick_xml::XmlVersion::Implicit1_0) else { continue };
+            if ccy {
+                self.ccy_attr.clear();
+                self.ccy_attr.push_str(&value);
+                self.has_ccy = true;
+            } else if value.starts_with(NS_PREFIX) {
+                ns = Some(value.into_owned());
+            }
+        }
+        ns
+    }
+
+    fn root(&mut self, name: Cow<'a, str>, ns: Option<&str>, at: u64) -> bool {
         if name != "Document" {
-            self.err(line, "Document", name, "root element <Document> of a camt.052/053/054 message");
+            self.err_at(at, "Document", &name, "root element <Document> of a camt.052/053/054 message");
             return false;
         }
         let ns = ns.unwrap_or("");
@@ -433,8 +505,8 @@ impl<'a> Parser<'a> {
             && b[13] == b'0'
             && (b'2'..=b'8').contains(&b[14]);
         if !ok {
-            self.err(
-                line,
+            self.err_at(
+                at,
                 "Document/@xmlns",
                 ns,
                 "namespace urn:iso:std:iso:20022:tech:xsd:camt.05X.001.NN (X 2, 3 or 4; NN 02 to 08)",
@@ -442,30 +514,36 @@ impl<'a> Parser<'a> {
             return false;
         }
         self.file.format = fmt.to_string();
-        self.stack.push((name.to_string(), line));
+        self.stack.push((name, at));
         true
     }
 
     fn end(&mut self) {
         let depth = self.stack.len();
-        let text = std::mem::take(&mut self.buf);
-        let ccy = self.ccy_attr.take();
-        let Some((_, line)) = self.stack.last().cloned() else {
+        let Some(&(_, at)) = self.stack.last() else {
             return;
         };
+        // Taken out of `self` for the leaf handlers, put back (cleared, the
+        // allocation kept) below.
+        let mut text = std::mem::take(&mut self.buf);
+        let ccy_attr = std::mem::take(&mut self.ccy_attr);
+        let ccy = std::mem::take(&mut self.has_ccy).then_some(ccy_attr.as_str());
         if self.tx.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.tx_leaf(&text, ccy.as_deref(), line);
+            self.tx_leaf(&text, ccy, at);
         } else if self.ntry.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.ntry_leaf(&text, ccy.as_deref(), line);
+            self.ntry_leaf(&text, ccy, at);
         } else if self.bal.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.bal_leaf(&text, ccy.as_deref(), line);
+            self.bal_leaf(&text, ccy, at);
         } else if self.stmt.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.stmt_leaf(&text, line);
+            self.stmt_leaf(&text, at);
         } else if self.stmt.is_none() && depth == 4 && is(&self.stack[2..], &["GrpHdr", "CreDtTm"]) {
-            self.group_created = self.date(text.trim(), true, line, "GrpHdr/CreDtTm");
+            self.group_created = self.date(text.trim(), true, at, "GrpHdr/CreDtTm");
         } else if self.stmt.is_none() && depth == 5 && is(&self.stack[2..4], &["GrpHdr", "MsgPgntn"]) {
             self.group_paged |= other_page(&self.stack[4].0, text.trim());
         }
+        text.clear();
+        self.buf = text;
+        self.ccy_attr = ccy_attr;
         // Close contexts whose element ends here.
         let closing = depth - 1;
         if self.tx.as_ref().is_some_and(|(d, _)| *d == closing) {
@@ -498,11 +576,11 @@ impl<'a> Parser<'a> {
         self.stack.pop();
     }
 
-    fn rel(&self, ctx_depth: usize) -> &[(String, u32)] {
+    fn rel(&self, ctx_depth: usize) -> &[Open<'a>] {
         self.stack.get(ctx_depth + 1..).unwrap_or(&[])
     }
 
-    fn stmt_leaf(&mut self, text: &str, line: u32) {
+    fn stmt_leaf(&mut self, text: &str, at: u64) {
         let Some((d, _)) = &self.stmt else { return };
         let rel = self.rel(*d);
         let t = text.trim();
@@ -513,7 +591,7 @@ impl<'a> Parser<'a> {
                 }
             }
         } else if is(rel, &["CreDtTm"]) {
-            let v = self.date(t, true, line, "CreDtTm");
+            let v = self.date(t, true, at, "CreDtTm");
             if let Some((_, s)) = self.stmt.as_mut() {
                 s.created = v;
             }
@@ -524,23 +602,23 @@ impl<'a> Parser<'a> {
                         s.currency = Some(c);
                     }
                 }
-                Err(_) => self.err(line, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
+                Err(_) => self.err_at(at, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
             }
-        } else if rel.len() == 2 && matches!(rel[0].0.as_str(), "StmtPgntn" | "NtfctnPgntn" | "RptPgntn") {
+        } else if rel.len() == 2 && matches!(&*rel[0].0, "StmtPgntn" | "NtfctnPgntn" | "RptPgntn") {
             let paged = other_page(&rel[1].0, t);
             if let Some((_, s)) = self.stmt.as_mut() {
                 s.paged |= paged;
             }
         } else if rel.first().is_some_and(|(n, _)| n == "TxsSummry") {
-            self.summary_leaf(t, line);
+            self.summary_leaf(t, at);
         }
     }
 
     /// A leaf under `TxsSummry`: kept as text, checked when the statement ends.
-    fn summary_leaf(&mut self, t: &str, line: u32) {
+    fn summary_leaf(&mut self, t: &str, at: u64) {
         let Some((d, _)) = &self.stmt else { return };
         let rel = self.rel(*d);
-        let path: Vec<&str> = rel.iter().map(|(n, _)| n.as_str()).collect();
+        let path: Vec<&str> = rel.iter().map(|(n, _)| &**n).collect();
         let field: &'static str = match path.as_slice() {
             ["TxsSummry", "TtlNtries", "NbOfNtries"] => "TxsSummry/TtlNtries/NbOfNtries",
             ["TxsSummry", "TtlNtries", "Sum"] => "TxsSummry/TtlNtries/Sum",
@@ -554,9 +632,9 @@ impl<'a> Parser<'a> {
             ["TxsSummry", "TtlDbtNtries", "Sum"] => "TxsSummry/TtlDbtNtries/Sum",
             _ => return,
         };
-        let fig = Fig { field, text: t.to_string(), line };
+        let fig = Fig { field, text: t.to_string(), line: self.lines.at(at) };
         if field.ends_with("CdtDbtInd") {
-            let v = self.direction(t, line, field);
+            let v = self.direction(t, at, field);
             if let Some((_, s)) = self.stmt.as_mut() {
                 s.summary.net_dir = v;
             }
@@ -578,7 +656,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn bal_leaf(&mut self, text: &str, ccy: Option<&str>, line: u32) {
+    fn bal_leaf(&mut self, text: &str, ccy: Option<&str>, at: u64) {
         let Some((d, _)) = &self.bal else { return };
         let rel = self.rel(*d);
         let t = text.trim();
@@ -587,20 +665,21 @@ impl<'a> Parser<'a> {
                 b.code = t.to_string();
             }
         } else if is(rel, &["Amt"]) {
-            let v = self.amt(t, ccy, line, "Bal/Amt");
+            let v = self.amt(t, ccy, at, "Bal/Amt");
+            let line = self.lines.at(at);
             if let Some((_, b)) = self.bal.as_mut() {
                 b.amount = v;
                 b.line = line;
             }
         } else if is(rel, &["CdtDbtInd"]) {
-            let v = self.direction(t, line, "Bal/CdtDbtInd");
+            let v = self.direction(t, at, "Bal/CdtDbtInd");
             if let Some((_, b)) = self.bal.as_mut() {
                 b.direction = v;
             }
         }
     }
 
-    fn ntry_leaf(&mut self, text: &str, ccy: Option<&str>, line: u32) {
+    fn ntry_leaf(&mut self, text: &str, ccy: Option<&str>, at: u64) {
         let Some((d, _)) = &self.ntry else { return };
         let rel = self.rel(*d);
         let t = text.trim();
@@ -638,13 +717,13 @@ impl<'a> Parser<'a> {
         };
         match f {
             F::Amt => {
-                let v = self.amt(t, ccy, line, "Ntry/Amt");
+                let v = self.amt(t, ccy, at, "Ntry/Amt");
                 if let Some((_, n)) = self.ntry.as_mut() {
                     n.amt = v;
                 }
             }
             F::Dir => {
-                let v = self.direction(t, line, "Ntry/CdtDbtInd");
+                let v = self.direction(t, at, "Ntry/CdtDbtInd");
                 if let Some((_, n)) = self.ntry.as_mut() {
                     n.direction = v;
                 }
@@ -654,7 +733,7 @@ impl<'a> Parser<'a> {
                     "true" | "1" => true,
                     "false" | "0" => false,
                     _ => {
-                        self.err(line, "Ntry/RvslInd", t, "true or false");
+                        self.err_at(at, "Ntry/RvslInd", t, "true or false");
                         false
                     }
                 };
@@ -665,7 +744,7 @@ impl<'a> Parser<'a> {
             F::Sts => {
                 if let Some((_, n)) = self.ntry.as_mut() {
                     if !t.is_empty() {
-                        n.status = Some(t.to_string());
+                        n.booked = t == "BOOK";
                     }
                 }
             }
@@ -676,7 +755,7 @@ impl<'a> Parser<'a> {
                     F::Val => ("Ntry/ValDt/Dt", false),
                     _ => ("Ntry/ValDt/DtTm", true),
                 };
-                let v = self.date(t, tm, line, field);
+                let v = self.date(t, tm, at, field);
                 if let Some((_, n)) = self.ntry.as_mut() {
                     if matches!(f, F::Bookg | F::BookgTm) {
                         n.booking = n.booking.or(v);
@@ -693,22 +772,22 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn tx_leaf(&mut self, text: &str, ccy: Option<&str>, line: u32) {
+    fn tx_leaf(&mut self, text: &str, ccy: Option<&str>, at: u64) {
         let Some((d, _)) = &self.tx else { return };
         let rel = self.rel(*d);
         let t = text.trim();
         if is(rel, &["AmtDtls", "TxAmt", "Amt"]) {
-            let v = self.amt(t, ccy, line, "TxDtls/AmtDtls/TxAmt/Amt");
+            let v = self.amt(t, ccy, at, "TxDtls/AmtDtls/TxAmt/Amt");
             if let Some((_, x)) = self.tx.as_mut() {
                 x.tx_amt = v;
             }
         } else if is(rel, &["Amt"]) {
-            let v = self.amt(t, ccy, line, "TxDtls/Amt");
+            let v = self.amt(t, ccy, at, "TxDtls/Amt");
             if let Some((_, x)) = self.tx.as_mut() {
                 x.amt = v;
             }
         } else if is(rel, &["CdtDbtInd"]) {
-            let v = self.direction(t, line, "TxDtls/CdtDbtInd");
+            let v = self.direction(t, at, "TxDtls/CdtDbtInd");
             if let Some((_, x)) = self.tx.as_mut() {
                 x.direction = v;
             }
@@ -717,10 +796,11 @@ impl<'a> Parser<'a> {
                 x.bank_ref = t.to_string();
             }
         } else if is(rel, &["RmtInf", "Strd", "CdtrRefInf", "Ref"]) {
-            let r: String = t.chars().filter(|c| !c.is_whitespace()).collect();
             if let Some((_, x)) = self.tx.as_mut() {
-                if x.structured_ref.is_none() && !r.is_empty() {
-                    x.structured_ref = Some(r);
+                if x.structured_ref.is_none() {
+                    let mut r = String::with_capacity(t.len());
+                    r.extend(t.chars().filter(|c| !c.is_whitespace()));
+                    x.structured_ref = Some(r).filter(|r| !r.is_empty());
                 }
             }
         } else if is(rel, &["RmtInf", "Ustrd"]) {
@@ -738,24 +818,24 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn amount(&mut self, t: &str, line: u32, field: &str) -> Option<Decimal> {
+    fn amount(&mut self, t: &str, at: u64, field: &str) -> Option<Decimal> {
         match parse_camt_amount(t) {
             Some(v) => Some(v),
             None => {
-                self.err(line, field, t, "a non-negative decimal with '.' and at most 5 decimals, like 1234.50");
+                self.err_at(at, field, t, "a non-negative decimal with '.' and at most 5 decimals, like 1234.50");
                 None
             }
         }
     }
 
-    fn amt(&mut self, t: &str, ccy: Option<&str>, line: u32, field: &str) -> Option<Amt> {
-        let value = self.amount(t, line, field)?;
+    fn amt(&mut self, t: &str, ccy: Option<&str>, at: u64, field: &str) -> Option<Amt> {
+        let value = self.amount(t, at, field)?;
         let ccy = match ccy {
             None => None,
             Some(c) => match c.parse::<Currency>() {
                 Ok(c) => Some(c),
                 Err(_) => {
-                    self.err(line, &format!("{field}/@Ccy"), c, "an ISO 4217 currency code like SEK");
+                    self.err_at(at, &format!("{field}/@Ccy"), c, "an ISO 4217 currency code like SEK");
                     return None;
                 }
             },
@@ -763,25 +843,25 @@ impl<'a> Parser<'a> {
         Some(Amt { value, ccy })
     }
 
-    fn direction(&mut self, t: &str, line: u32, field: &str) -> Option<Direction> {
+    fn direction(&mut self, t: &str, at: u64, field: &str) -> Option<Direction> {
         match t {
             "CRDT" => Some(Direction::Credit),
             "DBIT" => Some(Direction::Debit),
             _ => {
-                self.err(line, field, t, "CRDT or DBIT");
+                self.err_at(at, field, t, "CRDT or DBIT");
                 None
             }
         }
     }
 
-    fn date(&mut self, t: &str, date_time: bool, line: u32, field: &str) -> Option<NaiveDate> {
+    fn date(&mut self, t: &str, date_time: bool, at: u64, field: &str) -> Option<NaiveDate> {
         let part = if date_time { t.get(..10).unwrap_or(t) } else { t };
         let ok = !date_time || t.as_bytes().get(10) == Some(&b'T');
-        match NaiveDate::parse_from_str(part, "%Y-%m-%d") {
-            Ok(d) if ok && part.len() == 10 => Some(d),
+        match parse_ymd(part) {
+            Some(d) if ok && part.len() == 10 => Some(d),
             _ => {
                 let exp = if date_time { "a date-time like 2024-03-01T10:15:00" } else { "a date like 2024-03-01" };
-                self.err(line, field, t, exp);
+                self.err_at(at, field, t, exp);
                 None
             }
         }
@@ -792,35 +872,32 @@ impl<'a> Parser<'a> {
             self.err(s.line, "Acct/Id", "", "an account identifier in Acct/Id/IBAN or Acct/Id/Othr/Id");
         }
         self.check_controls(&s);
+        let StmtB { account, currency, opening_opbd, opening_prcd, closing, created, entries, .. } = s;
         let mut produced = 0usize;
-        for n in &s.entries {
+        for mut n in entries {
             if n.had_error {
                 continue;
             }
-            let booked = n.status.as_deref().is_none_or(|st| st == "BOOK");
-            if !booked {
+            if !n.booked {
                 self.file.skipped_not_booked += 1;
                 continue;
             }
-            let Some(date) = n.booking.or(n.value_date).or(s.created).or(self.group_created) else {
+            let Some(date) = n.booking.or(n.value_date).or(created).or(self.group_created) else {
                 self.err(n.line, "Ntry/BookgDt", "", "a booking date (BookgDt/Dt or BookgDt/DtTm) or a value date");
                 continue;
             };
-            let own;
             let split_amounts = n.txs.len() < 2 || n.txs.iter().all(|x| x.tx_amt.or(x.amt).is_some());
-            let txs: &[TxB] = if n.txs.is_empty() || !split_amounts {
-                own = [TxB { line: n.line, ..TxB::default() }];
-                &own
-            } else {
-                &n.txs
-            };
-            let batch = txs.len() > 1;
-            for (i, x) in txs.iter().enumerate() {
+            if n.txs.is_empty() || !split_amounts {
+                n.txs.clear();
+                n.txs.push(TxB { line: n.line, ..TxB::default() });
+            }
+            let batch = n.txs.len() > 1;
+            for (i, x) in n.txs.into_iter().enumerate() {
                 let Some(amt) = x.tx_amt.or(x.amt).or(n.amt) else {
                     self.err(x.line, "Ntry/Amt", "", "an amount (Ntry/Amt or TxDtls/AmtDtls/TxAmt/Amt)");
                     continue;
                 };
-                let Some(ccy) = amt.ccy.or(s.currency) else {
+                let Some(ccy) = amt.ccy.or(currency) else {
                     self.err(x.line, "Ntry/Amt/@Ccy", "", "a Ccy attribute (or Acct/Ccy)");
                     continue;
                 };
@@ -828,30 +905,19 @@ impl<'a> Parser<'a> {
                     self.err(x.line, "Ntry/CdtDbtInd", "", "CRDT or DBIT");
                     continue;
                 };
-                let bank_ref = if x.bank_ref.is_empty() { n.bank_ref.clone() } else { x.bank_ref.clone() };
-                let structured_ref = x.structured_ref.clone().unwrap_or_default();
+                let own_ref = !x.bank_ref.is_empty();
+                let bank_ref = match (own_ref, batch) {
+                    (true, _) => x.bank_ref,
+                    (false, true) => n.bank_ref.clone(),
+                    (false, false) => std::mem::take(&mut n.bank_ref),
+                };
+                let structured_ref = x.structured_ref.unwrap_or_default();
                 let unstructured = x.ustrd.join(" ").trim().to_string();
-                let dir = match direction {
-                    Direction::Credit => "credit",
-                    Direction::Debit => "debit",
-                };
-                let amount = canonical(amt.value);
-                let key = if bank_ref.is_empty() {
-                    let base = format!("{}|{date}|{dir}|{amount}|{structured_ref}|{unstructured}", s.account);
-                    let seen = self.key_counts.entry(base.clone()).or_insert(0);
-                    *seen += 1;
-                    format!("{base}|{}", *seen - 1)
-                } else if batch && x.bank_ref.is_empty() {
-                    // TxDtls of one batch entry may share the entry's reference.
-                    format!("{}|{bank_ref}|{date}|{dir}|{amount}|tx{i}", s.account)
-                } else {
-                    format!("{}|{bank_ref}|{date}|{dir}|{amount}", s.account)
-                };
-                self.file.transactions.push(BankTransaction {
-                    payment_id: payment_id(&key),
-                    key,
+                let mut t = BankTransaction {
+                    payment_id: String::new(),
+                    key: String::new(),
                     source: Source { file: String::new(), line: x.line },
-                    account: s.account.clone(),
+                    account: account.clone(),
                     bank_ref,
                     booking_date: date,
                     amount: Money::new(amt.value, ccy),
@@ -859,18 +925,63 @@ impl<'a> Parser<'a> {
                     reversal: n.reversal,
                     structured_ref,
                     unstructured,
-                    payer: x.payer.clone(),
-                });
+                    payer: x.payer,
+                };
+                // TxDtls of one batch entry may share the entry's reference.
+                t.key = self.key(&t, (batch && !own_ref).then_some(i));
+                t.payment_id = payment_id(&t.key);
+                self.file.transactions.push(t);
                 produced += 1;
             }
         }
         self.file.statements.push(Statement {
-            account: s.account,
-            currency: s.currency,
-            opening: s.opening_opbd.or(s.opening_prcd).map(|b| b.signed),
-            closing: s.closing.map(|b| b.signed),
+            account,
+            currency,
+            opening: opening_opbd.or(opening_prcd).map(|b| b.signed),
+            closing: closing.map(|b| b.signed),
             entries: produced,
         });
+    }
+
+    /// The idempotency key (see the module doc): with a bank reference
+    /// `{account}|{bank_ref}|{date}|{direction}|{amount}` (+ `|tx{i}` for
+    /// the `i`th `TxDtls` of a batch sharing the entry's reference), else
+    /// `{account}|{date}|{direction}|{amount}|{structured}|{unstructured}|{n}`.
+    fn key(&mut self, t: &BankTransaction, batch_index: Option<usize>) -> String {
+        let dir = match t.direction {
+            Direction::Credit => "credit",
+            Direction::Debit => "debit",
+        };
+        let amount = canonical(t.amount.amount());
+        let mut key = String::with_capacity(
+            t.account.len() + t.bank_ref.len() + t.structured_ref.len() + t.unstructured.len() + amount.len() + 32,
+        );
+        key.push_str(&t.account);
+        key.push('|');
+        if !t.bank_ref.is_empty() {
+            key.push_str(&t.bank_ref);
+            key.push('|');
+        }
+        push_date(&mut key, t.booking_date);
+        key.push('|');
+        key.push_str(dir);
+        key.push('|');
+        key.push_str(&amount);
+        if t.bank_ref.is_empty() {
+            key.push('|');
+            key.push_str(&t.structured_ref);
+            key.push('|');
+            key.push_str(&t.unstructured);
+            let seen = match self.key_counts.get_mut(&key) {
+                Some(seen) => seen,
+                None => self.key_counts.entry(key.clone()).or_insert(0),
+            };
+            *seen += 1;
+            let _ = write!(key, "|{}", *seen - 1);
+        } else if let Some(i) = batch_index {
+            let _ = write!(key, "|tx{i}");
+        }
+        key
     }
 
     /// The statement's own control figures against its entries (see the
@@ -982,7 +1093,7 @@ impl<'a> Parser<'a> {
         let (mut cr, mut db, mut n) = (Decimal::ZERO, Decimal::ZERO, 0usize);
         let (mut foreign_cr, mut foreign_db) = (Vec::new(), Vec::new());
         for e in &s.entries {
-            if e.status.as_deref().is_some_and(|st| st != "BOOK") {
+            if !e.booked {
                 continue;
             }
             let (Some(a), Some(dir)) = (e.amt, e.direction) else { return };
@@ -1031,6 +1142,65 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// The local name (prefix removed) of the start tag `e` found at offset `at`
+/// of `text`: borrowed from `text`, not copied, when the tag is there as
+/// read (it always is; the copy is only a fallback).
+fn local_name<'a>(text: &'a str, e: &BytesStart, at: u64) -> Cow<'a, str> {
+    let qname = e.name().into_inner();
+    // As `BytesStart::local_name`: everything after the first `:`.
+    let local = qname.bytes().position(|b| b == b':').map_or(qname, |i| qname.get(i + 1..).unwrap_or_default());
+    let from = usize::try_from(at).ok().and_then(|p| p.checked_add(1));
+    let end = from.and_then(|p| p.checked_add(qname.len()));
+    match (from, end) {
+        (Some(from), Some(end)) if text.get(from..end) == Some(qname) => {
+            Cow::Borrowed(text.get(end - local.len()..end).unwrap_or_default())
+        }
+        _ => Cow::Owned(local.to_string()),
+    }
+}
+
+/// `YYYY-MM-DD` as chrono's `%Y-%m-%d` reads it. The common shape (exactly
+/// four, two and two digits) is read directly, which is much cheaper;
+/// anything else goes to chrono, so both accept and refuse the same text.
+fn parse_ymd(part: &str) -> Option<NaiveDate> {
+    let b = part.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r)
+            .filter(|d| d.iter().all(u8::is_ascii_digit))
+            .map(|d| d.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0')))
+    };
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
+            return NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d);
+        }
+    }
+    NaiveDate::parse_from_str(part, "%Y-%m-%d").ok()
+}
+
+/// Appends a date as `NaiveDate`'s `Display` writes it (`2024-03-01`),
+/// without the formatting machinery for the usual four-digit years.
+fn push_date(out: &mut String, d: NaiveDate) {
+    use chrono::Datelike;
+    let Ok(y) = u32::try_from(d.year()) else {
+        let _ = write!(out, "{d}");
+        return;
+    };
+    if y > 9999 {
+        let _ = write!(out, "{d}");
+        return;
+    }
+    fn push_digits(out: &mut String, v: u32, n: u32) {
+        for k in (0..n).rev() {
+            out.push(char::from_digit(v / 10u32.pow(k) % 10, 10).unwrap_or('0'));
+        }
+    }
+    push_digits(out, y, 4);
+    out.push('-');
+    push_digits(out, d.month(), 2);
+    out.push('-');
+    push_digits(out, d.day(), 2);
+}
+
 /// true if a pagination leaf (`PgNb`, `LastPgInd`) shows that its message or
 /// statement is not the only page: a page number other than 1, or not the
 /// last page.
@@ -1074,17 +1244,22 @@ fn parse_decimal_number(t: &str) -> Option<Decimal> {
 /// A camt amount: digits, optionally `.` and 1 to 5 decimals; no sign, no
 /// exponent, no thousands separator, at most 18 digits (the schema's limit).
 fn parse_camt_amount(t: &str) -> Option<Decimal> {
-    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    let dot = t.bytes().position(|b| b == b'.');
+    let (int, frac) = dot.map_or((t, ""), |i| (t.get(..i).unwrap_or_default(), t.get(i + 1..).unwrap_or_default()));
     let ok = !int.is_empty()
         && int.bytes().all(|b| b.is_ascii_digit())
         && frac.bytes().all(|b| b.is_ascii_digit())
         && frac.len() <= 5
-        && !(t.contains('.') && frac.is_empty())
+        && !(dot.is_some() && frac.is_empty())
         && int.len() + frac.len() <= 18;
     if !ok {
         return None;
     }
-    Decimal::from_str(t).ok()
+    // At most 18 digits fit an i64 mantissa; this is the value and scale
+    // `Decimal::from_str` gives, without its generic parsing.
+    let mantissa = int.bytes().chain(frac.bytes()).fold(0i64, |n, c| n * 10 + i64::from(c - b'0'));
+    let scale = u32::try_from(frac.len()).ok()?;
+    Decimal::try_new(mantissa, scale).ok()
 }
 
 #[cfg(test)]
@@ -1601,6 +1776,25 @@ mod tests {
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
             let _ = parse(&bytes);
             let _ = sniff(&bytes);
+        }
+
+        /// The direct readers give exactly what the generic parsers give.
+        #[test]
+        fn fast_paths_match_the_generic_parsers(
+            date in prop_oneof!["[0-9+ -]{0,11}", "[0-9]{4}-[01][0-9]-[0-3][0-9]"],
+            amount in "[0-9.]{0,20}",
+            days in -1_000_000i32..4_000_000,
+        ) {
+            let chrono = NaiveDate::parse_from_str(&date, "%Y-%m-%d").ok();
+            prop_assert_eq!(parse_ymd(&date), chrono);
+            let generic = parse_camt_amount(&amount).and_then(|_| Decimal::from_str(&amount).ok());
+            let fast = parse_camt_amount(&amount);
+            prop_assert_eq!(fast.map(|d| (d, d.scale())), generic.map(|d| (d, d.scale())));
+            if let Some(d) = NaiveDate::from_num_days_from_ce_opt(days) {
+                let mut s = String::new();
+                push_date(&mut s, d);
+                prop_assert_eq!(s, d.to_string());
+            }
         }
 
         #[test]
