@@ -32,16 +32,17 @@ pub struct Plan {
 pub fn plan(letters: &[Letter]) -> Result<Plan, RenderError> {
     let mut sorted: Vec<Letter> = letters.to_vec();
     sorted.sort_by(|a, b| (&a.claim_id, a.kind).cmp(&(&b.claim_id, b.kind)));
-    let pages = page_counts(&sorted)?;
     let mut files: Vec<(String, Vec<usize>)> = Vec::new();
     let paper: Vec<usize> = (0..sorted.len()).filter(|&i| sorted[i].channel == Channel::Paper).collect();
+    // Only letters sharing a batch need their page counts (the layout).
+    let pages = page_counts(&paper.iter().map(|&i| &sorted[i]).collect::<Vec<_>>())?;
     for (n, chunk) in paper.chunks(BATCH_SIZE).enumerate() {
         let name = format!("batch-{:04}.pdf", n + 1);
         let mut page = 1;
-        for &i in chunk {
+        for (k, &i) in chunk.iter().enumerate() {
             sorted[i].file = name.clone();
             sorted[i].page = page;
-            page += pages[i];
+            page += pages[n * BATCH_SIZE + k];
         }
         files.push((name, chunk.to_vec()));
     }

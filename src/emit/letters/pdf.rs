@@ -79,12 +79,20 @@ pub fn render_letter(letter: &Letter) -> Result<Vec<u8>, RenderError> {
 ///
 /// # Errors
 /// [`RenderError::Font`] if the fonts cannot be read.
-pub fn page_counts(letters: &[Letter]) -> Result<Vec<u32>, RenderError> {
-    let fonts = Fonts::load()?;
-    letters
-        .iter()
-        .map(|l| u32::try_from(layout(l, &fonts).len()).map_err(|e| RenderError::Pdf(e.to_string())))
-        .collect()
+pub fn page_counts(letters: &[&Letter]) -> Result<Vec<u32>, RenderError> {
+    use rayon::prelude::*;
+    // Chunks in parallel (order kept), fonts loaded once per chunk.
+    let chunks: Vec<Vec<u32>> = letters
+        .par_chunks(256)
+        .map(|chunk| {
+            let fonts = Fonts::load()?;
+            chunk
+                .iter()
+                .map(|l| u32::try_from(layout(l, &fonts).len()).map_err(|e| RenderError::Pdf(e.to_string())))
+                .collect::<Result<Vec<u32>, RenderError>>()
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(chunks.concat())
 }
 
 /// Renders many letters into one batch PDF (each letter starts on a new
