@@ -71,22 +71,32 @@ pub fn keep(s: &str) -> String {
 pub fn wrap(text: &str, max_width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut lines = Vec::new();
+    // Widths add up (no kerning), so a line's width is kept as a running sum
+    // instead of measuring the whole line again for every word.
+    let space = measure(" ");
     for para in text.split('\n') {
         let mut line = String::new();
+        let mut line_w = 0.0;
         for word in para.split(|c: char| c.is_whitespace() && c != NBSP) {
             if word.is_empty() {
                 continue;
             }
-            let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
-            if measure(&candidate) <= max_width {
-                line = candidate;
+            let word_w = measure(word);
+            let candidate_w = if line.is_empty() { word_w } else { line_w + space + word_w };
+            if candidate_w <= max_width {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                line_w = candidate_w;
                 continue;
             }
             if !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
             }
-            if measure(word) <= max_width {
+            if word_w <= max_width {
                 line = word.to_string();
+                line_w = word_w;
             } else {
                 // Break an over-long word between characters.
                 for ch in word.chars() {
@@ -99,6 +109,7 @@ pub fn wrap(text: &str, max_width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<St
                         line = next;
                     }
                 }
+                line_w = measure(&line);
             }
         }
         lines.push(line);
