@@ -110,6 +110,28 @@ use crate::model::{BankTransaction, Currency, Direction, Money, Source};
 
 const NS_PREFIX: &str = "urn:iso:std:iso:20022:tech:xsd:";
 
+/// Single-byte encodings an XML declaration may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SingleByte {
+    Latin1,
+    Windows1252,
+}
+
+/// The single-byte encoding named by the XML declaration
+/// (`<?xml ... encoding="ISO-8859-1"?>`), if any.
+fn declared_single_byte(bytes: &[u8]) -> Option<SingleByte> {
+    let head = &bytes[..bytes.len().min(200)];
+    let end = head.windows(2).position(|w| w == b"?>")?;
+    let decl = String::from_utf8_lossy(&head[..end]).to_ascii_lowercase();
+    let enc = decl.split("encoding=").nth(1)?.trim_start_matches(['"', '\'']);
+    let name: String = enc.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    match name.as_str() {
+        "iso-8859-1" | "iso8859-1" | "latin1" | "latin-1" | "iso_8859-1" => Some(SingleByte::Latin1),
+        "windows-1252" | "cp1252" => Some(SingleByte::Windows1252),
+        _ => None,
+    }
+}
+
 /// true if the bytes look like a camt document: the start of the file names
 /// an ISO 20022 `camt.05x` namespace.
 pub fn sniff(bytes: &[u8]) -> bool {
@@ -122,13 +144,29 @@ pub fn sniff(bytes: &[u8]) -> bool {
 /// no file name (the caller adds it with `Error::with_file`).
 pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
+    let transcoded: String;
+    let text = match (std::str::from_utf8(bytes), declared_single_byte(bytes)) {
+        (Ok(t), _) => t,
+        // An XML declaration naming ISO-8859-1 or Windows-1252: decode it
+        // (one byte per character, so lines stay where they were).
+        (Err(_), Some(SingleByte::Latin1)) => {
+            transcoded = encoding_rs::mem::decode_latin1(bytes).into_owned();
+            &transcoded
+        }
+        (Err(_), Some(SingleByte::Windows1252)) => {
+            transcoded = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned();
+            &transcoded
+        }
+        (Err(e), None) => {
             let line = line_of(bytes, e.valid_up_to());
             let end = (e.valid_up_to() + 4).min(bytes.len());
             let shown = String::from_utf8_lossy(&bytes[e.valid_up_to()..end]).into_owned();
-            return Err(vec![Error::new(line, "encoding", &shown, "UTF-8 text")]);
+            return Err(vec![Error::new(
+                line,
+                "encoding",
+                &shown,
+                "UTF-8 text (or an XML declaration naming ISO-8859-1 or Windows-1252)",
+            )]);
         }
     };
     let mut p = Parser::new(text);
@@ -1265,6 +1303,28 @@ fn parse_camt_amount(t: &str) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn declared_iso_8859_1_and_windows_1252_are_decoded() {
+        let doc = |enc: &str, name: &[u8]| -> Vec<u8> {
+            let mut v = format!(
+                "<?xml version=\"1.0\" encoding=\"{enc}\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt><Stmt><Acct><Id><IBAN>SE45</IBAN></Id></Acct><Ntry><Amt Ccy=\"SEK\">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2025-01-02</Dt></BookgDt><NtryDtls><TxDtls><RltdPties><Dbtr><Nm>"
+            )
+            .into_bytes();
+            v.extend_from_slice(name);
+            v.extend_from_slice(
+                b"</Nm></Dbtr></RltdPties></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>\n",
+            );
+            v
+        };
+        let latin1 = parse(&doc("ISO-8859-1", b"\xC5sa \xD6berg")).unwrap();
+        assert_eq!(latin1.transactions[0].payer, "Åsa Öberg");
+        let cp1252 = parse(&doc("windows-1252", b"Per \x96 \x80")).unwrap();
+        assert_eq!(cp1252.transactions[0].payer, "Per – €");
+        // Without a declaration the bytes must be UTF-8.
+        let bad = parse(&doc("UTF-8", b"\xC5sa")).unwrap_err();
+        assert_eq!((bad[0].line, bad[0].field.as_str()), (2, "encoding"));
+    }
     use proptest::prelude::*;
     use rust_decimal_macros::dec;
 
