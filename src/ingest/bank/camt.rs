@@ -8,7 +8,8 @@
 //!   local names (prefixes are ignored) and on their path relative to the
 //!   enclosing `Stmt`/`Ntfctn`/`Rpt`, `Ntry` or `TxDtls`; the order of
 //!   siblings does not matter (real files break the schema order).
-//! - Input is UTF-8, with or without BOM, LF or CRLF. A `DOCTYPE` (and so any
+//! - Input is UTF-8, with or without BOM, LF or CRLF (or ISO-8859-1 or
+//!   Windows-1252 when the XML declaration names it). A `DOCTYPE` (and so any
 //!   entity declaration) is refused; only the five predefined entities and
 //!   character references are resolved.
 //! - Each `Stmt`/`Ntfctn`/`Rpt` is a `Statement`: account `Acct/Id/IBAN` or
