@@ -19,7 +19,7 @@ use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::accrue::{balance, interest_due};
-use super::{event, news::close, Admitted, Awaiting, EngineError, Packs, State};
+use super::{close, event, Admitted, Awaiting, EngineError, Packs, State};
 use crate::model::{
     Claim, ClosedReason, Config, Event, Fee, FeeKind, FeeLine, Letter, LetterKind, Rounding, Sender, SentLetter, Stage,
 };

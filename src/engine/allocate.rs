@@ -18,8 +18,8 @@ use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::accrue::{balance, interest_due};
+use super::close;
 use super::matching::{Index, Match};
-use super::news::close;
 use super::{event, Allocation, BookedPayment, EngineError, Packs, Refund, State, SuspenseItem};
 use crate::model::{
     BankTransaction, Claim, ClosedReason, Direction, Event, LetterKind, ManualMatch, Money, PrincipalCause,

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{event, news::close, State};
+use super::{close, event, State};
 use crate::model::{Approval, ApprovalStep, ClosedReason, Event, Stage};
 
 /// Applies approvals in (file, line) order; returns the claims approved for

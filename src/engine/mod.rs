@@ -24,7 +24,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::model::{
-    Approval, BankTransaction, Claim, Config, Currency, Event, Letter, ManualMatch, ReceivableRow, Source, Verification,
+    Approval, BankTransaction, Claim, ClosedReason, Config, Currency, Event, Letter, ManualMatch, ReceivableRow,
+    Source, Stage, Verification,
 };
 use crate::rules::{self, MissingRate, RulePack, UnknownCountry};
 
@@ -254,6 +255,42 @@ fn sorted_rows(rows: &[ReceivableRow]) -> Vec<&ReceivableRow> {
 
 /// Claim ids admitted tonight.
 pub type Admitted = BTreeSet<String>;
+
+/// Closes a claim: no more letters; fees still owed are written off (and
+/// interest, which a closed claim no longer accrues or owes).
+pub(crate) fn close(claim: &mut Claim, reason: ClosedReason, date: NaiveDate, events: &mut Vec<Event>) {
+    let fees = claim.fees_outstanding();
+    if !fees.is_zero() {
+        events.push(event(
+            date,
+            &claim.claim_id,
+            "fees_written_off",
+            -fees,
+            closing_rule(reason),
+            reason.as_str().to_string(),
+        ));
+    }
+    claim.stage = Stage::Closed(reason);
+    claim.stage_since = date;
+    events.push(event(
+        date,
+        &claim.claim_id,
+        "closed",
+        Decimal::ZERO,
+        closing_rule(reason),
+        reason.as_str().to_string(),
+    ));
+}
+
+/// The rule behind a closing, for the audit log.
+fn closing_rule(reason: ClosedReason) -> &'static str {
+    match reason {
+        ClosedReason::Paid => "fully paid: principal, rounded interest and fees all zero",
+        ClosedReason::PaidToCreditor => "se::creditor_news: paid directly to the creditor",
+        ClosedReason::Credited => "se::creditor_news: credited in full",
+        ClosedReason::Withdrawn => "withdrawn by the creditor (approval rejected or invoice cancelled)",
+    }
+}
 
 /// An event on a claim.
 pub(crate) fn event(date: NaiveDate, claim_id: &str, kind: &str, amount: Decimal, rule: &str, detail: String) -> Event {

@@ -21,10 +21,8 @@
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::{event, Admitted, EngineError, Packs, Refusal, State};
-use crate::model::{
-    Claim, ClosedReason, Config, Event, InvoiceStatus, PrincipalCause, PrincipalChange, ReceivableRow, Stage,
-};
+use super::{close, event, Admitted, EngineError, Packs, Refusal, State};
+use crate::model::{Claim, ClosedReason, Config, Event, InvoiceStatus, PrincipalCause, PrincipalChange, ReceivableRow};
 
 /// Applies credit notes first (so that an invoice row lowered by the same
 /// credit is not taken for a direct payment), then invoice rows.
@@ -148,29 +146,4 @@ fn reduce(
         PrincipalCause::Payment => "payment",
     };
     events.push(event(date, &claim.claim_id, kind, -amount, "se::creditor_news", why.to_string()));
-}
-
-/// Closes a claim; interest and fees still owed are written off.
-pub(crate) fn close(claim: &mut Claim, reason: ClosedReason, date: NaiveDate, events: &mut Vec<Event>) {
-    let fees = claim.fees_outstanding();
-    if !fees.is_zero() {
-        events.push(event(
-            date,
-            &claim.claim_id,
-            "fees_written_off",
-            -fees,
-            "se::creditor_news",
-            reason.as_str().to_string(),
-        ));
-    }
-    claim.stage = Stage::Closed(reason);
-    claim.stage_since = date;
-    events.push(event(
-        date,
-        &claim.claim_id,
-        "closed",
-        Decimal::ZERO,
-        "se::creditor_news",
-        reason.as_str().to_string(),
-    ));
 }
