@@ -1478,12 +1478,6 @@ mod tests {
     }
 
     #[test]
-    fn payment_id_is_sha256_prefix() {
-        // sha256("abc") = ba7816bf8f01cfea414140de5dae2223...
-        assert_eq!(payment_id("abc"), "Pba7816bf8f01cfea");
-    }
-
-    #[test]
     fn same_file_twice_gives_same_keys_and_duplicates_get_positions() {
         let a = parse(V02.as_bytes()).unwrap();
         let b = parse(V02.as_bytes()).unwrap();

@@ -44,57 +44,34 @@ pub(crate) fn canonical(d: Decimal) -> String {
     n.to_string()
 }
 
-/// A payment id: `P` + the first 16 lowercase hex digits of SHA-256 of the
-/// idempotency key.
+/// A payment id: `P` + XXH3-64 of the idempotency key as 16 lowercase hex
+/// digits. The id only names the payment in outputs and `matches.csv`;
+/// booking-once compares the whole key, so the id needs no cryptographic
+/// strength, and XXH3 costs ~20 ns where software SHA-256 cost ~560 ns per
+/// key on a CPU without SHA instructions (BENCHMARKS.md).
 pub(crate) fn payment_id(key: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let h = sha256(key.as_bytes());
     let mut s = String::with_capacity(17);
     s.push('P');
-    for word in &h[..2] {
-        for shift in (0..8).rev() {
-            s.push(char::from(HEX[(word >> (4 * shift)) as usize & 15]));
-        }
-    }
+    push_hex16(&mut s, xxhash_rust::xxh3::xxh3_64(key.as_bytes()));
     s
 }
 
-/// SHA-256 (FIPS 180-4) as eight big-endian words, padded here and hashed
-/// with the raw compression function: a key is one block, and the
-/// `Digest` machinery around it cost as much again as the compression.
-fn sha256(data: &[u8]) -> [u32; 8] {
-    const IV: [u32; 8] =
-        [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
-    let mut state = IV;
-    let (blocks, rest) = data.as_chunks::<64>();
-    sha2::block_api::compress256(&mut state, blocks);
-    // The rest, 0x80, zeros and the length in bits: one block, or two when
-    // the 8-byte length does not fit after the rest.
-    let mut tail = [[0u8; 64]; 2];
-    let n = if rest.len() + 9 <= 64 { 1 } else { 2 };
-    let flat = tail.as_flattened_mut();
-    flat[..rest.len()].copy_from_slice(rest);
-    flat[rest.len()] = 0x80;
-    let bits = (data.len() as u64).wrapping_mul(8);
-    flat[n * 64 - 8..n * 64].copy_from_slice(&bits.to_be_bytes());
-    sha2::block_api::compress256(&mut state, &tail[..n]);
-    state
+fn push_hex16(s: &mut String, v: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for shift in (0..16).rev() {
+        s.push(char::from(HEX[(v >> (4 * shift)) as usize & 15]));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sha2::{Digest, Sha256};
 
     #[test]
-    fn payment_id_is_the_sha256_prefix_for_every_length() {
-        let data: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
-        for len in 0..=data.len() {
-            let want = Sha256::digest(&data[..len]);
-            let got: Vec<u8> = sha256(&data[..len]).iter().flat_map(|w| w.to_be_bytes()).collect();
-            assert_eq!(got, want.as_slice(), "length {len}");
-        }
-        // SHA-256("abc") = ba7816bf 8f01cfea 414140de ...
-        assert_eq!(payment_id("abc"), "Pba7816bf8f01cfea");
+    fn payment_id_is_xxh3_64_in_hex() {
+        // XXH3_64bits("") with seed 0 = 2d06800538d394c2 (xxHash's sanity test).
+        assert_eq!(payment_id(""), "P2d06800538d394c2");
+        assert_eq!(payment_id("abc").len(), 17);
+        assert_ne!(payment_id("abc"), payment_id("abd"));
     }
 }
