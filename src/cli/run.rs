@@ -140,6 +140,7 @@ pub struct Options {
 /// of an earlier day has not been replayed forward yet).
 pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summary, Error> {
     let Options { rerun, strict, use_inbox } = opts;
+    let mut clock = StepClock::from_env();
     let data = DataDir::new(root);
     let config = config::load(&data.config())?;
     let _lock = Lock::acquire(&data)?;
@@ -174,10 +175,12 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
         Some(d) => snapshot::read(&data.state(d), d)?,
         None => State::default(),
     };
+    clock.step("read state");
 
     // Inputs: parse in parallel, keep file order.
     let inbox::Collected { files, duplicates: duplicate_files, waiting } =
         inbox::collect(&data, date, config.inbox.settle_seconds, use_inbox)?;
+    clock.step("collect inbox");
     let parsed: Vec<Result<Input, Vec<ingest::Error>>> = files
         .par_iter()
         .map(|f| match f.too_large {
@@ -191,6 +194,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
             None => ingest::read(&f.name, &f.bytes),
         })
         .collect();
+    clock.step("parse inputs");
     let mut inputs = Inputs::default();
     let mut records = Vec::new();
     let mut rejected_rows = Vec::new();
@@ -260,6 +264,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
             errors: vec!["same content as another input of the day: no effect".into()],
         });
     }
+    clock.step("archive inputs");
     if strict && !quarantined.is_empty() {
         return Err(Error::Failed(format!(
             "--strict: {} file(s) rejected ({}); nothing committed",
@@ -271,6 +276,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     // The day itself (pure) and its invariants.
     let mut day = engine::day(&prev, &inputs, &config, date)
         .map_err(|e| Error::Failed(format!("day {date}: {e}; nothing committed")))?;
+    clock.step("engine");
     tamper_for_tests(&mut day);
     let packs = Packs::new(&config).map_err(|e| Error::Failed(e.to_string()))?;
     let (check_names, violations) = checks::run(&prev, &day, &packs);
@@ -282,6 +288,8 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
             list.join("\n  ")
         )));
     }
+
+    clock.step("invariant checks");
 
     // Outputs.
     let out = data.out(date);
@@ -297,6 +305,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
         Ok(())
     };
     let plan = letters::plan(&day.letters).map_err(|e| Error::Failed(format!("letters: {e}")))?;
+    clock.step("letters plan");
     if config.letters.render_pdf {
         for (name, pdf) in letters::render_planned(&plan).map_err(|e| Error::Failed(format!("letters: {e}")))? {
             put(format!("letters/{name}"), &pdf)?;
@@ -305,6 +314,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     put("letters/letters.jsonl".into(), &letters_jsonl(&plan.letters)?)?;
     let letter_list = plan.letters;
     put("letters/manifest.csv".into(), &reports::letters_manifest(&letter_list))?;
+    clock.step("letters out");
     for (creditor_id, vers) in group_verifications(&day) {
         let Some(creditor) = config.creditor(&creditor_id) else { continue };
         let header = journals::JournalHeader {
@@ -321,6 +331,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
             put(format!("journals/{creditor_id}/{date}.csv"), &journals::csv::write(&vers))?;
         }
     }
+    clock.step("journals");
     put("suspense.csv".into(), &reports::suspense(&day.suspense))?;
     put("refunds.csv".into(), &reports::refunds(&day.refunds))?;
     put("awaiting_approval.csv".into(), &reports::awaiting(&day.awaiting))?;
@@ -328,8 +339,11 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     put("rejected_rows.csv".into(), &reports::rejected_rows(&rejected_rows))?;
     put("allocations.csv".into(), &reports::allocations(&day.allocations))?;
 
+    clock.step("reports");
+
     // Commit: state, then run.json.
     snapshot::write(&data.state(date), &day.state, &day.events)?;
+    clock.step("snapshot");
     let summary = summarize(&day, &config, &out, &quarantined, &rejected_rows, &duplicate_files, skipped_not_booked);
     let manifest = Manifest {
         inkasso_version: env!("CARGO_PKG_VERSION"),
@@ -352,6 +366,8 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
         }
     }
 
+    clock.step("run.json");
+
     // Committed: every inbox copy is archived or quarantined; remove it.
     for f in files.iter().chain(duplicate_files.iter()) {
         if let Some(p) = &f.inbox_path {
@@ -359,6 +375,27 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
         }
     }
     Ok(summary)
+}
+
+/// Wall time per step on stderr when `INKASSO_TIMINGS` is set (for
+/// `bench/nightly.sh` and profiling). Never written into `out/`: outputs
+/// must not depend on the clock.
+struct StepClock {
+    last: Option<std::time::Instant>,
+}
+
+impl StepClock {
+    fn from_env() -> StepClock {
+        StepClock { last: std::env::var_os("INKASSO_TIMINGS").map(|_| std::time::Instant::now()) }
+    }
+
+    fn step(&mut self, name: &str) {
+        if let Some(last) = self.last {
+            let now = std::time::Instant::now();
+            eprintln!("  {name:<18} {:>8.3} s", (now - last).as_secs_f64());
+            self.last = Some(now);
+        }
+    }
 }
 
 /// The reason a committed day is stale, if it is (`stale` in its run.json).
