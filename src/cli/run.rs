@@ -178,6 +178,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     clock.step("read state");
 
     // Inputs: parse in parallel, keep file order.
+    inbox::clear_crash_leftovers(&data, date)?;
     let inbox::Collected { files, duplicates: duplicate_files, waiting } =
         inbox::collect(&data, date, config.inbox.settle_seconds, use_inbox)?;
     clock.step("collect inbox");

@@ -152,6 +152,25 @@ fn read(path: &Path, name: String, inbox_path: Option<PathBuf>) -> Result<InputF
     Ok(InputFile { name, sha256: sha256_hex(&bytes), bytes, inbox_path, too_large: None })
 }
 
+/// Removes the temp files (`.tmp-*`, see `atomic::write`) a crashed run left
+/// in `archive/D/` and `quarantine/D/`: the copies they were meant to become
+/// are made again by this run. Called with the lock held, so no other run is
+/// writing them.
+///
+/// # Errors
+/// `Error::Io` naming the file that could not be removed.
+pub fn clear_crash_leftovers(data: &DataDir, date: NaiveDate) -> Result<(), Error> {
+    for dir in [data.archive(date), data.quarantine(date)] {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+                std::fs::remove_file(entry.path()).map_err(io(&entry.path()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Removes inbox files that day `day` already consumed: a run that crashed
 /// after committing but before clearing the inbox leaves them behind, and
 /// they must not be read again on the next day. A file counts as consumed
