@@ -204,7 +204,7 @@ mod pipeline {
                 .expect("day 1");
         let admit = t.elapsed().as_secs_f64();
         println!("engine day 1 ({claims} claims admitted, {} letters): {admit:.3} s", day1.letters.len());
-        let claims_by_no: Vec<&Claim> = day1.state.claims.values().collect();
+        let claims_by_no: Vec<&Claim> = day1.state.claims.values().map(|c| &**c).collect();
         let txs: Vec<BankTransaction> = (0..payments)
             .map(|i| {
                 let c = claims_by_no[i % claims_by_no.len()];

@@ -14,6 +14,7 @@
 //! at most one step a night, and the letter's figures are as of that night.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
 use rayon::prelude::*;
@@ -50,7 +51,7 @@ pub fn advance(
 ) -> Result<Ladder, EngineError> {
     // Each open claim takes its step independently: in parallel, in claim
     // order; then the letters and events are gathered in that order.
-    let mut open: Vec<&mut Claim> = state.claims.values_mut().filter(|c| !c.stage.is_closed()).collect();
+    let mut open: Vec<&mut Arc<Claim>> = state.claims.values_mut().filter(|c| !c.stage.is_closed()).collect();
     let stepped: Vec<_> = open
         .par_iter_mut()
         .map(|claim| -> Result<_, EngineError> {
@@ -87,8 +88,9 @@ pub fn advance(
 
 /// One open claim's step tonight: closed when nothing is owed, else the
 /// next rung of the ladder if its time has come; the letter sent, if any.
+/// The claim is copied (copy on write) only when it changes.
 fn step_claim(
-    claim: &mut Claim,
+    claim: &mut Arc<Claim>,
     admitted: &Admitted,
     approved: &BTreeSet<String>,
     config: &Config,
@@ -101,7 +103,7 @@ fn step_claim(
     let policy = &creditor.policy;
     let owed = balance(claim, date, pack)?;
     if owed.is_zero() {
-        close(claim, ClosedReason::Paid, date, events);
+        close(Arc::make_mut(claim), ClosedReason::Paid, date, events);
         return Ok(None);
     }
     let step = if admitted.contains(&claim.claim_id) {
@@ -132,17 +134,17 @@ fn step_claim(
         Step::Stay => return Ok(None),
         Step::Reminder => LetterKind::Reminder,
         Step::Collection if policy.approve_before_collection => {
-            set_stage(claim, Stage::AwaitingCollectionApproval, date, events);
+            set_stage(Arc::make_mut(claim), Stage::AwaitingCollectionApproval, date, events);
             return Ok(None);
         }
         Step::Collection | Step::ApprovedCollection => LetterKind::Collection,
         Step::Legal => {
             let next = if policy.approve_before_legal { Stage::AwaitingLegalApproval } else { Stage::LegalApproved };
-            set_stage(claim, next, date, events);
+            set_stage(Arc::make_mut(claim), next, date, events);
             return Ok(None);
         }
     };
-    send_letter(claim, kind, config, policy, pack, date, events).map(Some)
+    send_letter(Arc::make_mut(claim), kind, config, policy, pack, date, events).map(Some)
 }
 
 enum Step {

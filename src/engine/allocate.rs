@@ -140,7 +140,7 @@ fn settle_one(
         }
         Match::Claim { claim_id, method } => {
             booked.claim_id = claim_id.clone();
-            let claim = state.claims.get_mut(&claim_id).expect("invariant: matches name existing claims");
+            let claim = state.claim_mut(&claim_id).expect("invariant: matches name existing claims");
             if claim.currency != tx.amount.currency() {
                 booked.outcome = "suspense".into();
                 out.suspense.push(SuspenseItem {
@@ -290,7 +290,7 @@ fn reverse(state: &mut State, tx: &BankTransaction, date: NaiveDate, events: &mu
     booked.outcome = "reversal".into();
     booked.claim_id = orig.claim_id.clone();
     let over = orig.amount - (orig.fees + orig.interest + orig.principal);
-    if let Some(claim) = state.claims.get_mut(&orig.claim_id) {
+    if let Some(claim) = state.claim_mut(&orig.claim_id) {
         claim.fees_paid -= orig.fees;
         claim.interest_paid -= orig.interest;
         if orig.principal > Decimal::ZERO {

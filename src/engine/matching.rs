@@ -25,6 +25,7 @@
 //! guess. Lookups use hash maps; nothing iterates them into an output.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -153,9 +154,9 @@ pub enum ByReference {
 impl Index {
     /// Builds the lookup tables; the normalised keys are computed in
     /// parallel, then inserted in claim order.
-    pub fn new(claims: &BTreeMap<String, Claim>) -> Index {
+    pub fn new(claims: &BTreeMap<String, Arc<Claim>>) -> Index {
         use rayon::prelude::*;
-        let claims: Vec<&Claim> = claims.values().collect();
+        let claims: Vec<&Claim> = claims.values().map(|c| &**c).collect();
         let keys: Vec<_> = claims
             .par_iter()
             .map(|c| {
@@ -252,7 +253,7 @@ impl Index {
     fn amount_and_payer(
         &self,
         p: &BankTransaction,
-        claims: &BTreeMap<String, Claim>,
+        claims: &BTreeMap<String, Arc<Claim>>,
         balance_at: &dyn Fn(&Claim, NaiveDate) -> Option<Decimal>,
     ) -> BTreeSet<String> {
         let payer = normalize_name(&p.payer);
@@ -305,7 +306,7 @@ impl Index {
         &self,
         p: &BankTransaction,
         bad_check_digit: bool,
-        claims: &BTreeMap<String, Claim>,
+        claims: &BTreeMap<String, Arc<Claim>>,
         balance_at: &dyn Fn(&Claim, NaiveDate) -> Option<Decimal>,
     ) -> Match {
         decide(self.amount_and_payer(p, claims, balance_at), "amount_and_payer").unwrap_or_else(|| {

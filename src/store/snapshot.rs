@@ -66,7 +66,7 @@ fn write_parquet(path: &Path, frame: PolarsResult<DataFrame>) -> Result<(), Erro
 }
 
 fn claims_frame(state: &State) -> PolarsResult<DataFrame> {
-    let c: Vec<&Claim> = state.claims.values().collect();
+    let c: Vec<&Claim> = state.claims.values().map(|c| &**c).collect();
     let s = |f: fn(&Claim) -> String| -> Vec<String> { c.iter().map(|x| f(x)).collect() };
     let d = |f: fn(&Claim) -> NaiveDate| -> Vec<i32> { c.iter().map(|x| date_to_days(f(x))).collect() };
     DataFrame::new_infer_height(vec![
@@ -281,7 +281,7 @@ pub fn read(dir: &Path, date: NaiveDate) -> Result<State, Error> {
             credit_notes: notes.next().ok_or_else(|| row("credit_notes"))?,
         };
         state.next_claim_no = state.next_claim_no.max(claim.claim_no + 1);
-        state.claims.insert(claim.claim_id.clone(), claim);
+        state.claims.insert(claim.claim_id.clone(), std::sync::Arc::new(claim));
     }
     let p = Frame::read(&dir.join("payments.parquet"))?;
     let (pid, key, amount, cur, outcome, cid) = (
