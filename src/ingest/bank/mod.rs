@@ -63,6 +63,32 @@ fn push_hex16(s: &mut String, v: u64) {
     }
 }
 
+/// Appends `n` in decimal, zero-padded to at least `width` digits (at most
+/// 20), without `format!`.
+pub(crate) fn push_number(s: &mut String, n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut start = buf.len();
+    let mut rest = n;
+    while start > 0 && (rest > 0 || buf.len() - start < width.max(1)) {
+        start -= 1;
+        if let Some(digit) = buf.get_mut(start) {
+            *digit = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+    }
+    for &digit in buf.get(start..).unwrap_or_default() {
+        s.push(char::from(digit));
+    }
+}
+
+/// Appends an amount given in minor units (öre, øre) as `canonical` writes
+/// it for two decimals: `{ore / 100}.{ore % 100:02}`, e.g. `1250.00`.
+pub(crate) fn push_ore(s: &mut String, ore: u64) {
+    push_number(s, ore / 100, 1);
+    s.push('.');
+    push_number(s, ore % 100, 2);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +99,21 @@ mod tests {
         assert_eq!(payment_id(""), "P2d06800538d394c2");
         assert_eq!(payment_id("abc").len(), 17);
         assert_ne!(payment_id("abc"), payment_id("abd"));
+    }
+
+    #[test]
+    fn push_number_and_push_ore_write_like_format() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::MAX] {
+            for width in [0, 1, 2, 4, 12, 20] {
+                let mut s = String::new();
+                push_number(&mut s, n, width);
+                assert_eq!(s, format!("{n:0width$}"));
+            }
+        }
+        for ore in (0..2_000).chain([99_999_999_999_999_999, 100_000, 1_234_560, u64::MAX]) {
+            let mut s = String::new();
+            push_ore(&mut s, ore);
+            assert_eq!(s, canonical(Decimal::from_i128_with_scale(i128::from(ore), 2)), "{ore}");
+        }
     }
 }
