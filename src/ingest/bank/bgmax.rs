@@ -76,7 +76,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{payment_id, push_number, push_ore, BankFile, Statement};
+use super::{ore_len, payment_id, push_number, push_ore, BankFile, Statement};
 use crate::ingest::Error;
 use crate::model::{BankTransaction, Currency, Direction, Money, Source};
 
@@ -522,9 +522,13 @@ impl KeyCounts {
             Direction::Debit => "debit",
         };
         let ore = ore_of(t);
-        let mut key = String::with_capacity(
-            t.account.len() + t.bank_ref.len() + t.structured_ref.len() + t.unstructured.len() + 48,
-        );
+        // Room for the parts, their separators and a short `|{n}`.
+        let parts_len = if t.bank_ref.is_empty() {
+            date.len() + t.structured_ref.len() + t.unstructured.len()
+        } else {
+            t.bank_ref.len() + date.len()
+        };
+        let mut key = String::with_capacity(t.account.len() + parts_len + direction.len() + ore_len(ore) + 7);
         key.push_str(&t.account);
         key.push('|');
         if t.bank_ref.is_empty() {
@@ -589,8 +593,8 @@ struct Parser {
 }
 
 impl Parser {
-    /// A parser for a file of `len` bytes, with room for as many
-    /// transactions as it has 80-byte records.
+    /// A parser for a file of `len` bytes, with room for a transaction
+    /// every two records (a 20 and its 26, each with CRLF).
     fn new(len: usize) -> Parser {
         Parser {
             seen_any: false,
@@ -606,7 +610,7 @@ impl Parser {
             file: BankFile {
                 format: String::new(),
                 statements: Vec::new(),
-                transactions: Vec::with_capacity(len / RECORD_LEN),
+                transactions: Vec::with_capacity(len / (2 * RECORD_LEN + 4)),
                 skipped_not_booked: 0,
             },
             errors: Vec::new(),

@@ -89,6 +89,11 @@ pub(crate) fn push_ore(s: &mut String, ore: u64) {
     push_number(s, ore % 100, 2);
 }
 
+/// The number of characters `push_ore` writes for `ore`.
+pub(crate) fn ore_len(ore: u64) -> usize {
+    (ore / 100).checked_ilog10().map_or(1, |log| log as usize + 1) + 3
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +119,7 @@ mod tests {
             let mut s = String::new();
             push_ore(&mut s, ore);
             assert_eq!(s, canonical(Decimal::from_i128_with_scale(i128::from(ore), 2)), "{ore}");
+            assert_eq!(s.len(), ore_len(ore), "{ore}");
         }
     }
 }

@@ -85,7 +85,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::{canonical, payment_id, push_number, BankFile, Statement};
+use super::{canonical, ore_len, payment_id, push_number, BankFile, Statement};
 use crate::ingest::Error;
 use crate::model::{BankTransaction, Currency, Direction, Money, Source};
 
@@ -215,7 +215,7 @@ impl<'a> Rec<'a> {
     /// Characters `[a..b)` (at most 18) as a number, when they are all
     /// digits (as `number(self.get(a, b))` for an 80-character record).
     fn number(&self, a: usize, b: usize) -> Option<i64> {
-        if b - a > 18 || !self.digits(a, b) {
+        if b.saturating_sub(a) > 18 || !self.digits(a, b) {
             return None;
         }
         let field = self.ascii.get(a..b).unwrap_or_default();
@@ -312,7 +312,8 @@ fn trim_blanks(s: &str) -> &str {
 /// `YYYY-MM-DD` and the amount as `canonical` writes it (at least two
 /// decimals), built without `format!`.
 fn base_key(account: &str, bank_ref: &str, date: NaiveDate, dir: Direction, ore: u64) -> String {
-    let mut s = String::with_capacity(account.len() + bank_ref.len() + 40);
+    // Room for the parts, their separators and a short `|{n}`.
+    let mut s = String::with_capacity(account.len() + bank_ref.len() + "|YYYY-MM-DD|credit|".len() + ore_len(ore) + 3);
     s.push_str(account);
     s.push('|');
     s.push_str(bank_ref);
