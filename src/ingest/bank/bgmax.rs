@@ -65,18 +65,17 @@
 //! booking date, key and payment id (`Parser::finish_section`). Keys are
 //! built with `push_str` and `super::push_ore`, not `format!`. Repeats of
 //! keys with a bank reference are found without any table while those keys
-//! ascend, as BGC serial numbers do in a file (`KeyRepeats`). What is left
+//! ascend, as BGC serial numbers do in a file (`super::KeyRepeats`). What is left
 //! is mostly allocating (and the caller freeing) the six strings of each
 //! transaction.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{ore_len, payment_id, push_number, push_ore, BankFile, Statement};
+use super::{ore_len, payment_id, push_number, push_ore, BankFile, KeyRepeats, Statement};
 use crate::ingest::Error;
 use crate::model::{BankTransaction, Currency, Direction, Money, Source};
 
@@ -426,78 +425,6 @@ fn ore_of(t: &BankTransaction) -> u64 {
     u64::try_from(t.amount.amount().mantissa()).unwrap_or(u64::MAX)
 }
 
-/// Counts the repeats of a file's idempotency keys, for their `|{n}`
-/// suffix. A key is given as small parts (`K`) that are equal exactly when
-/// the key strings are. While each key is greater than the one before, as
-/// in the usual order of bank files, none can repeat an earlier one and
-/// nothing is stored; from the first key that is not, every key is counted
-/// in a table.
-struct KeyRepeats<K> {
-    last: Option<K>,
-    seen: Option<HashMap<K, usize, BuildHasherDefault<KeyHasher>>>,
-}
-
-impl<K: Copy + Ord + Hash> KeyRepeats<K> {
-    fn new() -> KeyRepeats<K> {
-        KeyRepeats { last: None, seen: None }
-    }
-
-    /// How many earlier keys of the file equal `key`, which is counted too.
-    /// `earlier` gives the keys counted so far, in file order: it is called
-    /// once, when the table is started.
-    fn count<I: IntoIterator<Item = K>>(&mut self, key: K, earlier: impl FnOnce() -> I) -> usize {
-        if self.seen.is_none() {
-            if self.last.is_none_or(|last| last < key) {
-                self.last = Some(key);
-                return 0;
-            }
-            // The earlier keys ascended: all are different.
-            self.seen = Some(earlier().into_iter().map(|k| (k, 1)).collect());
-        }
-        let seen = self.seen.get_or_insert_default().entry(key).or_insert(0);
-        *seen += 1;
-        *seen - 1
-    }
-}
-
-/// A multiply-rotate hasher for key parts (small integers and dates):
-/// SipHash cost more than the rest of a key's bookkeeping. The figures come
-/// from a bank file, not from an adversary choosing collisions.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl KeyHasher {
-    fn add(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.add(u64::from(b));
-        }
-    }
-    fn write_u8(&mut self, x: u8) {
-        self.add(u64::from(x));
-    }
-    fn write_u32(&mut self, x: u32) {
-        self.add(u64::from(x));
-    }
-    fn write_i32(&mut self, x: i32) {
-        self.add(u64::from(x as u32));
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.add(x);
-    }
-    fn write_isize(&mut self, x: isize) {
-        self.add(x as u64);
-    }
-}
-
 /// The keys built so far, for the `|{n}` of repeated keys.
 struct KeyCounts {
     /// Keys with a bank reference (BGC serial numbers ascend in a file, so
@@ -510,7 +437,7 @@ struct KeyCounts {
 
 impl KeyCounts {
     fn new() -> KeyCounts {
-        KeyCounts { ref_keys: KeyRepeats::new(), text_keys: HashMap::new() }
+        KeyCounts { ref_keys: KeyRepeats::default(), text_keys: HashMap::new() }
     }
 
     /// The idempotency key of `t` (see the module doc), whose booking date
@@ -1273,22 +1200,6 @@ mod tests {
         assert_eq!(got, [("1234567", Currency::SEK, d("2024-01-02")), ("7654321", Currency::EUR, d("2024-01-03"))]);
         assert_eq!(f.statements.len(), 2);
         assert_eq!(f.statements[1].currency, Some(Currency::EUR));
-    }
-
-    #[test]
-    fn key_repeats_count_earlier_equal_keys_in_any_order() {
-        let keys = [1u64, 2, 5, 3, 5, 1, 7, 5, 9, 9];
-        let mut repeats = KeyRepeats::new();
-        let mut got = Vec::new();
-        for (i, &k) in keys.iter().enumerate() {
-            got.push(repeats.count(k, || keys[..i].to_vec()));
-        }
-        assert_eq!(got, [0, 0, 0, 0, 1, 1, 0, 2, 0, 1]);
-        let mut ascending = KeyRepeats::new();
-        for k in 0..100u64 {
-            assert_eq!(ascending.count(k, Vec::new), 0);
-        }
-        assert!(ascending.seen.is_none(), "no table for ascending keys");
     }
 
     #[test]

@@ -70,22 +70,21 @@
 //! record followed by a newline is split off without searching
 //! (`Lines`), and a line starting with a letter or digit is not searched
 //! for blanks. Dates and numbers are read digit by digit; the key is built
-//! by `base_key` without `format!`. Repeated keys get their `|{n}` at the
-//! end (`number_repeats`), found by sorting the keys' parts (`KeyParts`:
-//! account, bank reference and amount as numbers) instead of a hash table
-//! of key strings; a file whose keys ascend (the usual Nets order) needs no
-//! sort, and the sort is stable, which merges ascending stretches in linear
-//! time. Codes, digits and signs of a record are checked on a byte copy of
-//! it (`Rec::ascii`). What is left is mostly allocating (and the caller
-//! freeing) the five strings of each transaction.
+//! by `base_key` without `format!`. Repeated keys get their `|{n}` as they
+//! are built, counted on the keys' parts (`KeyParts`: account, bank
+//! reference and amount as numbers) by `super::KeyRepeats`, which keeps
+//! nothing while the keys ascend (the usual Nets order) and searches the
+//! earlier ascending runs when they do not. Codes, digits and signs of a
+//! record are checked on a byte copy of it (`Rec::ascii`). What is left is
+//! mostly allocating (and the caller freeing) the five strings of each
+//! transaction.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::{canonical, ore_len, payment_id, push_number, BankFile, Statement};
+use super::{canonical, ore_len, payment_id, push_number, BankFile, KeyRepeats, Statement};
 use crate::ingest::Error;
 use crate::model::{BankTransaction, Currency, Direction, Money, Source};
 
@@ -127,7 +126,6 @@ pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
     }
     p.finish(last_line);
     if p.errors.is_empty() {
-        p.number_repeats();
         Ok(BankFile {
             format: FORMAT.to_string(),
             statements: p.statements,
@@ -352,18 +350,29 @@ struct TxB<'a> {
 struct Asg<'a> {
     line: u32,
     account: &'a str,
-    account_id: u32,
+    /// `account` as a number (11 digits in a file without errors).
+    account_number: u64,
     records: i128,
     txs: i128,
     net: i128,
     produced: usize,
 }
 
-/// What tells two keys apart, in a file without errors: the account (a
-/// number per distinct account), the bank reference as a number (16 digits,
-/// the booking date among them) and the amount in øre times two, plus one
-/// for a debit.
-type KeyParts = (u32, u64, u64);
+/// What tells two keys apart, in a file without errors: the account (11
+/// digits) and the bank reference (16 digits, the booking date among them)
+/// as numbers, and the amount in øre times two, plus one for a debit.
+type KeyParts = (u64, u64, u64);
+
+/// The `KeyParts` of a transaction (its amount has scale 2: øre).
+fn key_parts(t: &BankTransaction) -> KeyParts {
+    let ore = u64::try_from(t.amount.amount().mantissa()).unwrap_or(u64::MAX);
+    (digits_number(&t.account), digits_number(&t.bank_ref), ore << 1 | u64::from(t.direction == Direction::Debit))
+}
+
+/// A digit string (at most 18 digits in a file without errors) as a number.
+fn digits_number(s: &str) -> u64 {
+    number(s).and_then(|n| u64::try_from(n).ok()).unwrap_or(u64::MAX)
+}
 
 #[derive(Default)]
 struct Parser<'a> {
@@ -372,10 +381,8 @@ struct Parser<'a> {
     statements: Vec<Statement>,
     /// The AvtaleGiro error, which stops the parse.
     avtalegiro: Option<Error>,
-    /// The key parts of every transaction, in file order.
-    key_parts: Vec<KeyParts>,
-    /// The number of each distinct assignment account.
-    accounts: HashMap<&'a str, u32>,
+    /// The keys so far, for the `|{n}` of repeats.
+    keys: KeyRepeats<KeyParts>,
     started: bool,
     ended: bool,
     records: i128,
@@ -390,7 +397,7 @@ impl<'a> Parser<'a> {
     /// transactions as it can hold (each takes two records).
     fn with_capacity(len: usize) -> Parser<'a> {
         let n = len / (2 * RECORD_LEN + 2);
-        Parser { transactions: Vec::with_capacity(n), key_parts: Vec::with_capacity(n), ..Parser::default() }
+        Parser { transactions: Vec::with_capacity(n), ..Parser::default() }
     }
 
     fn err(&mut self, line: u32, field: &str, value: &str, expected: impl Into<String>) {
@@ -493,9 +500,8 @@ impl<'a> Parser<'a> {
         if !all_digits(account) {
             self.err(r.line, "assignment start assignment account", account, "an 11-digit account number");
         }
-        let next = u32::try_from(self.accounts.len()).unwrap_or(u32::MAX);
-        let account_id = *self.accounts.entry(account).or_insert(next);
-        self.asg = Some(Asg { line: r.line, account, account_id, records: 1, txs: 0, net: 0, produced: 0 });
+        let account_number = digits_number(account);
+        self.asg = Some(Asg { line: r.line, account, account_number, records: 1, txs: 0, net: 0, produced: 0 });
     }
 
     fn item1(&mut self, r: &Rec<'a>, code: &str) {
@@ -636,12 +642,14 @@ impl<'a> Parser<'a> {
         let account = a.account;
         let amount = Decimal::new(ore, 2);
         let ore = u64::try_from(ore).unwrap_or_default();
-        let key = base_key(account, tx.bank_ref, date, tx.direction, ore);
-        self.key_parts.push((
-            a.account_id,
-            number(tx.bank_ref).and_then(|n| u64::try_from(n).ok()).unwrap_or(u64::MAX),
-            ore << 1 | u64::from(tx.direction == Direction::Debit),
-        ));
+        let mut key = base_key(account, tx.bank_ref, date, tx.direction, ore);
+        let parts =
+            (a.account_number, digits_number(tx.bank_ref), ore << 1 | u64::from(tx.direction == Direction::Debit));
+        let repeats = self.keys.count(parts, || self.transactions.iter().map(key_parts));
+        if repeats > 0 {
+            key.push('|');
+            push_number(&mut key, repeats as u64, 1);
+        }
         self.transactions.push(BankTransaction {
             payment_id: payment_id(&key),
             key,
@@ -656,29 +664,6 @@ impl<'a> Parser<'a> {
             unstructured: tx.text.unwrap_or_default().to_string(),
             payer: String::new(),
         });
-    }
-
-    /// Appends `|{n}` to the key of the n-th repeat (n >= 1) of a key in
-    /// the file and renews its payment id. Keys are equal when their parts
-    /// are (in a file without errors; the keys of a refused file are not
-    /// used), so the repeats are the runs of a sort of the parts. The sort
-    /// is stable, which merges ascending stretches in linear time.
-    fn number_repeats(&mut self) {
-        let parts = std::mem::take(&mut self.key_parts);
-        if parts.len() != self.transactions.len() || parts.windows(2).all(|w| w[0] < w[1]) {
-            return;
-        }
-        let mut sorted: Vec<(KeyParts, usize)> = parts.into_iter().zip(0..).collect();
-        sorted.sort();
-        for run in sorted.chunk_by(|x, y| x.0 == y.0) {
-            for (n, &(_, i)) in run.iter().enumerate().skip(1) {
-                if let Some(t) = self.transactions.get_mut(i) {
-                    t.key.push('|');
-                    push_number(&mut t.key, n as u64, 1);
-                    t.payment_id = payment_id(&t.key);
-                }
-            }
-        }
     }
 
     /// Compares a control field of an end record with what was counted.
