@@ -86,14 +86,24 @@
 //!   `direction` is `credit` or `debit`. `payment_id` is `P` + the first 16
 //!   hex digits of SHA-256 of the key.
 //!
-//! Implementation: one streaming pass over the `&str` input with quick-xml.
-//! The stack of open elements holds local names borrowed from the input and
-//! byte offsets; line numbers are counted only when one is kept or reported.
-//! The text and `Ccy` buffers are reused from element to element, so the
-//! allocations left are the values a transaction keeps. Amounts are built
-//! from their digits (the value and scale `Decimal::from_str` gives); dates
-//! in the usual `YYYY-MM-DD` shape are read directly, chrono only sees the
-//! others.
+//! - The XML is read by the small scanner in `scan.rs` (its module doc has
+//!   the rules): malformed XML (an unclosed or mismatched tag, a bad
+//!   reference, a malformed attribute, a truncated file) is one `xml` error
+//!   on the line where the construct starts, and the file is refused.
+//!
+//! Implementation: one pass over the whole file as one `&str`, checked as
+//! UTF-8 once. The stack of open elements holds each element's `Tag` (its
+//! local name, classified once at its start tag), its name as written
+//! (borrowed from the input, for the end tag check) and its byte offset;
+//! line numbers are counted only when one is kept or reported. An element's
+//! text is borrowed from the input unless it needs decoding (references,
+//! `\r`, CDATA, several pieces), so the allocations left are the values a
+//! transaction keeps. Amounts are built from their digits (the value and
+//! scale `Decimal::from_str` gives); dates in the usual `YYYY-MM-DD` shape
+//! are read directly, chrono only sees the others.
+
+mod scan;
+mod tag;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -101,13 +111,13 @@ use std::fmt::Write as _;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
 use rust_decimal::Decimal;
 
 use super::{canonical, payment_id, BankFile, Statement};
 use crate::ingest::Error;
 use crate::model::{BankTransaction, Currency, Direction, Money, Source};
+use scan::{Attributes, StartTag, XmlError};
+use tag::Tag;
 
 const NS_PREFIX: &str = "urn:iso:std:iso:20022:tech:xsd:";
 
@@ -197,14 +207,14 @@ struct Lines<'a> {
 
 impl Lines<'_> {
     /// 1-based line of byte offset `pos`.
-    fn at(&mut self, pos: u64) -> u32 {
+    fn at(&mut self, pos: usize) -> u32 {
         // Blocks of at most 255 bytes counted in a `u8`: the compiler turns
         // that into byte-wide vector adds, several times faster than a
         // `usize` count per byte.
         let count = |b: &[u8]| -> usize {
             b.chunks(255).map(|c| usize::from(c.iter().fold(0u8, |n, &x| n + u8::from(x == b'\n')))).sum()
         };
-        let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(self.bytes.len());
+        let pos = pos.min(self.bytes.len());
         if pos >= self.pos {
             self.newlines += count(&self.bytes[self.pos..pos]);
         } else {
@@ -327,27 +337,38 @@ struct StmtB {
     entries: Vec<NtryB>,
 }
 
-/// An open element: local name (borrowed from the input) and byte offset of
-/// the start tag (`Parser::lines` turns it into a line when one is needed).
-type Open<'a> = (Cow<'a, str>, u64);
+/// An open element.
+#[derive(Clone, Copy, Debug)]
+struct Open<'a> {
+    tag: Tag,
+    /// The name as written in the start tag (`c:Ntry`), for the end tag check.
+    name: &'a str,
+    /// Byte offset of the start tag (`Parser::lines` turns it into a line
+    /// when one is needed).
+    at: usize,
+}
 
 struct Parser<'a> {
-    text: &'a str,
+    input: &'a str,
     lines: Lines<'a>,
     /// Open elements, outermost first.
     stack: Vec<Open<'a>>,
-    /// Text of the innermost element, reset at every start tag (the buffer
-    /// is reused, not reallocated, from element to element).
+    /// Text read since the last start or end tag, while it is one plain
+    /// piece of the input (the usual case: no decoding, no copy).
+    text: &'a str,
+    /// true once that text needed decoding or came in several pieces: it
+    /// is then in `buf` (reused, not reallocated, from element to element).
+    text_in_buf: bool,
     buf: String,
-    /// `Ccy` attribute of the innermost start tag, valid if `has_ccy`
-    /// (reused like `buf`).
-    ccy_attr: String,
-    has_ccy: bool,
+    /// `Ccy` attribute of the last start tag, until the next end tag.
+    ccy: Option<Cow<'a, str>>,
     stmt: Option<(usize, StmtB)>,
     bal: Option<(usize, BalB)>,
     ntry: Option<(usize, NtryB)>,
     tx: Option<(usize, TxB)>,
     seen_root: bool,
+    /// A handler stopped the scan (after reporting why).
+    stopped: bool,
     /// Date part of `GrpHdr/CreDtTm`.
     group_created: Option<NaiveDate>,
     /// `GrpHdr/MsgPgntn` says this message is one page of several.
@@ -358,24 +379,99 @@ struct Parser<'a> {
     key_counts: HashMap<String, usize>,
 }
 
-fn is(rel: &[Open], pat: &[&str]) -> bool {
-    rel.len() == pat.len() && rel.iter().zip(pat).all(|((a, _), b)| a == b)
+impl<'a> scan::Handler<'a> for Parser<'a> {
+    fn open_name(&self) -> Option<&'a str> {
+        self.stack.last().map(|o| o.name)
+    }
+
+    fn start(&mut self, tag: &StartTag<'a>) -> bool {
+        self.start_element(tag)
+    }
+
+    fn text(&mut self, raw: &'a str, at: usize, plain: bool) -> bool {
+        if plain && !self.text_in_buf && self.text.is_empty() {
+            self.text = raw;
+            return true;
+        }
+        self.move_text_to_buf();
+        if plain {
+            self.buf.push_str(raw);
+        } else if let Err(e) = scan::push_text(&mut self.buf, raw, at) {
+            self.xml_err(&e);
+            self.stopped = true;
+            return false;
+        }
+        true
+    }
+
+    fn cdata(&mut self, content: &'a str) {
+        self.move_text_to_buf();
+        scan::push_cdata(&mut self.buf, content);
+    }
+
+    fn end(&mut self) {
+        self.end_element();
+    }
+
+    fn doctype(&mut self, at: usize) {
+        self.err_at(at, "DOCTYPE", "<!DOCTYPE", "no DOCTYPE or entity declarations in a camt file");
+        self.stopped = true;
+    }
+}
+
+/// The tags of a run of open elements, when it is at most 4 long (no leaf
+/// the reader reads is deeper below its context element); longer runs
+/// match no rule.
+#[derive(Clone, Copy)]
+struct Path {
+    tags: [Tag; 4],
+    len: usize,
+}
+
+impl Path {
+    fn of(open: &[Open]) -> Path {
+        let mut tags = [Tag::Other; 4];
+        if open.len() > tags.len() {
+            return Path { tags, len: 0 };
+        }
+        for (slot, o) in tags.iter_mut().zip(open) {
+            *slot = o.tag;
+        }
+        Path { tags, len: open.len() }
+    }
+
+    fn tags(&self) -> &[Tag] {
+        self.tags.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// `t.trim()`; text whose ends are visible ASCII (the usual case) is
+/// returned as it is without looking at characters.
+fn trim(t: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
+    if visible(t.as_bytes().first()) && visible(t.as_bytes().last()) {
+        t
+    } else {
+        t.trim()
+    }
 }
 
 impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Parser<'a> {
         Parser {
-            text,
+            input: text,
             lines: Lines { bytes: text.as_bytes(), pos: 0, newlines: 0 },
             stack: Vec::new(),
+            text: "",
+            text_in_buf: false,
             buf: String::new(),
-            ccy_attr: String::new(),
-            has_ccy: false,
+            ccy: None,
             stmt: None,
             bal: None,
             ntry: None,
             tx: None,
             seen_root: false,
+            stopped: false,
             group_created: None,
             group_paged: false,
             file: BankFile {
@@ -397,141 +493,120 @@ impl<'a> Parser<'a> {
     }
 
     /// `err` on the line of byte offset `at`.
-    fn err_at(&mut self, at: u64, field: &str, value: &str, expected: &str) {
+    fn err_at(&mut self, at: usize, field: &str, value: &str, expected: &str) {
         let line = self.lines.at(at);
         self.err(line, field, value, expected);
     }
 
+    /// An error in the XML itself.
+    fn xml_err(&mut self, e: &XmlError) {
+        self.err_at(e.at, "xml", &e.value, e.expected);
+    }
+
     fn run(&mut self) {
-        let mut reader = Reader::from_str(self.text);
-        reader.config_mut().expand_empty_elements = true;
-        loop {
-            let before = reader.buffer_position();
-            let ev = match reader.read_event() {
-                Ok(ev) => ev,
-                Err(e) => {
-                    let line = self.lines.at(reader.error_position());
-                    let msg = e.to_string();
-                    self.err(line, "xml", &msg, "well-formed XML");
-                    return;
-                }
-            };
-            match ev {
-                Event::Start(e) => {
-                    if !self.start(&e, before) {
-                        return;
-                    }
-                }
-                Event::Empty(e) => {
-                    if !self.start(&e, before) {
-                        return;
-                    }
-                    self.end();
-                }
-                Event::End(_) => self.end(),
-                Event::Text(t) => self.buf.push_str(&t.xml10_content()),
-                Event::CData(t) => self.buf.push_str(&t.xml10_content()),
-                Event::GeneralRef(r) => {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => Some(c),
-                        Ok(None) => match &*r {
-                            "lt" => Some('<'),
-                            "gt" => Some('>'),
-                            "amp" => Some('&'),
-                            "apos" => Some('\''),
-                            "quot" => Some('"'),
-                            _ => None,
-                        },
-                        Err(_) => None,
-                    };
-                    match resolved {
-                        Some(c) => self.buf.push(c),
-                        None => {
-                            let shown = format!("&{};", &*r);
-                            self.err_at(
-                                before,
-                                "xml",
-                                &shown,
-                                "only the predefined XML entities or a character reference",
-                            );
-                            return;
-                        }
-                    }
-                }
-                Event::DocType(_) => {
-                    self.err_at(before, "DOCTYPE", "<!DOCTYPE", "no DOCTYPE or entity declarations in a camt file");
-                    return;
-                }
-                Event::Eof => break,
-                Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
-            }
+        let input = self.input;
+        if let Err(e) = scan::scan(input, self) {
+            self.xml_err(&e);
+            return;
         }
-        if let Some((name, at)) = self.stack.last().cloned() {
-            self.err_at(at, &name, "end of file", &format!("</{name}> (the file is truncated)"));
+        if self.stopped {
+            return;
+        }
+        if let Some(open) = self.stack.last().copied() {
+            let name = local_name(open.name);
+            self.err_at(open.at, name, "end of file", &format!("</{name}> (the file is truncated)"));
         } else if !self.seen_root {
             self.err(1, "Document", "", "a camt XML document");
         }
     }
 
-    /// Handles a start tag; false stops the parse (root is not camt).
-    /// `at` is the tag's offset in the input.
-    fn start(&mut self, e: &BytesStart, at: u64) -> bool {
-        self.buf.clear();
-        self.has_ccy = false;
-        // Most tags have no attributes: no iterator for them.
-        let has_attributes = e.attributes_raw().bytes().any(|b| !b.is_ascii_whitespace());
-        let ns = if has_attributes { self.attributes(e) } else { None };
-        let name = local_name(self.text, e, at);
+    /// From now on the element's text is collected in `buf`.
+    fn move_text_to_buf(&mut self) {
+        if !self.text_in_buf {
+            self.buf.clear();
+            self.buf.push_str(self.text);
+            self.text_in_buf = true;
+        }
+    }
+
+    /// Forgets the text read so far (at every start and end tag).
+    fn clear_text(&mut self) {
+        self.text = "";
+        if self.text_in_buf {
+            self.buf.clear();
+            self.text_in_buf = false;
+        }
+    }
+
+    /// Handles a start tag; false stops the parse (root is not camt, or an
+    /// attribute is malformed).
+    fn start_element(&mut self, t: &StartTag<'a>) -> bool {
+        self.clear_text();
+        self.ccy = None;
+        // Most tags have no attributes.
+        let ns = if t.attrs.bytes().any(|b| !scan::is_space(b)) {
+            match self.attributes(t) {
+                Ok(ns) => ns,
+                Err(e) => {
+                    self.xml_err(&e);
+                    self.stopped = true;
+                    return false;
+                }
+            }
+        } else {
+            None
+        };
+        let local = t.local;
+        let tag = Tag::of(local);
+        let open = Open { tag, name: t.name, at: t.at };
         if !self.seen_root {
             self.seen_root = true;
-            return self.root(name, ns.as_deref(), at);
+            let ok = self.root(open, local, ns.as_deref());
+            self.stopped = !ok;
+            return ok;
         }
         let depth = self.stack.len();
         if self.stmt.is_none() {
-            let parent_ok = self.stack.last().is_some_and(|(p, _)| p.starts_with("BkToCstmr"));
-            if parent_ok && matches!(&*name, "Stmt" | "Ntfctn" | "Rpt") {
-                self.stmt = Some((depth, StmtB { line: self.lines.at(at), ..StmtB::default() }));
+            let parent_ok = self.stack.last().is_some_and(|p| p.tag == Tag::BkToCstmr);
+            if parent_ok && tag == Tag::Stmt {
+                self.stmt = Some((depth, StmtB { line: self.lines.at(t.at), ..StmtB::default() }));
             }
         } else if self.ntry.is_none() && self.bal.is_none() {
             if let Some((sd, _)) = &self.stmt {
-                if depth == sd + 1 && name == "Ntry" {
-                    self.ntry = Some((depth, NtryB::new(self.lines.at(at))));
-                } else if depth == sd + 1 && name == "Bal" {
+                if depth == sd + 1 && tag == Tag::Ntry {
+                    self.ntry = Some((depth, NtryB::new(self.lines.at(t.at))));
+                } else if depth == sd + 1 && tag == Tag::Bal {
                     self.bal = Some((depth, BalB::default()));
                 }
             }
-        } else if self.ntry.is_some() && self.tx.is_none() && name == "TxDtls" {
-            self.tx = Some((depth, TxB { line: self.lines.at(at), ..TxB::default() }));
+        } else if self.ntry.is_some() && self.tx.is_none() && tag == Tag::TxDtls {
+            self.tx = Some((depth, TxB { line: self.lines.at(t.at), ..TxB::default() }));
         }
-        self.stack.push((name, at));
+        self.stack.push(open);
         true
     }
 
-    /// Reads the tag's `Ccy` attribute into `ccy_attr`; returns its ISO
-    /// 20022 namespace (`xmlns` or `xmlns:*`), if any.
-    fn attributes(&mut self, e: &BytesStart) -> Option<String> {
+    /// Reads the tag's attributes: keeps `Ccy` (any prefix) in `ccy`;
+    /// returns the ISO 20022 namespace (`xmlns` or `xmlns:*`), if any. Every
+    /// attribute must be well-formed, whatever its name.
+    fn attributes(&mut self, t: &StartTag<'a>) -> Result<Option<Cow<'a, str>>, XmlError> {
         let mut ns = None;
-        for a in e.attributes().with_checks(false).flatten() {
-            let key = a.key.0;
-            let ccy = key == "Ccy" || key.ends_with(":Ccy");
-            if !(ccy || key == "xmlns" || key.starts_with("xmlns:")) {
-                continue;
-            }
-            let Ok(value) = a.normalized_value(quick_xml::XmlVersion::Implicit1_0) else { continue };
-            if ccy {
-                self.ccy_attr.clear();
-                self.ccy_attr.push_str(&value);
-                self.has_ccy = true;
-            } else if value.starts_with(NS_PREFIX) {
-                ns = Some(value.into_owned());
+        let mut attrs = Attributes::new(t.attrs, t.attrs_at);
+        while let Some(a) = attrs.next_attr()? {
+            let value = scan::attr_value(a.raw, a.at)?;
+            if a.name == "Ccy" || a.name.ends_with(":Ccy") {
+                self.ccy = Some(value);
+            } else if (a.name == "xmlns" || a.name.starts_with("xmlns:")) && value.starts_with(NS_PREFIX) {
+                ns = Some(value);
             }
         }
-        ns
+        Ok(ns)
     }
 
-    fn root(&mut self, name: Cow<'a, str>, ns: Option<&str>, at: u64) -> bool {
-        if name != "Document" {
-            self.err_at(at, "Document", &name, "root element <Document> of a camt.052/053/054 message");
+    fn root(&mut self, open: Open<'a>, local: &str, ns: Option<&str>) -> bool {
+        let at = open.at;
+        if local != "Document" {
+            self.err_at(at, "Document", local, "root element <Document> of a camt.052/053/054 message");
             return false;
         }
         let ns = ns.unwrap_or("");
@@ -553,36 +628,39 @@ impl<'a> Parser<'a> {
             return false;
         }
         self.file.format = fmt.to_string();
-        self.stack.push((name, at));
+        self.stack.push(open);
         true
     }
 
-    fn end(&mut self) {
+    fn end_element(&mut self) {
         let depth = self.stack.len();
-        let Some(&(_, at)) = self.stack.last() else {
+        let Some(&Open { at, .. }) = self.stack.last() else {
             return;
         };
-        // Taken out of `self` for the leaf handlers, put back (cleared, the
-        // allocation kept) below.
-        let mut text = std::mem::take(&mut self.buf);
-        let ccy_attr = std::mem::take(&mut self.ccy_attr);
-        let ccy = std::mem::take(&mut self.has_ccy).then_some(ccy_attr.as_str());
+        // Text collected in `buf` is taken out of `self` for the leaf
+        // handlers, and put back (cleared, the allocation kept) below.
+        let buf = if self.text_in_buf { std::mem::take(&mut self.buf) } else { String::new() };
+        let text: &str = if self.text_in_buf { &buf } else { self.text };
+        let ccy = self.ccy.take();
+        let ccy = ccy.as_deref();
         if self.tx.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.tx_leaf(&text, ccy, at);
+            self.tx_leaf(text, ccy, at);
         } else if self.ntry.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.ntry_leaf(&text, ccy, at);
+            self.ntry_leaf(text, ccy, at);
         } else if self.bal.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.bal_leaf(&text, ccy, at);
+            self.bal_leaf(text, ccy, at);
         } else if self.stmt.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.stmt_leaf(&text, at);
-        } else if self.stmt.is_none() && depth == 4 && is(&self.stack[2..], &["GrpHdr", "CreDtTm"]) {
-            self.group_created = self.date(text.trim(), true, at, "GrpHdr/CreDtTm");
-        } else if self.stmt.is_none() && depth == 5 && is(&self.stack[2..4], &["GrpHdr", "MsgPgntn"]) {
-            self.group_paged |= other_page(&self.stack[4].0, text.trim());
+            self.stmt_leaf(text, at);
+        } else if self.stmt.is_none() && (depth == 4 || depth == 5) {
+            self.group_leaf(text, at);
         }
-        text.clear();
-        self.buf = text;
-        self.ccy_attr = ccy_attr;
+        if self.text_in_buf {
+            let mut buf = buf;
+            buf.clear();
+            self.buf = buf;
+            self.text_in_buf = false;
+        }
+        self.text = "";
         // Close contexts whose element ends here.
         let closing = depth - 1;
         if self.tx.as_ref().is_some_and(|(d, _)| *d == closing) {
@@ -615,60 +693,78 @@ impl<'a> Parser<'a> {
         self.stack.pop();
     }
 
-    fn rel(&self, ctx_depth: usize) -> &[Open<'a>] {
-        self.stack.get(ctx_depth + 1..).unwrap_or(&[])
+    /// The path from below the context element open at `ctx_depth` (in
+    /// `stack`) to the element ending now.
+    fn path_below(&self, ctx_depth: usize) -> Path {
+        Path::of(self.stack.get(ctx_depth + 1..).unwrap_or_default())
     }
 
-    fn stmt_leaf(&mut self, text: &str, at: u64) {
-        let Some((d, _)) = &self.stmt else { return };
-        let rel = self.rel(*d);
-        let t = text.trim();
-        if is(rel, &["Acct", "Id", "IBAN"]) || is(rel, &["Acct", "Id", "Othr", "Id"]) {
-            if let Some((_, s)) = self.stmt.as_mut() {
-                if s.account.is_empty() {
-                    s.account = t.to_string();
-                }
-            }
-        } else if is(rel, &["CreDtTm"]) {
-            let v = self.date(t, true, at, "CreDtTm");
-            if let Some((_, s)) = self.stmt.as_mut() {
-                s.created = v;
-            }
-        } else if is(rel, &["Acct", "Ccy"]) {
-            match t.parse::<Currency>() {
-                Ok(c) => {
-                    if let Some((_, s)) = self.stmt.as_mut() {
-                        s.currency = Some(c);
-                    }
-                }
-                Err(_) => self.err_at(at, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
-            }
-        } else if rel.len() == 2 && matches!(&*rel[0].0, "StmtPgntn" | "NtfctnPgntn" | "RptPgntn") {
-            let paged = other_page(&rel[1].0, t);
-            if let Some((_, s)) = self.stmt.as_mut() {
-                s.paged |= paged;
-            }
-        } else if rel.first().is_some_and(|(n, _)| n == "TxsSummry") {
-            self.summary_leaf(t, at);
+    /// A leaf outside any statement: `GrpHdr/CreDtTm`, `GrpHdr/MsgPgntn/*`.
+    fn group_leaf(&mut self, text: &str, at: usize) {
+        // Below `Document` and `BkToCstmr*`.
+        match self.path_below(1).tags() {
+            [Tag::GrpHdr, Tag::CreDtTm] => self.group_created = self.date(trim(text), true, at, "GrpHdr/CreDtTm"),
+            [Tag::GrpHdr, Tag::MsgPgntn, leaf] => self.group_paged |= other_page(*leaf, trim(text)),
+            _ => {}
         }
     }
 
-    /// A leaf under `TxsSummry`: kept as text, checked when the statement ends.
-    fn summary_leaf(&mut self, t: &str, at: u64) {
+    fn stmt_leaf(&mut self, text: &str, at: usize) {
         let Some((d, _)) = &self.stmt else { return };
-        let rel = self.rel(*d);
-        let path: Vec<&str> = rel.iter().map(|(n, _)| &**n).collect();
-        let field: &'static str = match path.as_slice() {
-            ["TxsSummry", "TtlNtries", "NbOfNtries"] => "TxsSummry/TtlNtries/NbOfNtries",
-            ["TxsSummry", "TtlNtries", "Sum"] => "TxsSummry/TtlNtries/Sum",
-            ["TxsSummry", "TtlNtries", "TtlNetNtryAmt"] => "TxsSummry/TtlNtries/TtlNetNtryAmt",
-            ["TxsSummry", "TtlNtries", "TtlNetNtry", "Amt"] => "TxsSummry/TtlNtries/TtlNetNtry/Amt",
-            ["TxsSummry", "TtlNtries", "CdtDbtInd"] => "TxsSummry/TtlNtries/CdtDbtInd",
-            ["TxsSummry", "TtlNtries", "TtlNetNtry", "CdtDbtInd"] => "TxsSummry/TtlNtries/TtlNetNtry/CdtDbtInd",
-            ["TxsSummry", "TtlCdtNtries", "NbOfNtries"] => "TxsSummry/TtlCdtNtries/NbOfNtries",
-            ["TxsSummry", "TtlCdtNtries", "Sum"] => "TxsSummry/TtlCdtNtries/Sum",
-            ["TxsSummry", "TtlDbtNtries", "NbOfNtries"] => "TxsSummry/TtlDbtNtries/NbOfNtries",
-            ["TxsSummry", "TtlDbtNtries", "Sum"] => "TxsSummry/TtlDbtNtries/Sum",
+        let path = self.path_below(*d);
+        match path.tags() {
+            [Tag::Acct, Tag::Id, Tag::Iban] | [Tag::Acct, Tag::Id, Tag::Othr, Tag::Id] => {
+                if let Some((_, s)) = self.stmt.as_mut() {
+                    if s.account.is_empty() {
+                        s.account = trim(text).to_string();
+                    }
+                }
+            }
+            [Tag::CreDtTm] => {
+                let v = self.date(trim(text), true, at, "CreDtTm");
+                if let Some((_, s)) = self.stmt.as_mut() {
+                    s.created = v;
+                }
+            }
+            [Tag::Acct, Tag::Ccy] => {
+                let t = trim(text);
+                match t.parse::<Currency>() {
+                    Ok(c) => {
+                        if let Some((_, s)) = self.stmt.as_mut() {
+                            s.currency = Some(c);
+                        }
+                    }
+                    Err(_) => self.err_at(at, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
+                }
+            }
+            [Tag::Pgntn, leaf] => {
+                let paged = other_page(*leaf, trim(text));
+                if let Some((_, s)) = self.stmt.as_mut() {
+                    s.paged |= paged;
+                }
+            }
+            [Tag::TxsSummry, ..] => self.summary_leaf(path, trim(text), at),
+            _ => {}
+        }
+    }
+
+    /// A leaf under `TxsSummry` (`path` from below the statement): kept as
+    /// text, checked when the statement ends.
+    fn summary_leaf(&mut self, path: Path, t: &str, at: usize) {
+        use Tag::{
+            CdtDbtInd, NbOfNtries, Sum, TtlCdtNtries, TtlDbtNtries, TtlNetNtry, TtlNetNtryAmt, TtlNtries, TxsSummry,
+        };
+        let field: &'static str = match path.tags() {
+            [TxsSummry, TtlNtries, NbOfNtries] => "TxsSummry/TtlNtries/NbOfNtries",
+            [TxsSummry, TtlNtries, Sum] => "TxsSummry/TtlNtries/Sum",
+            [TxsSummry, TtlNtries, TtlNetNtryAmt] => "TxsSummry/TtlNtries/TtlNetNtryAmt",
+            [TxsSummry, TtlNtries, TtlNetNtry, Tag::Amt] => "TxsSummry/TtlNtries/TtlNetNtry/Amt",
+            [TxsSummry, TtlNtries, CdtDbtInd] => "TxsSummry/TtlNtries/CdtDbtInd",
+            [TxsSummry, TtlNtries, TtlNetNtry, CdtDbtInd] => "TxsSummry/TtlNtries/TtlNetNtry/CdtDbtInd",
+            [TxsSummry, TtlCdtNtries, NbOfNtries] => "TxsSummry/TtlCdtNtries/NbOfNtries",
+            [TxsSummry, TtlCdtNtries, Sum] => "TxsSummry/TtlCdtNtries/Sum",
+            [TxsSummry, TtlDbtNtries, NbOfNtries] => "TxsSummry/TtlDbtNtries/NbOfNtries",
+            [TxsSummry, TtlDbtNtries, Sum] => "TxsSummry/TtlDbtNtries/Sum",
             _ => return,
         };
         let fig = Fig { field, text: t.to_string(), line: self.lines.at(at) };
@@ -695,33 +791,34 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn bal_leaf(&mut self, text: &str, ccy: Option<&str>, at: u64) {
+    fn bal_leaf(&mut self, text: &str, ccy: Option<&str>, at: usize) {
         let Some((d, _)) = &self.bal else { return };
-        let rel = self.rel(*d);
-        let t = text.trim();
-        if is(rel, &["Tp", "CdOrPrtry", "Cd"]) {
-            if let Some((_, b)) = self.bal.as_mut() {
-                b.code = t.to_string();
+        match self.path_below(*d).tags() {
+            [Tag::Tp, Tag::CdOrPrtry, Tag::Cd] => {
+                if let Some((_, b)) = self.bal.as_mut() {
+                    b.code = trim(text).to_string();
+                }
             }
-        } else if is(rel, &["Amt"]) {
-            let v = self.amt(t, ccy, at, "Bal/Amt");
-            let line = self.lines.at(at);
-            if let Some((_, b)) = self.bal.as_mut() {
-                b.amount = v;
-                b.line = line;
+            [Tag::Amt] => {
+                let v = self.amt(trim(text), ccy, at, "Bal/Amt");
+                let line = self.lines.at(at);
+                if let Some((_, b)) = self.bal.as_mut() {
+                    b.amount = v;
+                    b.line = line;
+                }
             }
-        } else if is(rel, &["CdtDbtInd"]) {
-            let v = self.direction(t, at, "Bal/CdtDbtInd");
-            if let Some((_, b)) = self.bal.as_mut() {
-                b.direction = v;
+            [Tag::CdtDbtInd] => {
+                let v = self.direction(trim(text), at, "Bal/CdtDbtInd");
+                if let Some((_, b)) = self.bal.as_mut() {
+                    b.direction = v;
+                }
             }
+            _ => {}
         }
     }
 
-    fn ntry_leaf(&mut self, text: &str, ccy: Option<&str>, at: u64) {
+    fn ntry_leaf(&mut self, text: &str, ccy: Option<&str>, at: usize) {
         let Some((d, _)) = &self.ntry else { return };
-        let rel = self.rel(*d);
-        let t = text.trim();
         enum F {
             Amt,
             Dir,
@@ -733,27 +830,19 @@ impl<'a> Parser<'a> {
             ValTm,
             Ref,
         }
-        let f = if is(rel, &["Amt"]) {
-            F::Amt
-        } else if is(rel, &["CdtDbtInd"]) {
-            F::Dir
-        } else if is(rel, &["RvslInd"]) {
-            F::Rvsl
-        } else if is(rel, &["Sts"]) || is(rel, &["Sts", "Cd"]) || is(rel, &["Sts", "Prtry"]) {
-            F::Sts
-        } else if is(rel, &["BookgDt", "Dt"]) {
-            F::Bookg
-        } else if is(rel, &["BookgDt", "DtTm"]) {
-            F::BookgTm
-        } else if is(rel, &["ValDt", "Dt"]) {
-            F::Val
-        } else if is(rel, &["ValDt", "DtTm"]) {
-            F::ValTm
-        } else if is(rel, &["AcctSvcrRef"]) {
-            F::Ref
-        } else {
-            return;
+        let f = match self.path_below(*d).tags() {
+            [Tag::Amt] => F::Amt,
+            [Tag::CdtDbtInd] => F::Dir,
+            [Tag::RvslInd] => F::Rvsl,
+            [Tag::Sts] | [Tag::Sts, Tag::Cd | Tag::Prtry] => F::Sts,
+            [Tag::BookgDt, Tag::Dt] => F::Bookg,
+            [Tag::BookgDt, Tag::DtTm] => F::BookgTm,
+            [Tag::ValDt, Tag::Dt] => F::Val,
+            [Tag::ValDt, Tag::DtTm] => F::ValTm,
+            [Tag::AcctSvcrRef] => F::Ref,
+            _ => return,
         };
+        let t = trim(text);
         match f {
             F::Amt => {
                 let v = self.amt(t, ccy, at, "Ntry/Amt");
@@ -811,53 +900,62 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn tx_leaf(&mut self, text: &str, ccy: Option<&str>, at: u64) {
+    fn tx_leaf(&mut self, text: &str, ccy: Option<&str>, at: usize) {
         let Some((d, _)) = &self.tx else { return };
-        let rel = self.rel(*d);
-        let t = text.trim();
-        if is(rel, &["AmtDtls", "TxAmt", "Amt"]) {
-            let v = self.amt(t, ccy, at, "TxDtls/AmtDtls/TxAmt/Amt");
-            if let Some((_, x)) = self.tx.as_mut() {
-                x.tx_amt = v;
-            }
-        } else if is(rel, &["Amt"]) {
-            let v = self.amt(t, ccy, at, "TxDtls/Amt");
-            if let Some((_, x)) = self.tx.as_mut() {
-                x.amt = v;
-            }
-        } else if is(rel, &["CdtDbtInd"]) {
-            let v = self.direction(t, at, "TxDtls/CdtDbtInd");
-            if let Some((_, x)) = self.tx.as_mut() {
-                x.direction = v;
-            }
-        } else if is(rel, &["Refs", "AcctSvcrRef"]) {
-            if let Some((_, x)) = self.tx.as_mut() {
-                x.bank_ref = t.to_string();
-            }
-        } else if is(rel, &["RmtInf", "Strd", "CdtrRefInf", "Ref"]) {
-            if let Some((_, x)) = self.tx.as_mut() {
-                if x.structured_ref.is_none() {
-                    let mut r = String::with_capacity(t.len());
-                    r.extend(t.chars().filter(|c| !c.is_whitespace()));
-                    x.structured_ref = Some(r).filter(|r| !r.is_empty());
+        match self.path_below(*d).tags() {
+            [Tag::AmtDtls, Tag::TxAmt, Tag::Amt] => {
+                let v = self.amt(trim(text), ccy, at, "TxDtls/AmtDtls/TxAmt/Amt");
+                if let Some((_, x)) = self.tx.as_mut() {
+                    x.tx_amt = v;
                 }
             }
-        } else if is(rel, &["RmtInf", "Ustrd"]) {
-            if let Some((_, x)) = self.tx.as_mut() {
-                if !t.is_empty() {
-                    x.ustrd.push(t.to_string());
+            [Tag::Amt] => {
+                let v = self.amt(trim(text), ccy, at, "TxDtls/Amt");
+                if let Some((_, x)) = self.tx.as_mut() {
+                    x.amt = v;
                 }
             }
-        } else if is(rel, &["RltdPties", "Dbtr", "Nm"]) || is(rel, &["RltdPties", "Dbtr", "Pty", "Nm"]) {
-            if let Some((_, x)) = self.tx.as_mut() {
-                if x.payer.is_empty() {
-                    x.payer = t.to_string();
+            [Tag::CdtDbtInd] => {
+                let v = self.direction(trim(text), at, "TxDtls/CdtDbtInd");
+                if let Some((_, x)) = self.tx.as_mut() {
+                    x.direction = v;
                 }
             }
+            [Tag::Refs, Tag::AcctSvcrRef] => {
+                if let Some((_, x)) = self.tx.as_mut() {
+                    x.bank_ref = trim(text).to_string();
+                }
+            }
+            [Tag::RmtInf, Tag::Strd, Tag::CdtrRefInf, Tag::Ref] => {
+                if let Some((_, x)) = self.tx.as_mut() {
+                    if x.structured_ref.is_none() {
+                        let t = trim(text);
+                        let mut r = String::with_capacity(t.len());
+                        r.extend(t.chars().filter(|c| !c.is_whitespace()));
+                        x.structured_ref = Some(r).filter(|r| !r.is_empty());
+                    }
+                }
+            }
+            [Tag::RmtInf, Tag::Ustrd] => {
+                if let Some((_, x)) = self.tx.as_mut() {
+                    let t = trim(text);
+                    if !t.is_empty() {
+                        x.ustrd.push(t.to_string());
+                    }
+                }
+            }
+            [Tag::RltdPties, Tag::Dbtr, Tag::Nm] | [Tag::RltdPties, Tag::Dbtr, Tag::Pty, Tag::Nm] => {
+                if let Some((_, x)) = self.tx.as_mut() {
+                    if x.payer.is_empty() {
+                        x.payer = trim(text).to_string();
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
-    fn amount(&mut self, t: &str, at: u64, field: &str) -> Option<Decimal> {
+    fn amount(&mut self, t: &str, at: usize, field: &str) -> Option<Decimal> {
         match parse_camt_amount(t) {
             Some(v) => Some(v),
             None => {
@@ -867,7 +965,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn amt(&mut self, t: &str, ccy: Option<&str>, at: u64, field: &str) -> Option<Amt> {
+    fn amt(&mut self, t: &str, ccy: Option<&str>, at: usize, field: &str) -> Option<Amt> {
         let value = self.amount(t, at, field)?;
         let ccy = match ccy {
             None => None,
@@ -882,7 +980,7 @@ impl<'a> Parser<'a> {
         Some(Amt { value, ccy })
     }
 
-    fn direction(&mut self, t: &str, at: u64, field: &str) -> Option<Direction> {
+    fn direction(&mut self, t: &str, at: usize, field: &str) -> Option<Direction> {
         match t {
             "CRDT" => Some(Direction::Credit),
             "DBIT" => Some(Direction::Debit),
@@ -893,7 +991,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn date(&mut self, t: &str, date_time: bool, at: u64, field: &str) -> Option<NaiveDate> {
+    fn date(&mut self, t: &str, date_time: bool, at: usize, field: &str) -> Option<NaiveDate> {
         let part = if date_time { t.get(..10).unwrap_or(t) } else { t };
         let ok = !date_time || t.as_bytes().get(10) == Some(&b'T');
         match parse_ymd(part) {
@@ -991,9 +1089,8 @@ impl<'a> Parser<'a> {
             Direction::Credit => "credit",
             Direction::Debit => "debit",
         };
-        let amount = canonical(t.amount.amount());
         let mut key = String::with_capacity(
-            t.account.len() + t.bank_ref.len() + t.structured_ref.len() + t.unstructured.len() + amount.len() + 32,
+            t.account.len() + t.bank_ref.len() + t.structured_ref.len() + t.unstructured.len() + 64,
         );
         key.push_str(&t.account);
         key.push('|');
@@ -1005,7 +1102,7 @@ impl<'a> Parser<'a> {
         key.push('|');
         key.push_str(dir);
         key.push('|');
-        key.push_str(&amount);
+        push_canonical(&mut key, t.amount.amount());
         if t.bank_ref.is_empty() {
             key.push('|');
             key.push_str(&t.structured_ref);
@@ -1181,21 +1278,9 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// The local name (prefix removed) of the start tag `e` found at offset `at`
-/// of `text`: borrowed from `text`, not copied, when the tag is there as
-/// read (it always is; the copy is only a fallback).
-fn local_name<'a>(text: &'a str, e: &BytesStart, at: u64) -> Cow<'a, str> {
-    let qname = e.name().into_inner();
-    // As `BytesStart::local_name`: everything after the first `:`.
-    let local = qname.bytes().position(|b| b == b':').map_or(qname, |i| qname.get(i + 1..).unwrap_or_default());
-    let from = usize::try_from(at).ok().and_then(|p| p.checked_add(1));
-    let end = from.and_then(|p| p.checked_add(qname.len()));
-    match (from, end) {
-        (Some(from), Some(end)) if text.get(from..end) == Some(qname) => {
-            Cow::Borrowed(text.get(end - local.len()..end).unwrap_or_default())
-        }
-        _ => Cow::Owned(local.to_string()),
-    }
+/// The local name of a tag name: everything after the first `:`.
+fn local_name(name: &str) -> &str {
+    name.split_once(':').map_or(name, |(_, local)| local)
 }
 
 /// `YYYY-MM-DD` as chrono's `%Y-%m-%d` reads it. The common shape (exactly
@@ -1240,13 +1325,50 @@ fn push_date(out: &mut String, d: NaiveDate) {
     push_digits(out, d.day(), 2);
 }
 
+/// Appends `canonical(d)` (the amount as keys write it: trailing zeros
+/// dropped, at least two decimals), built from the digits for the usual
+/// amounts (non-negative, at most 20 digits; camt amounts have at most 18)
+/// instead of normalizing and formatting a `Decimal`. The test
+/// `push_canonical_is_canonical` holds it to `canonical`.
+fn push_canonical(out: &mut String, d: Decimal) {
+    let (mut mantissa, mut scale) = (d.mantissa(), d.scale());
+    if d.is_sign_negative() || !(0..100_000_000_000_000_000_000).contains(&mantissa) {
+        out.push_str(&canonical(d));
+        return;
+    }
+    while scale > 2 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    while scale < 2 {
+        mantissa *= 10;
+        scale += 1;
+    }
+    // Digits from the right, with the point `scale` digits in and at least
+    // one digit before it.
+    let mut buf = [0u8; 64];
+    let mut pos = buf.len();
+    let mut written = 0;
+    while mantissa > 0 || written <= scale {
+        if written == scale && written > 0 {
+            pos -= 1;
+            buf[pos] = b'.';
+        }
+        pos -= 1;
+        buf[pos] = b'0' + (mantissa % 10) as u8;
+        mantissa /= 10;
+        written += 1;
+    }
+    out.push_str(std::str::from_utf8(buf.get(pos..).unwrap_or_default()).unwrap_or_default());
+}
+
 /// true if a pagination leaf (`PgNb`, `LastPgInd`) shows that its message or
 /// statement is not the only page: a page number other than 1, or not the
 /// last page.
-fn other_page(leaf: &str, t: &str) -> bool {
+fn other_page(leaf: Tag, t: &str) -> bool {
     match leaf {
-        "PgNb" => t.parse::<u64>().ok() != Some(1),
-        "LastPgInd" => matches!(t, "false" | "0"),
+        Tag::PgNb => t.parse::<u64>().ok() != Some(1),
+        Tag::LastPgInd => matches!(t, "false" | "0"),
         _ => false,
     }
 }
@@ -1831,6 +1953,18 @@ mod tests {
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
             let _ = parse(&bytes);
             let _ = sniff(&bytes);
+        }
+
+        /// Keys write amounts exactly as `canonical` does.
+        #[test]
+        fn push_canonical_is_canonical(mantissa in any::<i64>(), wide in any::<u64>(), scale in 0u32..=28) {
+            for m in [i128::from(mantissa), i128::from(wide) << 32, i128::from(mantissa % 100_000)] {
+                if let Ok(d) = Decimal::try_from_i128_with_scale(m, scale) {
+                    let mut s = String::new();
+                    push_canonical(&mut s, d);
+                    prop_assert_eq!(s, canonical(d));
+                }
+            }
         }
 
         /// The direct readers give exactly what the generic parsers give.
