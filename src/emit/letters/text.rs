@@ -10,6 +10,8 @@
 //! (U+00A0) so that the wrapper never splits "10 000,00 kr"; the PDF layer
 //! draws them as ordinary spaces.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -69,7 +71,8 @@ pub fn keep(s: &str) -> String {
 /// (never [`NBSP`]). A word wider than `max_width` is broken between
 /// characters. `measure` gives the printed width of a string.
 pub fn wrap(text: &str, max_width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String> {
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text: Cow<'_, str> =
+        if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n").into() } else { text.into() };
     let mut lines = Vec::new();
     // Widths add up (no kerning), so a line's width is kept as a running sum
     // instead of measuring the whole line again for every word.
