@@ -10,11 +10,12 @@
 //! ToUnicode CMap maps each CID back to its character, so that every
 //! printed character can be extracted and searched.
 //!
-//! The font objects of the base subset are built, compressed and
-//! serialised once per process ([`fonts`]) and copied into every document
-//! that needs no other character: most letters. A document with other
-//! characters gets a subset of its own (base plus those characters, the base
-//! CIDs unchanged), built by [`Encoder::write_font`].
+//! Each font's TrueType hinting is removed once ([`unhinted`]), halving
+//! the embedded glyphs. The font objects of the base subset are built,
+//! compressed and serialised once per process ([`fonts`]) and copied into
+//! every document that needs no other character: most letters. A document
+//! with other characters gets a subset of its own (base plus those
+//! characters, the base CIDs unchanged), built by [`Encoder::write_font`].
 
 use std::collections::BTreeMap;
 use std::io::Write;
