@@ -64,10 +64,10 @@
 //! becomes its `BankTransaction` at once, and the section's 15 fills in
 //! booking date, key and payment id (`Parser::finish_section`). Keys are
 //! built with `push_str` and `super::push_ore`, not `format!`. Repeats of
-//! keys with a bank reference are found without any table while those keys
-//! ascend, as BGC serial numbers do in a file (`super::KeyRepeats`). What is left
-//! is mostly allocating (and the caller freeing) the six strings of each
-//! transaction.
+//! keys with a bank reference are counted on their parts
+//! (`super::KeyRepeats`), without any search while those keys ascend, as
+//! BGC serial numbers do in a file. What is left is mostly allocating (and
+//! the caller freeing) the six strings of each transaction.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -415,11 +415,6 @@ struct Section {
 /// a string for the map.
 type RefKey = (u64, u64, NaiveDate, Direction, u64);
 
-/// The `RefKey` of a transaction that has a bank reference and a key.
-fn ref_key(t: &BankTransaction) -> RefKey {
-    (t.account.parse().unwrap_or(0), digits_value(t.bank_ref.as_bytes()), t.booking_date, t.direction, ore_of(t))
-}
-
 /// The amount of a transaction in öre (amounts are built with scale 2).
 fn ore_of(t: &BankTransaction) -> u64 {
     u64::try_from(t.amount.amount().mantissa()).unwrap_or(u64::MAX)
@@ -428,7 +423,7 @@ fn ore_of(t: &BankTransaction) -> u64 {
 /// The keys built so far, for the `|{n}` of repeated keys.
 struct KeyCounts {
     /// Keys with a bank reference (BGC serial numbers ascend in a file, so
-    /// usually no table is needed).
+    /// that usually nothing is searched).
     ref_keys: KeyRepeats<RefKey>,
     /// Occurrences of each key without one (without its `|{n}`); the two
     /// kinds never coincide (the second part is 12 digits, or a date).
@@ -436,14 +431,15 @@ struct KeyCounts {
 }
 
 impl KeyCounts {
-    fn new() -> KeyCounts {
-        KeyCounts { ref_keys: KeyRepeats::default(), text_keys: HashMap::new() }
+    /// Counts for a file of about `n` transactions.
+    fn with_capacity(n: usize) -> KeyCounts {
+        KeyCounts { ref_keys: KeyRepeats::with_capacity(n), text_keys: HashMap::new() }
     }
 
     /// The idempotency key of `t` (see the module doc), whose booking date
     /// is set; `account_num` is its account as a number, `date` its booking
-    /// date as text, `keyed` the transactions of the file keyed before it.
-    fn key(&mut self, t: &BankTransaction, account_num: u64, date: &str, keyed: &[BankTransaction]) -> String {
+    /// date as text.
+    fn key(&mut self, t: &BankTransaction, account_num: u64, date: &str) -> String {
         let direction = match t.direction {
             Direction::Credit => "credit",
             Direction::Debit => "debit",
@@ -479,8 +475,7 @@ impl KeyCounts {
             }
             push_ore(&mut key, ore);
             let parts = (account_num, digits_value(t.bank_ref.as_bytes()), t.booking_date, t.direction, ore);
-            let earlier = || keyed.iter().filter(|t| !t.bank_ref.is_empty()).map(ref_key);
-            let seen = self.ref_keys.count(parts, earlier);
+            let seen = self.ref_keys.count(parts);
             if seen > 0 {
                 key.push('|');
                 push_number(&mut key, seen as u64, 1);
@@ -523,6 +518,7 @@ impl Parser {
     /// A parser for a file of `len` bytes, with room for a transaction
     /// every two records (a 20 and its 26, each with CRLF).
     fn new(len: usize) -> Parser {
+        let capacity = len / (2 * RECORD_LEN + 4);
         Parser {
             seen_any: false,
             bad_length: false,
@@ -537,11 +533,11 @@ impl Parser {
             file: BankFile {
                 format: String::new(),
                 statements: Vec::new(),
-                transactions: Vec::with_capacity(len / (2 * RECORD_LEN + 4)),
+                transactions: Vec::with_capacity(capacity),
                 skipped_not_booked: 0,
             },
             errors: Vec::new(),
-            keys: KeyCounts::new(),
+            keys: KeyCounts::with_capacity(capacity),
         }
     }
 
@@ -839,11 +835,9 @@ impl Parser {
         match (date, s.currency) {
             (Some(date), Some(_)) => {
                 let date_text = date.to_string();
-                for i in first..transactions.len() {
-                    let (keyed, rest) = transactions.split_at_mut(i);
-                    let Some(t) = rest.first_mut() else { break };
+                for t in transactions.iter_mut().skip(first) {
                     t.booking_date = date;
-                    t.key = self.keys.key(t, s.account_num, &date_text, keyed);
+                    t.key = self.keys.key(t, s.account_num, &date_text);
                     t.payment_id = payment_id(&t.key);
                 }
             }

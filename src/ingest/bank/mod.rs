@@ -106,12 +106,11 @@ pub(crate) struct KeyRepeats<K> {
 
 /// The keys counted so far (`KeyRepeats`).
 enum SeenKeys<K> {
-    /// Each key was greater than the one before, as in the usual order of a
-    /// bank file: none repeats an earlier one, and only the last is kept.
-    Ascending(Option<K>),
-    /// All keys in file order, cut into ascending runs at `starts` (a few:
-    /// two dates, two accounts, serial numbers starting over). A key can
-    /// equal at most one key of each earlier run, found by binary search.
+    /// All keys in file order, cut into ascending runs (each key greater
+    /// than the one before) at `starts`. A bank file is usually one run, or
+    /// a few (two dates, two accounts, serial numbers starting over). A key
+    /// can equal at most one key of each earlier run, found by binary
+    /// search; within its own run it equals none.
     Runs { keys: Vec<K>, starts: Vec<usize> },
     /// Beyond `MAX_RUNS` runs: the number of occurrences of each key.
     Table(HashMap<K, usize, BuildHasherDefault<PartsHasher>>),
@@ -119,7 +118,7 @@ enum SeenKeys<K> {
 
 impl<K> Default for KeyRepeats<K> {
     fn default() -> KeyRepeats<K> {
-        KeyRepeats { seen: SeenKeys::Ascending(None) }
+        KeyRepeats { seen: SeenKeys::Runs { keys: Vec::new(), starts: vec![0] } }
     }
 }
 
@@ -127,17 +126,13 @@ impl<K> Default for KeyRepeats<K> {
 const MAX_RUNS: usize = 16;
 
 impl<K: Copy + Ord + Hash> KeyRepeats<K> {
+    /// Room for `n` keys.
+    pub(crate) fn with_capacity(n: usize) -> KeyRepeats<K> {
+        KeyRepeats { seen: SeenKeys::Runs { keys: Vec::with_capacity(n), starts: vec![0] } }
+    }
+
     /// How many earlier keys of the file equal `key`, which is counted too.
-    /// `earlier` gives the keys counted so far, in file order; it is called
-    /// once, at the first key that does not ascend.
-    pub(crate) fn count<I: IntoIterator<Item = K>>(&mut self, key: K, earlier: impl FnOnce() -> I) -> usize {
-        if let SeenKeys::Ascending(last) = &mut self.seen {
-            if last.is_none_or(|last| last < key) {
-                *last = Some(key);
-                return 0;
-            }
-            self.seen = SeenKeys::Runs { keys: earlier().into_iter().collect(), starts: vec![0] };
-        }
+    pub(crate) fn count(&mut self, key: K) -> usize {
         if let SeenKeys::Runs { keys, starts } = &mut self.seen {
             if keys.last().is_some_and(|&last| last >= key) {
                 starts.push(keys.len());
@@ -161,7 +156,7 @@ impl<K: Copy + Ord + Hash> KeyRepeats<K> {
                 *seen += 1;
                 *seen - 1
             }
-            _ => 0,
+            SeenKeys::Runs { .. } => 0,
         }
     }
 }
@@ -218,8 +213,8 @@ mod tests {
 
     /// `KeyRepeats::count` for each key, and by counting naively.
     fn repeats_both_ways(keys: &[u64]) -> (Vec<usize>, Vec<usize>) {
-        let mut repeats = KeyRepeats::default();
-        let counted = keys.iter().enumerate().map(|(i, &k)| repeats.count(k, || keys[..i].to_vec())).collect();
+        let mut repeats = KeyRepeats::with_capacity(0);
+        let counted = keys.iter().map(|&k| repeats.count(k)).collect();
         let naive = keys.iter().enumerate().map(|(i, k)| keys[..i].iter().filter(|&e| e == k).count()).collect();
         (counted, naive)
     }
@@ -243,11 +238,11 @@ mod tests {
             let (counted, naive) = repeats_both_ways(&keys);
             assert_eq!(counted, naive);
         }
-        let mut ascending = KeyRepeats::default();
+        let mut ascending = KeyRepeats::with_capacity(100);
         for k in 0..100u64 {
-            assert_eq!(ascending.count(k, Vec::new), 0);
+            assert_eq!(ascending.count(k), 0);
         }
-        assert!(matches!(ascending.seen, SeenKeys::Ascending(Some(99))), "nothing kept for ascending keys");
+        assert!(matches!(ascending.seen, SeenKeys::Runs { ref starts, .. } if starts == &[0]), "one run");
     }
 
     #[test]

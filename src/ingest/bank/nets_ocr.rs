@@ -72,8 +72,8 @@
 //! for blanks. Dates and numbers are read digit by digit; the key is built
 //! by `base_key` without `format!`. Repeated keys get their `|{n}` as they
 //! are built, counted on the keys' parts (`KeyParts`: account, bank
-//! reference and amount as numbers) by `super::KeyRepeats`, which keeps
-//! nothing while the keys ascend (the usual Nets order) and searches the
+//! reference and amount as numbers) by `super::KeyRepeats`, which needs
+//! no search while the keys ascend (the usual Nets order) and searches the
 //! earlier ascending runs when they do not. Codes, digits and signs of a
 //! record are checked on a byte copy of it (`Rec::ascii`). What is left is
 //! mostly allocating (and the caller freeing) the five strings of each
@@ -363,12 +363,6 @@ struct Asg<'a> {
 /// as numbers, and the amount in øre times two, plus one for a debit.
 type KeyParts = (u64, u64, u64);
 
-/// The `KeyParts` of a transaction (its amount has scale 2: øre).
-fn key_parts(t: &BankTransaction) -> KeyParts {
-    let ore = u64::try_from(t.amount.amount().mantissa()).unwrap_or(u64::MAX);
-    (digits_number(&t.account), digits_number(&t.bank_ref), ore << 1 | u64::from(t.direction == Direction::Debit))
-}
-
 /// A digit string (at most 18 digits in a file without errors) as a number.
 fn digits_number(s: &str) -> u64 {
     number(s).and_then(|n| u64::try_from(n).ok()).unwrap_or(u64::MAX)
@@ -397,7 +391,7 @@ impl<'a> Parser<'a> {
     /// transactions as it can hold (each takes two records).
     fn with_capacity(len: usize) -> Parser<'a> {
         let n = len / (2 * RECORD_LEN + 2);
-        Parser { transactions: Vec::with_capacity(n), ..Parser::default() }
+        Parser { transactions: Vec::with_capacity(n), keys: KeyRepeats::with_capacity(n), ..Parser::default() }
     }
 
     fn err(&mut self, line: u32, field: &str, value: &str, expected: impl Into<String>) {
@@ -645,7 +639,7 @@ impl<'a> Parser<'a> {
         let mut key = base_key(account, tx.bank_ref, date, tx.direction, ore);
         let parts =
             (a.account_number, digits_number(tx.bank_ref), ore << 1 | u64::from(tx.direction == Direction::Debit));
-        let repeats = self.keys.count(parts, || self.transactions.iter().map(key_parts));
+        let repeats = self.keys.count(parts);
         if repeats > 0 {
             key.push('|');
             push_number(&mut key, repeats as u64, 1);
