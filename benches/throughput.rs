@@ -10,6 +10,11 @@
 
 use std::time::Instant;
 
+/// The same allocator as the `inkasso` binary (src/main.rs), so the figures
+/// are the program's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use inkasso::ingest::bank;
 
 fn camt(n: usize) -> Vec<u8> {
