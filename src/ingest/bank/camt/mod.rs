@@ -255,13 +255,16 @@ struct NtryB {
     booking: Option<NaiveDate>,
     value_date: Option<NaiveDate>,
     bank_ref: String,
-    txs: Vec<TxB>,
+    /// This entry's `TxDtls`: indexes into `StmtB::txs`.
+    txs: std::ops::Range<usize>,
     /// An error was already reported inside this entry.
     had_error: bool,
 }
 
 impl NtryB {
-    fn new(line: u32) -> NtryB {
+    /// An entry starting on `line`; its `TxDtls` will be stored from
+    /// `StmtB::txs[first_tx]` on.
+    fn new(line: u32, first_tx: usize) -> NtryB {
         NtryB {
             line,
             amt: None,
@@ -271,7 +274,7 @@ impl NtryB {
             booking: None,
             value_date: None,
             bank_ref: String::new(),
-            txs: Vec::new(),
+            txs: first_tx..first_tx,
             had_error: false,
         }
     }
@@ -335,12 +338,14 @@ struct StmtB {
     /// Date part of `CreDtTm`, the last fallback for a booking date.
     created: Option<NaiveDate>,
     entries: Vec<NtryB>,
+    /// The `TxDtls` of all entries, in order (one vector for the statement
+    /// rather than one per entry).
+    txs: Vec<TxB>,
 }
 
 /// An open element.
 #[derive(Clone, Copy, Debug)]
 struct Open<'a> {
-    tag: Tag,
     /// The name as written in the start tag (`c:Ntry`), for the end tag check.
     name: &'a str,
     /// Byte offset of the start tag (`Parser::lines` turns it into a line
@@ -348,11 +353,48 @@ struct Open<'a> {
     at: usize,
 }
 
+/// The open elements, outermost first. Their tags are kept apart, in one
+/// vector, so that the path below an element is a slice of it.
+#[derive(Default)]
+struct Stack<'a> {
+    tags: Vec<Tag>,
+    open: Vec<Open<'a>>,
+}
+
+impl<'a> Stack<'a> {
+    fn push(&mut self, tag: Tag, open: Open<'a>) {
+        self.tags.push(tag);
+        self.open.push(open);
+    }
+
+    fn pop(&mut self) {
+        self.tags.pop();
+        self.open.pop();
+    }
+
+    fn len(&self) -> usize {
+        self.open.len()
+    }
+
+    fn last(&self) -> Option<&Open<'a>> {
+        self.open.last()
+    }
+
+    fn last_tag(&self) -> Option<Tag> {
+        self.tags.last().copied()
+    }
+
+    /// The tags of the elements open below depth `depth` (0 is the root).
+    fn tags_below(&self, depth: usize) -> &[Tag] {
+        self.tags.get(depth + 1..).unwrap_or_default()
+    }
+}
+
 struct Parser<'a> {
     input: &'a str,
     lines: Lines<'a>,
     /// Open elements, outermost first.
-    stack: Vec<Open<'a>>,
+    stack: Stack<'a>,
     /// Text read since the last start or end tag, while it is one plain
     /// piece of the input (the usual case: no decoding, no copy).
     text: &'a str,
@@ -413,35 +455,19 @@ impl<'a> scan::Handler<'a> for Parser<'a> {
         self.end_element();
     }
 
+    fn leaf(&mut self, tag: &StartTag<'a>, text: &'a str, _text_at: usize) -> bool {
+        if !self.start_element(tag) {
+            return false;
+        }
+        // `start_element` forgot any earlier text; this is plain.
+        self.text = text;
+        self.end_element();
+        true
+    }
+
     fn doctype(&mut self, at: usize) {
         self.err_at(at, "DOCTYPE", "<!DOCTYPE", "no DOCTYPE or entity declarations in a camt file");
         self.stopped = true;
-    }
-}
-
-/// The tags of a run of open elements, when it is at most 4 long (no leaf
-/// the reader reads is deeper below its context element); longer runs
-/// match no rule.
-#[derive(Clone, Copy)]
-struct Path {
-    tags: [Tag; 4],
-    len: usize,
-}
-
-impl Path {
-    fn of(open: &[Open]) -> Path {
-        let mut tags = [Tag::Other; 4];
-        if open.len() > tags.len() {
-            return Path { tags, len: 0 };
-        }
-        for (slot, o) in tags.iter_mut().zip(open) {
-            *slot = o.tag;
-        }
-        Path { tags, len: open.len() }
-    }
-
-    fn tags(&self) -> &[Tag] {
-        self.tags.get(..self.len).unwrap_or_default()
     }
 }
 
@@ -461,7 +487,7 @@ impl<'a> Parser<'a> {
         Parser {
             input: text,
             lines: Lines { bytes: text.as_bytes(), pos: 0, newlines: 0 },
-            stack: Vec::new(),
+            stack: Stack::default(),
             text: "",
             text_in_buf: false,
             buf: String::new(),
@@ -540,6 +566,7 @@ impl<'a> Parser<'a> {
 
     /// Handles a start tag; false stops the parse (root is not camt, or an
     /// attribute is malformed).
+    #[inline]
     fn start_element(&mut self, t: &StartTag<'a>) -> bool {
         self.clear_text();
         self.ccy = None;
@@ -558,23 +585,24 @@ impl<'a> Parser<'a> {
         };
         let local = t.local;
         let tag = Tag::of(local);
-        let open = Open { tag, name: t.name, at: t.at };
+        let open = Open { name: t.name, at: t.at };
         if !self.seen_root {
             self.seen_root = true;
-            let ok = self.root(open, local, ns.as_deref());
+            let ok = self.root(tag, open, local, ns.as_deref());
             self.stopped = !ok;
             return ok;
         }
         let depth = self.stack.len();
         if self.stmt.is_none() {
-            let parent_ok = self.stack.last().is_some_and(|p| p.tag == Tag::BkToCstmr);
+            let parent_ok = self.stack.last_tag() == Some(Tag::BkToCstmr);
             if parent_ok && tag == Tag::Stmt {
                 self.stmt = Some((depth, StmtB { line: self.lines.at(t.at), ..StmtB::default() }));
             }
         } else if self.ntry.is_none() && self.bal.is_none() {
-            if let Some((sd, _)) = &self.stmt {
+            if let Some((sd, s)) = &self.stmt {
                 if depth == sd + 1 && tag == Tag::Ntry {
-                    self.ntry = Some((depth, NtryB::new(self.lines.at(t.at))));
+                    let first_tx = s.txs.len();
+                    self.ntry = Some((depth, NtryB::new(self.lines.at(t.at), first_tx)));
                 } else if depth == sd + 1 && tag == Tag::Bal {
                     self.bal = Some((depth, BalB::default()));
                 }
@@ -582,7 +610,7 @@ impl<'a> Parser<'a> {
         } else if self.ntry.is_some() && self.tx.is_none() && tag == Tag::TxDtls {
             self.tx = Some((depth, TxB { line: self.lines.at(t.at), ..TxB::default() }));
         }
-        self.stack.push(open);
+        self.stack.push(tag, open);
         true
     }
 
@@ -603,7 +631,7 @@ impl<'a> Parser<'a> {
         Ok(ns)
     }
 
-    fn root(&mut self, open: Open<'a>, local: &str, ns: Option<&str>) -> bool {
+    fn root(&mut self, tag: Tag, open: Open<'a>, local: &str, ns: Option<&str>) -> bool {
         let at = open.at;
         if local != "Document" {
             self.err_at(at, "Document", local, "root element <Document> of a camt.052/053/054 message");
@@ -628,10 +656,11 @@ impl<'a> Parser<'a> {
             return false;
         }
         self.file.format = fmt.to_string();
-        self.stack.push(open);
+        self.stack.push(tag, open);
         true
     }
 
+    #[inline]
     fn end_element(&mut self) {
         let depth = self.stack.len();
         let Some(&Open { at, .. }) = self.stack.last() else {
@@ -664,27 +693,11 @@ impl<'a> Parser<'a> {
         // Close contexts whose element ends here.
         let closing = depth - 1;
         if self.tx.as_ref().is_some_and(|(d, _)| *d == closing) {
-            if let (Some((_, tx)), Some((_, n))) = (self.tx.take(), self.ntry.as_mut()) {
-                n.txs.push(tx);
-            }
+            self.close_tx();
         } else if self.ntry.as_ref().is_some_and(|(d, _)| *d == closing) {
-            if let (Some((_, n)), Some((_, s))) = (self.ntry.take(), self.stmt.as_mut()) {
-                s.entries.push(n);
-            }
+            self.close_ntry();
         } else if self.bal.as_ref().is_some_and(|(d, _)| *d == closing) {
-            if let (Some((_, b)), Some((_, s))) = (self.bal.take(), self.stmt.as_mut()) {
-                let signed = b.amount.map(|a| BalV {
-                    signed: if b.direction == Some(Direction::Debit) { -a.value } else { a.value },
-                    ccy: a.ccy,
-                    line: b.line,
-                });
-                match b.code.as_str() {
-                    "OPBD" if s.opening_opbd.is_none() => s.opening_opbd = signed,
-                    "PRCD" if s.opening_prcd.is_none() => s.opening_prcd = signed,
-                    "CLBD" if s.closing.is_none() => s.closing = signed,
-                    _ => {}
-                }
-            }
+            self.close_bal();
         } else if self.stmt.as_ref().is_some_and(|(d, _)| *d == closing) {
             if let Some((_, s)) = self.stmt.take() {
                 self.finish_stmt(s);
@@ -693,26 +706,55 @@ impl<'a> Parser<'a> {
         self.stack.pop();
     }
 
-    /// The path from below the context element open at `ctx_depth` (in
-    /// `stack`) to the element ending now.
-    fn path_below(&self, ctx_depth: usize) -> Path {
-        Path::of(self.stack.get(ctx_depth + 1..).unwrap_or_default())
+    // The context closers are kept out of `end_element`, which runs for
+    // every element: inlined, their moves of whole entries made it slower.
+
+    #[inline(never)]
+    fn close_tx(&mut self) {
+        if let (Some((_, tx)), Some((_, n)), Some((_, s))) = (self.tx.take(), self.ntry.as_mut(), self.stmt.as_mut()) {
+            s.txs.push(tx);
+            n.txs.end = s.txs.len();
+        }
+    }
+
+    #[inline(never)]
+    fn close_ntry(&mut self) {
+        if let (Some((_, n)), Some((_, s))) = (self.ntry.take(), self.stmt.as_mut()) {
+            s.entries.push(n);
+        }
+    }
+
+    #[inline(never)]
+    fn close_bal(&mut self) {
+        if let (Some((_, b)), Some((_, s))) = (self.bal.take(), self.stmt.as_mut()) {
+            let signed = b.amount.map(|a| BalV {
+                signed: if b.direction == Some(Direction::Debit) { -a.value } else { a.value },
+                ccy: a.ccy,
+                line: b.line,
+            });
+            match b.code.as_str() {
+                "OPBD" if s.opening_opbd.is_none() => s.opening_opbd = signed,
+                "PRCD" if s.opening_prcd.is_none() => s.opening_prcd = signed,
+                "CLBD" if s.closing.is_none() => s.closing = signed,
+                _ => {}
+            }
+        }
     }
 
     /// A leaf outside any statement: `GrpHdr/CreDtTm`, `GrpHdr/MsgPgntn/*`.
     fn group_leaf(&mut self, text: &str, at: usize) {
         // Below `Document` and `BkToCstmr*`.
-        match self.path_below(1).tags() {
+        match *self.stack.tags_below(1) {
             [Tag::GrpHdr, Tag::CreDtTm] => self.group_created = self.date(trim(text), true, at, "GrpHdr/CreDtTm"),
-            [Tag::GrpHdr, Tag::MsgPgntn, leaf] => self.group_paged |= other_page(*leaf, trim(text)),
+            [Tag::GrpHdr, Tag::MsgPgntn, leaf] => self.group_paged |= other_page(leaf, trim(text)),
             _ => {}
         }
     }
 
     fn stmt_leaf(&mut self, text: &str, at: usize) {
         let Some((d, _)) = &self.stmt else { return };
-        let path = self.path_below(*d);
-        match path.tags() {
+        let d = *d;
+        match *self.stack.tags_below(d) {
             [Tag::Acct, Tag::Id, Tag::Iban] | [Tag::Acct, Tag::Id, Tag::Othr, Tag::Id] => {
                 if let Some((_, s)) = self.stmt.as_mut() {
                     if s.account.is_empty() {
@@ -738,23 +780,23 @@ impl<'a> Parser<'a> {
                 }
             }
             [Tag::Pgntn, leaf] => {
-                let paged = other_page(*leaf, trim(text));
+                let paged = other_page(leaf, trim(text));
                 if let Some((_, s)) = self.stmt.as_mut() {
                     s.paged |= paged;
                 }
             }
-            [Tag::TxsSummry, ..] => self.summary_leaf(path, trim(text), at),
+            [Tag::TxsSummry, ..] => self.summary_leaf(d, trim(text), at),
             _ => {}
         }
     }
 
-    /// A leaf under `TxsSummry` (`path` from below the statement): kept as
-    /// text, checked when the statement ends.
-    fn summary_leaf(&mut self, path: Path, t: &str, at: usize) {
+    /// A leaf under `TxsSummry` (of the statement open at depth `d`): kept
+    /// as text, checked when the statement ends.
+    fn summary_leaf(&mut self, d: usize, t: &str, at: usize) {
         use Tag::{
             CdtDbtInd, NbOfNtries, Sum, TtlCdtNtries, TtlDbtNtries, TtlNetNtry, TtlNetNtryAmt, TtlNtries, TxsSummry,
         };
-        let field: &'static str = match path.tags() {
+        let field: &'static str = match self.stack.tags_below(d) {
             [TxsSummry, TtlNtries, NbOfNtries] => "TxsSummry/TtlNtries/NbOfNtries",
             [TxsSummry, TtlNtries, Sum] => "TxsSummry/TtlNtries/Sum",
             [TxsSummry, TtlNtries, TtlNetNtryAmt] => "TxsSummry/TtlNtries/TtlNetNtryAmt",
@@ -793,7 +835,7 @@ impl<'a> Parser<'a> {
 
     fn bal_leaf(&mut self, text: &str, ccy: Option<&str>, at: usize) {
         let Some((d, _)) = &self.bal else { return };
-        match self.path_below(*d).tags() {
+        match self.stack.tags_below(*d) {
             [Tag::Tp, Tag::CdOrPrtry, Tag::Cd] => {
                 if let Some((_, b)) = self.bal.as_mut() {
                     b.code = trim(text).to_string();
@@ -830,7 +872,7 @@ impl<'a> Parser<'a> {
             ValTm,
             Ref,
         }
-        let f = match self.path_below(*d).tags() {
+        let f = match self.stack.tags_below(*d) {
             [Tag::Amt] => F::Amt,
             [Tag::CdtDbtInd] => F::Dir,
             [Tag::RvslInd] => F::Rvsl,
@@ -902,7 +944,7 @@ impl<'a> Parser<'a> {
 
     fn tx_leaf(&mut self, text: &str, ccy: Option<&str>, at: usize) {
         let Some((d, _)) = &self.tx else { return };
-        match self.path_below(*d).tags() {
+        match self.stack.tags_below(*d) {
             [Tag::AmtDtls, Tag::TxAmt, Tag::Amt] => {
                 let v = self.amt(trim(text), ccy, at, "TxDtls/AmtDtls/TxAmt/Amt");
                 if let Some((_, x)) = self.tx.as_mut() {
@@ -1009,7 +1051,9 @@ impl<'a> Parser<'a> {
             self.err(s.line, "Acct/Id", "", "an account identifier in Acct/Id/IBAN or Acct/Id/Othr/Id");
         }
         self.check_controls(&s);
-        let StmtB { account, currency, opening_opbd, opening_prcd, closing, created, entries, .. } = s;
+        let StmtB { account, currency, opening_opbd, opening_prcd, closing, created, entries, mut txs, .. } = s;
+        let most = entries.iter().map(|n| n.txs.len().max(1)).sum();
+        self.file.transactions.reserve(most);
         let mut produced = 0usize;
         for mut n in entries {
             if n.had_error {
@@ -1023,13 +1067,13 @@ impl<'a> Parser<'a> {
                 self.err(n.line, "Ntry/BookgDt", "", "a booking date (BookgDt/Dt or BookgDt/DtTm) or a value date");
                 continue;
             };
-            let split_amounts = n.txs.len() < 2 || n.txs.iter().all(|x| x.tx_amt.or(x.amt).is_some());
-            if n.txs.is_empty() || !split_amounts {
-                n.txs.clear();
-                n.txs.push(TxB { line: n.line, ..TxB::default() });
-            }
-            let batch = n.txs.len() > 1;
-            for (i, x) in n.txs.into_iter().enumerate() {
+            let own: &mut [TxB] = txs.get_mut(n.txs.clone()).unwrap_or_default();
+            let split_amounts = own.len() < 2 || own.iter().all(|x| x.tx_amt.or(x.amt).is_some());
+            let mut whole_entry = [TxB { line: n.line, ..TxB::default() }];
+            let list = if own.is_empty() || !split_amounts { &mut whole_entry[..] } else { own };
+            let batch = list.len() > 1;
+            for (i, slot) in list.iter_mut().enumerate() {
+                let x = std::mem::take(slot);
                 let Some(amt) = x.tx_amt.or(x.amt).or(n.amt) else {
                     self.err(x.line, "Ntry/Amt", "", "an amount (Ntry/Amt or TxDtls/AmtDtls/TxAmt/Amt)");
                     continue;
@@ -1049,7 +1093,10 @@ impl<'a> Parser<'a> {
                     (false, false) => std::mem::take(&mut n.bank_ref),
                 };
                 let structured_ref = x.structured_ref.unwrap_or_default();
-                let unstructured = x.ustrd.join(" ").trim().to_string();
+                // The lines are trimmed and not empty: joined, they need no
+                // trimming again.
+                let mut ustrd = x.ustrd;
+                let unstructured = if ustrd.len() == 1 { ustrd.pop().unwrap_or_default() } else { ustrd.join(" ") };
                 let mut t = BankTransaction {
                     payment_id: String::new(),
                     key: String::new(),

@@ -138,6 +138,19 @@ pub(super) trait Handler<'a> {
     fn cdata(&mut self, content: &'a str);
     /// The end tag of the innermost open element.
     fn end(&mut self);
+    /// `<name>text</name>` with plain text only (possibly none, found at
+    /// `text_at`): the same as `start`, `text` (if `text` is not empty) and
+    /// `end`, in one call because it is the usual element.
+    fn leaf(&mut self, tag: &StartTag<'a>, text: &'a str, text_at: usize) -> bool {
+        if !self.start(tag) {
+            return false;
+        }
+        if !text.is_empty() && !self.text(text, text_at, true) {
+            return false;
+        }
+        self.end();
+        true
+    }
     /// `<!DOCTYPE` (any case) at `at`. The scan stops.
     fn doctype(&mut self, at: usize);
 }
@@ -158,6 +171,7 @@ struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     /// `text[from..to]`. Every offset the scanner cuts at is the end of the
     /// input or an ASCII byte, so a character boundary.
+    #[inline]
     fn slice(&self, from: usize, to: usize) -> &'a str {
         self.text.get(from..to).unwrap_or_default()
     }
@@ -262,10 +276,6 @@ impl<'a> Scanner<'a> {
             empty: false,
             at: lt,
         };
-        self.pos = name_end + 1;
-        if !h.start(&tag) {
-            return Ok(false);
-        }
         // `<name>text</name>`?
         let text_from = name_end + 1;
         let text_end = self.plain_text_end(text_from);
@@ -274,15 +284,13 @@ impl<'a> Scanner<'a> {
         if bytes.get(text_end) == Some(&b'<')
             && bytes.get(text_end + 1) == Some(&b'/')
             && bytes.get(close_end) == Some(&b'>')
-            && bytes.get(close..close_end) == Some(tag.name.as_bytes())
+            && bytes.get(close..close_end).is_some_and(|name| same(name, tag.name.as_bytes()))
         {
             self.pos = close_end + 1;
-            if text_end > text_from && !h.text(self.slice(text_from, text_end), text_from, true) {
-                return Ok(false);
-            }
-            h.end();
+            return Ok(h.leaf(&tag, self.slice(text_from, text_end), text_from));
         }
-        Ok(true)
+        self.pos = text_from;
+        Ok(h.start(&tag))
     }
 
     /// A start tag whose name (from `lt + 1` to `name_end`) is not
@@ -343,7 +351,7 @@ impl<'a> Scanner<'a> {
         // The usual case: exactly `</open>`.
         if let Some(open) = open {
             let end = from + open.len();
-            if bytes.get(end) == Some(&b'>') && bytes.get(from..end) == Some(open.as_bytes()) {
+            if bytes.get(end) == Some(&b'>') && bytes.get(from..end).is_some_and(|name| same(name, open.as_bytes())) {
                 self.pos = end + 1;
                 return Ok(());
             }
@@ -434,6 +442,24 @@ impl<'a> Scanner<'a> {
             }
         }
     }
+}
+
+/// `a == b`, for short byte strings such as element names: compared here,
+/// eight bytes at a time, rather than through a call to `memcmp` (which
+/// costs more than the comparison for a few bytes).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let eight = |c: &[u8]| <[u8; 8]>::try_from(c).ok();
+    let (mut a8, mut b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in a8.by_ref().zip(b8.by_ref()) {
+        if eight(x) != eight(y) {
+            return false;
+        }
+    }
+    a8.remainder().iter().zip(b8.remainder()).all(|(x, y)| x == y)
 }
 
 /// Offset of the `>` that closes a start tag with attributes (its `<` at
@@ -764,6 +790,27 @@ mod tests {
             assert_eq!(events(doc), Err(syntax(*at, message)), "{doc:?}");
         }
         assert_eq!(events("<a></a >").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn same_compares_bytes() {
+        for (a, b) in [
+            ("", ""),
+            ("Ntry", "Ntry"),
+            ("AcctSvcrRef", "AcctSvcrRef"),
+            ("BkToCstmrDbtCdtNtfctn", "BkToCstmrDbtCdtNtfctn"),
+        ] {
+            assert!(same(a.as_bytes(), b.as_bytes()));
+        }
+        for (a, b) in [
+            ("Ntry", "Ntrx"),
+            ("Ntry", "Ntr"),
+            ("AcctSvcrRef", "AcctSvcrReg"),
+            ("AcctSvcrRef", "BcctSvcrRef"),
+            ("a", ""),
+        ] {
+            assert!(!same(a.as_bytes(), b.as_bytes()));
+        }
     }
 
     #[test]
