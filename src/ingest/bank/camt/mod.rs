@@ -92,15 +92,19 @@
 //!   on the line where the construct starts, and the file is refused.
 //!
 //! Implementation: one pass over the whole file as one `&str`, checked as
-//! UTF-8 once. The stack of open elements holds each element's `Tag` (its
-//! local name, classified once at its start tag), its name as written
-//! (borrowed from the input, for the end tag check) and its byte offset;
-//! line numbers are counted only when one is kept or reported. An element's
-//! text is borrowed from the input unless it needs decoding (references,
-//! `\r`, CDATA, several pieces), so the allocations left are the values a
+//! UTF-8 once; the parser is the scanner's `Handler`. The stack of open
+//! elements holds each element's `Tag` (its local name, classified once at
+//! its start tag; the tags in a vector of their own, so the path below a
+//! context element is a slice), its name as written (borrowed from the
+//! input, for the end tag check) and its byte offset; line numbers are
+//! counted only when one is kept or reported. Which rule reads a leaf is a
+//! `match` on that path (`TxRule`, `NtryRule`...). An element's text is
+//! borrowed from the input unless it needs decoding (references, `\r`,
+//! CDATA, several pieces), so the allocations left are the values a
 //! transaction keeps. Amounts are built from their digits (the value and
-//! scale `Decimal::from_str` gives); dates in the usual `YYYY-MM-DD` shape
-//! are read directly, chrono only sees the others.
+//! scale `Decimal::from_str` gives), and written into keys the same way;
+//! dates in the usual `YYYY-MM-DD` shape are read directly, chrono only
+//! sees the others.
 
 mod scan;
 mod tag;
@@ -456,18 +460,190 @@ impl<'a> scan::Handler<'a> for Parser<'a> {
     }
 
     fn leaf(&mut self, tag: &StartTag<'a>, text: &'a str, _text_at: usize) -> bool {
-        if !self.start_element(tag) {
-            return false;
+        let t = Tag::of(tag.local);
+        if !self.seen_root || !tag.attrs.is_empty() || matches!(t, Tag::Stmt | Tag::Ntry | Tag::Bal | Tag::TxDtls) {
+            if !self.start_element(tag) {
+                return false;
+            }
+            // `start_element` forgot any earlier text; this is plain.
+            self.text = text;
+            self.end_element();
+            return true;
         }
-        // `start_element` forgot any earlier text; this is plain.
-        self.text = text;
-        self.end_element();
+        // The usual leaf opens and closes no context: what `start_element`
+        // and `end_element` would do comes down to reading it by the rules
+        // with the element on the stack (for its path), and forgetting the
+        // parent's text and `Ccy`.
+        self.clear_text();
+        self.ccy = None;
+        self.stack.push(t, Open { name: tag.name, at: tag.at });
+        self.read_leaf(self.stack.len(), text, None, tag.at);
+        self.stack.pop();
         true
     }
 
     fn doctype(&mut self, at: usize) {
         self.err_at(at, "DOCTYPE", "<!DOCTYPE", "no DOCTYPE or entity declarations in a camt file");
         self.stopped = true;
+    }
+}
+
+// The reading rules: which leaf, by its path below its context element,
+// is read as what (see the module doc). Choosing the rule is a match on the
+// path; applying it is out of line, as most elements match none.
+
+/// A leaf outside the statements, below `BkToCstmr*`.
+#[derive(Clone, Copy)]
+enum GroupRule {
+    /// `GrpHdr/CreDtTm`.
+    Created,
+    /// `GrpHdr/MsgPgntn/*` (`PgNb`, `LastPgInd`).
+    Page(Tag),
+}
+
+impl GroupRule {
+    fn of(path: &[Tag]) -> Option<GroupRule> {
+        match *path {
+            [Tag::GrpHdr, Tag::CreDtTm] => Some(GroupRule::Created),
+            [Tag::GrpHdr, Tag::MsgPgntn, leaf] => Some(GroupRule::Page(leaf)),
+            _ => None,
+        }
+    }
+}
+
+/// A leaf below a `Stmt`/`Ntfctn`/`Rpt` (outside its entries and balances).
+#[derive(Clone, Copy)]
+enum StmtRule {
+    /// `Acct/Id/IBAN`, `Acct/Id/Othr/Id`.
+    Account,
+    /// `CreDtTm`.
+    Created,
+    /// `Acct/Ccy`.
+    Currency,
+    /// `StmtPgntn/*` (`PgNb`, `LastPgInd`).
+    Page(Tag),
+    /// A `TxsSummry` figure, by its path.
+    Summary(&'static str),
+}
+
+impl StmtRule {
+    fn of(path: &[Tag]) -> Option<StmtRule> {
+        use Tag::{
+            CdtDbtInd, NbOfNtries, Sum, TtlCdtNtries, TtlDbtNtries, TtlNetNtry, TtlNetNtryAmt, TtlNtries, TxsSummry,
+        };
+        let field = match *path {
+            [Tag::Acct, Tag::Id, Tag::Iban] | [Tag::Acct, Tag::Id, Tag::Othr, Tag::Id] => {
+                return Some(StmtRule::Account)
+            }
+            [Tag::CreDtTm] => return Some(StmtRule::Created),
+            [Tag::Acct, Tag::Ccy] => return Some(StmtRule::Currency),
+            [Tag::Pgntn, leaf] => return Some(StmtRule::Page(leaf)),
+            [TxsSummry, TtlNtries, NbOfNtries] => "TxsSummry/TtlNtries/NbOfNtries",
+            [TxsSummry, TtlNtries, Sum] => "TxsSummry/TtlNtries/Sum",
+            [TxsSummry, TtlNtries, TtlNetNtryAmt] => "TxsSummry/TtlNtries/TtlNetNtryAmt",
+            [TxsSummry, TtlNtries, TtlNetNtry, Tag::Amt] => "TxsSummry/TtlNtries/TtlNetNtry/Amt",
+            [TxsSummry, TtlNtries, CdtDbtInd] => "TxsSummry/TtlNtries/CdtDbtInd",
+            [TxsSummry, TtlNtries, TtlNetNtry, CdtDbtInd] => "TxsSummry/TtlNtries/TtlNetNtry/CdtDbtInd",
+            [TxsSummry, TtlCdtNtries, NbOfNtries] => "TxsSummry/TtlCdtNtries/NbOfNtries",
+            [TxsSummry, TtlCdtNtries, Sum] => "TxsSummry/TtlCdtNtries/Sum",
+            [TxsSummry, TtlDbtNtries, NbOfNtries] => "TxsSummry/TtlDbtNtries/NbOfNtries",
+            [TxsSummry, TtlDbtNtries, Sum] => "TxsSummry/TtlDbtNtries/Sum",
+            _ => return None,
+        };
+        Some(StmtRule::Summary(field))
+    }
+}
+
+/// A leaf below a `Bal`.
+#[derive(Clone, Copy)]
+enum BalRule {
+    /// `Tp/CdOrPrtry/Cd`.
+    Code,
+    /// `Amt`.
+    Amt,
+    /// `CdtDbtInd`.
+    Dir,
+}
+
+impl BalRule {
+    fn of(path: &[Tag]) -> Option<BalRule> {
+        match *path {
+            [Tag::Tp, Tag::CdOrPrtry, Tag::Cd] => Some(BalRule::Code),
+            [Tag::Amt] => Some(BalRule::Amt),
+            [Tag::CdtDbtInd] => Some(BalRule::Dir),
+            _ => None,
+        }
+    }
+}
+
+/// A leaf below an `Ntry` (outside its `TxDtls`).
+#[derive(Clone, Copy)]
+enum NtryRule {
+    /// `Amt`.
+    Amt,
+    /// `CdtDbtInd`.
+    Dir,
+    /// `RvslInd`.
+    Reversal,
+    /// `Sts`, `Sts/Cd`, `Sts/Prtry`.
+    Status,
+    /// `BookgDt/Dt`, `BookgDt/DtTm`, `ValDt/Dt`, `ValDt/DtTm`.
+    Date { booking: bool, date_time: bool },
+    /// `AcctSvcrRef`.
+    BankRef,
+}
+
+impl NtryRule {
+    fn of(path: &[Tag]) -> Option<NtryRule> {
+        let date = |booking, date_time| Some(NtryRule::Date { booking, date_time });
+        match *path {
+            [Tag::Amt] => Some(NtryRule::Amt),
+            [Tag::CdtDbtInd] => Some(NtryRule::Dir),
+            [Tag::RvslInd] => Some(NtryRule::Reversal),
+            [Tag::Sts] | [Tag::Sts, Tag::Cd | Tag::Prtry] => Some(NtryRule::Status),
+            [Tag::BookgDt, Tag::Dt] => date(true, false),
+            [Tag::BookgDt, Tag::DtTm] => date(true, true),
+            [Tag::ValDt, Tag::Dt] => date(false, false),
+            [Tag::ValDt, Tag::DtTm] => date(false, true),
+            [Tag::AcctSvcrRef] => Some(NtryRule::BankRef),
+            _ => None,
+        }
+    }
+}
+
+/// A leaf below a `TxDtls`.
+#[derive(Clone, Copy)]
+enum TxRule {
+    /// `AmtDtls/TxAmt/Amt`.
+    TxAmt,
+    /// `Amt` (v08).
+    Amt,
+    /// `CdtDbtInd`.
+    Dir,
+    /// `Refs/AcctSvcrRef`.
+    BankRef,
+    /// `RmtInf/Strd/CdtrRefInf/Ref`.
+    StructuredRef,
+    /// `RmtInf/Ustrd`.
+    Unstructured,
+    /// `RltdPties/Dbtr/Nm`, `RltdPties/Dbtr/Pty/Nm`.
+    Payer,
+}
+
+impl TxRule {
+    fn of(path: &[Tag]) -> Option<TxRule> {
+        match *path {
+            [Tag::AmtDtls, Tag::TxAmt, Tag::Amt] => Some(TxRule::TxAmt),
+            [Tag::Amt] => Some(TxRule::Amt),
+            [Tag::CdtDbtInd] => Some(TxRule::Dir),
+            [Tag::Refs, Tag::AcctSvcrRef] => Some(TxRule::BankRef),
+            [Tag::RmtInf, Tag::Strd, Tag::CdtrRefInf, Tag::Ref] => Some(TxRule::StructuredRef),
+            [Tag::RmtInf, Tag::Ustrd] => Some(TxRule::Unstructured),
+            [Tag::RltdPties, Tag::Dbtr, Tag::Nm] | [Tag::RltdPties, Tag::Dbtr, Tag::Pty, Tag::Nm] => {
+                Some(TxRule::Payer)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -570,7 +746,21 @@ impl<'a> Parser<'a> {
     fn start_element(&mut self, t: &StartTag<'a>) -> bool {
         self.clear_text();
         self.ccy = None;
-        // Most tags have no attributes.
+        let tag = Tag::of(t.local);
+        // Most tags have no attributes; the root comes once.
+        if !t.attrs.is_empty() || !self.seen_root {
+            return self.start_with_attributes_or_root(t, tag);
+        }
+        if matches!(tag, Tag::Stmt | Tag::Ntry | Tag::Bal | Tag::TxDtls) {
+            self.open_context(tag, t.at);
+        }
+        self.stack.push(tag, Open { name: t.name, at: t.at });
+        true
+    }
+
+    /// `start_element` for a tag with attributes, or the root.
+    #[inline(never)]
+    fn start_with_attributes_or_root(&mut self, t: &StartTag<'a>, tag: Tag) -> bool {
         let ns = if t.attrs.bytes().any(|b| !scan::is_space(b)) {
             match self.attributes(t) {
                 Ok(ns) => ns,
@@ -583,35 +773,42 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        let local = t.local;
-        let tag = Tag::of(local);
         let open = Open { name: t.name, at: t.at };
         if !self.seen_root {
             self.seen_root = true;
-            let ok = self.root(tag, open, local, ns.as_deref());
+            let ok = self.root(tag, open, t.local, ns.as_deref());
             self.stopped = !ok;
             return ok;
         }
+        self.open_context(tag, t.at);
+        self.stack.push(tag, open);
+        true
+    }
+
+    /// Opens the context (statement, entry, balance, transaction) that an
+    /// element with this tag starts where it is (at the top of the stack):
+    /// a `Stmt`/`Ntfctn`/`Rpt` in a `BkToCstmr*`, an `Ntry` or `Bal` in the
+    /// statement, a `TxDtls` anywhere in an entry.
+    #[inline(never)]
+    fn open_context(&mut self, tag: Tag, at: usize) {
         let depth = self.stack.len();
         if self.stmt.is_none() {
             let parent_ok = self.stack.last_tag() == Some(Tag::BkToCstmr);
             if parent_ok && tag == Tag::Stmt {
-                self.stmt = Some((depth, StmtB { line: self.lines.at(t.at), ..StmtB::default() }));
+                self.stmt = Some((depth, StmtB { line: self.lines.at(at), ..StmtB::default() }));
             }
         } else if self.ntry.is_none() && self.bal.is_none() {
             if let Some((sd, s)) = &self.stmt {
                 if depth == sd + 1 && tag == Tag::Ntry {
                     let first_tx = s.txs.len();
-                    self.ntry = Some((depth, NtryB::new(self.lines.at(t.at), first_tx)));
+                    self.ntry = Some((depth, NtryB::new(self.lines.at(at), first_tx)));
                 } else if depth == sd + 1 && tag == Tag::Bal {
                     self.bal = Some((depth, BalB::default()));
                 }
             }
         } else if self.ntry.is_some() && self.tx.is_none() && tag == Tag::TxDtls {
-            self.tx = Some((depth, TxB { line: self.lines.at(t.at), ..TxB::default() }));
+            self.tx = Some((depth, TxB { line: self.lines.at(at), ..TxB::default() }));
         }
-        self.stack.push(tag, open);
-        true
     }
 
     /// Reads the tag's attributes: keeps `Ccy` (any prefix) in `ccy`;
@@ -666,28 +863,17 @@ impl<'a> Parser<'a> {
         let Some(&Open { at, .. }) = self.stack.last() else {
             return;
         };
-        // Text collected in `buf` is taken out of `self` for the leaf
-        // handlers, and put back (cleared, the allocation kept) below.
-        let buf = if self.text_in_buf { std::mem::take(&mut self.buf) } else { String::new() };
-        let text: &str = if self.text_in_buf { &buf } else { self.text };
         let ccy = self.ccy.take();
-        let ccy = ccy.as_deref();
-        if self.tx.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.tx_leaf(text, ccy, at);
-        } else if self.ntry.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.ntry_leaf(text, ccy, at);
-        } else if self.bal.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.bal_leaf(text, ccy, at);
-        } else if self.stmt.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.stmt_leaf(text, at);
-        } else if self.stmt.is_none() && (depth == 4 || depth == 5) {
-            self.group_leaf(text, at);
-        }
         if self.text_in_buf {
-            let mut buf = buf;
+            // Taken out of `self` for the rules, put back (cleared, the
+            // allocation kept).
+            let mut buf = std::mem::take(&mut self.buf);
+            self.read_leaf(depth, &buf, ccy.as_deref(), at);
             buf.clear();
             self.buf = buf;
             self.text_in_buf = false;
+        } else {
+            self.read_leaf(depth, self.text, ccy.as_deref(), at);
         }
         self.text = "";
         // Close contexts whose element ends here.
@@ -741,74 +927,80 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A leaf outside any statement: `GrpHdr/CreDtTm`, `GrpHdr/MsgPgntn/*`.
-    fn group_leaf(&mut self, text: &str, at: usize) {
-        // Below `Document` and `BkToCstmr*`.
-        match *self.stack.tags_below(1) {
-            [Tag::GrpHdr, Tag::CreDtTm] => self.group_created = self.date(trim(text), true, at, "GrpHdr/CreDtTm"),
-            [Tag::GrpHdr, Tag::MsgPgntn, leaf] => self.group_paged |= other_page(leaf, trim(text)),
-            _ => {}
+    /// Reads the element ending now (at `depth`, with its text and `Ccy`)
+    /// by the rules of the innermost context it is in, if one applies.
+    #[inline]
+    fn read_leaf(&mut self, depth: usize, text: &str, ccy: Option<&str>, at: usize) {
+        if let Some(&(d, _)) = self.tx.as_ref().filter(|(d, _)| depth > d + 1) {
+            if let Some(rule) = TxRule::of(self.stack.tags_below(d)) {
+                self.tx_leaf(rule, text, ccy, at);
+            }
+        } else if let Some(&(d, _)) = self.ntry.as_ref().filter(|(d, _)| depth > d + 1) {
+            if let Some(rule) = NtryRule::of(self.stack.tags_below(d)) {
+                self.ntry_leaf(rule, text, ccy, at);
+            }
+        } else if let Some(&(d, _)) = self.bal.as_ref().filter(|(d, _)| depth > d + 1) {
+            if let Some(rule) = BalRule::of(self.stack.tags_below(d)) {
+                self.bal_leaf(rule, text, ccy, at);
+            }
+        } else if let Some(&(d, _)) = self.stmt.as_ref().filter(|(d, _)| depth > d + 1) {
+            if let Some(rule) = StmtRule::of(self.stack.tags_below(d)) {
+                self.stmt_leaf(rule, text, at);
+            }
+        } else if self.stmt.is_none() && (depth == 4 || depth == 5) {
+            // Below `Document` and `BkToCstmr*`.
+            if let Some(rule) = GroupRule::of(self.stack.tags_below(1)) {
+                self.group_leaf(rule, text, at);
+            }
         }
     }
 
-    fn stmt_leaf(&mut self, text: &str, at: usize) {
-        let Some((d, _)) = &self.stmt else { return };
-        let d = *d;
-        match *self.stack.tags_below(d) {
-            [Tag::Acct, Tag::Id, Tag::Iban] | [Tag::Acct, Tag::Id, Tag::Othr, Tag::Id] => {
+    #[inline(never)]
+    fn group_leaf(&mut self, rule: GroupRule, text: &str, at: usize) {
+        match rule {
+            GroupRule::Created => self.group_created = self.date(trim(text), true, at, "GrpHdr/CreDtTm"),
+            GroupRule::Page(leaf) => self.group_paged |= other_page(leaf, trim(text)),
+        }
+    }
+
+    #[inline(never)]
+    fn stmt_leaf(&mut self, rule: StmtRule, text: &str, at: usize) {
+        let t = trim(text);
+        match rule {
+            StmtRule::Account => {
                 if let Some((_, s)) = self.stmt.as_mut() {
                     if s.account.is_empty() {
-                        s.account = trim(text).to_string();
+                        s.account = t.to_string();
                     }
                 }
             }
-            [Tag::CreDtTm] => {
-                let v = self.date(trim(text), true, at, "CreDtTm");
+            StmtRule::Created => {
+                let v = self.date(t, true, at, "CreDtTm");
                 if let Some((_, s)) = self.stmt.as_mut() {
                     s.created = v;
                 }
             }
-            [Tag::Acct, Tag::Ccy] => {
-                let t = trim(text);
-                match t.parse::<Currency>() {
-                    Ok(c) => {
-                        if let Some((_, s)) = self.stmt.as_mut() {
-                            s.currency = Some(c);
-                        }
+            StmtRule::Currency => match t.parse::<Currency>() {
+                Ok(c) => {
+                    if let Some((_, s)) = self.stmt.as_mut() {
+                        s.currency = Some(c);
                     }
-                    Err(_) => self.err_at(at, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
                 }
-            }
-            [Tag::Pgntn, leaf] => {
-                let paged = other_page(leaf, trim(text));
+                Err(_) => self.err_at(at, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
+            },
+            StmtRule::Page(leaf) => {
+                let paged = other_page(leaf, t);
                 if let Some((_, s)) = self.stmt.as_mut() {
                     s.paged |= paged;
                 }
             }
-            [Tag::TxsSummry, ..] => self.summary_leaf(d, trim(text), at),
-            _ => {}
+            StmtRule::Summary(field) => self.summary_leaf(field, t, at),
         }
     }
 
-    /// A leaf under `TxsSummry` (of the statement open at depth `d`): kept
-    /// as text, checked when the statement ends.
-    fn summary_leaf(&mut self, d: usize, t: &str, at: usize) {
-        use Tag::{
-            CdtDbtInd, NbOfNtries, Sum, TtlCdtNtries, TtlDbtNtries, TtlNetNtry, TtlNetNtryAmt, TtlNtries, TxsSummry,
-        };
-        let field: &'static str = match self.stack.tags_below(d) {
-            [TxsSummry, TtlNtries, NbOfNtries] => "TxsSummry/TtlNtries/NbOfNtries",
-            [TxsSummry, TtlNtries, Sum] => "TxsSummry/TtlNtries/Sum",
-            [TxsSummry, TtlNtries, TtlNetNtryAmt] => "TxsSummry/TtlNtries/TtlNetNtryAmt",
-            [TxsSummry, TtlNtries, TtlNetNtry, Tag::Amt] => "TxsSummry/TtlNtries/TtlNetNtry/Amt",
-            [TxsSummry, TtlNtries, CdtDbtInd] => "TxsSummry/TtlNtries/CdtDbtInd",
-            [TxsSummry, TtlNtries, TtlNetNtry, CdtDbtInd] => "TxsSummry/TtlNtries/TtlNetNtry/CdtDbtInd",
-            [TxsSummry, TtlCdtNtries, NbOfNtries] => "TxsSummry/TtlCdtNtries/NbOfNtries",
-            [TxsSummry, TtlCdtNtries, Sum] => "TxsSummry/TtlCdtNtries/Sum",
-            [TxsSummry, TtlDbtNtries, NbOfNtries] => "TxsSummry/TtlDbtNtries/NbOfNtries",
-            [TxsSummry, TtlDbtNtries, Sum] => "TxsSummry/TtlDbtNtries/Sum",
-            _ => return,
-        };
+    /// A `TxsSummry` figure (`field` is its path): kept as text, checked
+    /// when the statement ends.
+    fn summary_leaf(&mut self, field: &'static str, t: &str, at: usize) {
         let fig = Fig { field, text: t.to_string(), line: self.lines.at(at) };
         if field.ends_with("CdtDbtInd") {
             let v = self.direction(t, at, field);
@@ -833,72 +1025,49 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn bal_leaf(&mut self, text: &str, ccy: Option<&str>, at: usize) {
-        let Some((d, _)) = &self.bal else { return };
-        match self.stack.tags_below(*d) {
-            [Tag::Tp, Tag::CdOrPrtry, Tag::Cd] => {
+    #[inline(never)]
+    fn bal_leaf(&mut self, rule: BalRule, text: &str, ccy: Option<&str>, at: usize) {
+        let t = trim(text);
+        match rule {
+            BalRule::Code => {
                 if let Some((_, b)) = self.bal.as_mut() {
-                    b.code = trim(text).to_string();
+                    b.code = t.to_string();
                 }
             }
-            [Tag::Amt] => {
-                let v = self.amt(trim(text), ccy, at, "Bal/Amt");
+            BalRule::Amt => {
+                let v = self.amt(t, ccy, at, "Bal/Amt");
                 let line = self.lines.at(at);
                 if let Some((_, b)) = self.bal.as_mut() {
                     b.amount = v;
                     b.line = line;
                 }
             }
-            [Tag::CdtDbtInd] => {
-                let v = self.direction(trim(text), at, "Bal/CdtDbtInd");
+            BalRule::Dir => {
+                let v = self.direction(t, at, "Bal/CdtDbtInd");
                 if let Some((_, b)) = self.bal.as_mut() {
                     b.direction = v;
                 }
             }
-            _ => {}
         }
     }
 
-    fn ntry_leaf(&mut self, text: &str, ccy: Option<&str>, at: usize) {
-        let Some((d, _)) = &self.ntry else { return };
-        enum F {
-            Amt,
-            Dir,
-            Rvsl,
-            Sts,
-            Bookg,
-            BookgTm,
-            Val,
-            ValTm,
-            Ref,
-        }
-        let f = match self.stack.tags_below(*d) {
-            [Tag::Amt] => F::Amt,
-            [Tag::CdtDbtInd] => F::Dir,
-            [Tag::RvslInd] => F::Rvsl,
-            [Tag::Sts] | [Tag::Sts, Tag::Cd | Tag::Prtry] => F::Sts,
-            [Tag::BookgDt, Tag::Dt] => F::Bookg,
-            [Tag::BookgDt, Tag::DtTm] => F::BookgTm,
-            [Tag::ValDt, Tag::Dt] => F::Val,
-            [Tag::ValDt, Tag::DtTm] => F::ValTm,
-            [Tag::AcctSvcrRef] => F::Ref,
-            _ => return,
-        };
+    #[inline(never)]
+    fn ntry_leaf(&mut self, rule: NtryRule, text: &str, ccy: Option<&str>, at: usize) {
         let t = trim(text);
-        match f {
-            F::Amt => {
+        match rule {
+            NtryRule::Amt => {
                 let v = self.amt(t, ccy, at, "Ntry/Amt");
                 if let Some((_, n)) = self.ntry.as_mut() {
                     n.amt = v;
                 }
             }
-            F::Dir => {
+            NtryRule::Dir => {
                 let v = self.direction(t, at, "Ntry/CdtDbtInd");
                 if let Some((_, n)) = self.ntry.as_mut() {
                     n.direction = v;
                 }
             }
-            F::Rvsl => {
+            NtryRule::Reversal => {
                 let v = match t {
                     "true" | "1" => true,
                     "false" | "0" => false,
@@ -911,30 +1080,30 @@ impl<'a> Parser<'a> {
                     n.reversal = v;
                 }
             }
-            F::Sts => {
+            NtryRule::Status => {
                 if let Some((_, n)) = self.ntry.as_mut() {
                     if !t.is_empty() {
                         n.booked = t == "BOOK";
                     }
                 }
             }
-            F::Bookg | F::BookgTm | F::Val | F::ValTm => {
-                let (field, tm) = match f {
-                    F::Bookg => ("Ntry/BookgDt/Dt", false),
-                    F::BookgTm => ("Ntry/BookgDt/DtTm", true),
-                    F::Val => ("Ntry/ValDt/Dt", false),
-                    _ => ("Ntry/ValDt/DtTm", true),
+            NtryRule::Date { booking, date_time } => {
+                let field = match (booking, date_time) {
+                    (true, false) => "Ntry/BookgDt/Dt",
+                    (true, true) => "Ntry/BookgDt/DtTm",
+                    (false, false) => "Ntry/ValDt/Dt",
+                    (false, true) => "Ntry/ValDt/DtTm",
                 };
-                let v = self.date(t, tm, at, field);
+                let v = self.date(t, date_time, at, field);
                 if let Some((_, n)) = self.ntry.as_mut() {
-                    if matches!(f, F::Bookg | F::BookgTm) {
+                    if booking {
                         n.booking = n.booking.or(v);
                     } else {
                         n.value_date = n.value_date.or(v);
                     }
                 }
             }
-            F::Ref => {
+            NtryRule::BankRef => {
                 if let Some((_, n)) = self.ntry.as_mut() {
                     n.bank_ref = t.to_string();
                 }
@@ -942,58 +1111,60 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn tx_leaf(&mut self, text: &str, ccy: Option<&str>, at: usize) {
-        let Some((d, _)) = &self.tx else { return };
-        match self.stack.tags_below(*d) {
-            [Tag::AmtDtls, Tag::TxAmt, Tag::Amt] => {
-                let v = self.amt(trim(text), ccy, at, "TxDtls/AmtDtls/TxAmt/Amt");
+    #[inline(never)]
+    fn tx_leaf(&mut self, rule: TxRule, text: &str, ccy: Option<&str>, at: usize) {
+        let t = trim(text);
+        match rule {
+            TxRule::TxAmt => {
+                let v = self.amt(t, ccy, at, "TxDtls/AmtDtls/TxAmt/Amt");
                 if let Some((_, x)) = self.tx.as_mut() {
                     x.tx_amt = v;
                 }
             }
-            [Tag::Amt] => {
-                let v = self.amt(trim(text), ccy, at, "TxDtls/Amt");
+            TxRule::Amt => {
+                let v = self.amt(t, ccy, at, "TxDtls/Amt");
                 if let Some((_, x)) = self.tx.as_mut() {
                     x.amt = v;
                 }
             }
-            [Tag::CdtDbtInd] => {
-                let v = self.direction(trim(text), at, "TxDtls/CdtDbtInd");
+            TxRule::Dir => {
+                let v = self.direction(t, at, "TxDtls/CdtDbtInd");
                 if let Some((_, x)) = self.tx.as_mut() {
                     x.direction = v;
                 }
             }
-            [Tag::Refs, Tag::AcctSvcrRef] => {
+            TxRule::BankRef => {
                 if let Some((_, x)) = self.tx.as_mut() {
-                    x.bank_ref = trim(text).to_string();
+                    x.bank_ref = t.to_string();
                 }
             }
-            [Tag::RmtInf, Tag::Strd, Tag::CdtrRefInf, Tag::Ref] => {
+            TxRule::StructuredRef => {
                 if let Some((_, x)) = self.tx.as_mut() {
                     if x.structured_ref.is_none() {
-                        let t = trim(text);
-                        let mut r = String::with_capacity(t.len());
-                        r.extend(t.chars().filter(|c| !c.is_whitespace()));
+                        // Whitespace removed; ASCII without any is taken as it is.
+                        let r = if t.bytes().all(|b| b.is_ascii_graphic()) {
+                            t.to_string()
+                        } else {
+                            t.chars().filter(|c| !c.is_whitespace()).collect()
+                        };
                         x.structured_ref = Some(r).filter(|r| !r.is_empty());
                     }
                 }
             }
-            [Tag::RmtInf, Tag::Ustrd] => {
+            TxRule::Unstructured => {
                 if let Some((_, x)) = self.tx.as_mut() {
-                    let t = trim(text);
                     if !t.is_empty() {
                         x.ustrd.push(t.to_string());
                     }
                 }
             }
-            [Tag::RltdPties, Tag::Dbtr, Tag::Nm] | [Tag::RltdPties, Tag::Dbtr, Tag::Pty, Tag::Nm] => {
+            TxRule::Payer => {
                 if let Some((_, x)) = self.tx.as_mut() {
                     if x.payer.is_empty() {
-                        x.payer = trim(text).to_string();
+                        x.payer = t.to_string();
                     }
                 }
             }
-            _ => {}
         }
     }
 
