@@ -83,8 +83,8 @@
 //!   a camt.054 then the day's camt.053, a file uploaded again) gives the
 //!   same key and is booked once. `amount` is written canonically (trailing zeros
 //!   dropped, at least two decimals) so `8.850` and `8.85` give one key;
-//!   `direction` is `credit` or `debit`. `payment_id` is `P` + the first 16
-//!   hex digits of SHA-256 of the key.
+//!   `direction` is `credit` or `debit`. `payment_id` is `P` + XXH3-64 of
+//!   the key in 16 hex digits (`bank::payment_id`).
 //!
 //! - The XML is read by the small scanner in `scan.rs` (its module doc has
 //!   the rules): malformed XML (an unclosed or mismatched tag, a bad
