@@ -83,8 +83,8 @@
 //!   a camt.054 then the day's camt.053, a file uploaded again) gives the
 //!   same key and is booked once. `amount` is written canonically (trailing zeros
 //!   dropped, at least two decimals) so `8.850` and `8.85` give one key;
-//!   `direction` is `credit` or `debit`. `payment_id` is `P` + the first 16
-//!   hex digits of SHA-256 of the key.
+//!   `direction` is `credit` or `debit`. `payment_id` is `P` + XXH3-64 of
+//!   the key in 16 hex digits (`bank::payment_id`).
 //!
 //! - The XML is read by the small scanner in `scan.rs` (its module doc has
 //!   the rules): malformed XML (an unclosed or mismatched tag, a bad
@@ -92,15 +92,19 @@
 //!   on the line where the construct starts, and the file is refused.
 //!
 //! Implementation: one pass over the whole file as one `&str`, checked as
-//! UTF-8 once. The stack of open elements holds each element's `Tag` (its
-//! local name, classified once at its start tag), its name as written
-//! (borrowed from the input, for the end tag check) and its byte offset;
-//! line numbers are counted only when one is kept or reported. An element's
-//! text is borrowed from the input unless it needs decoding (references,
-//! `\r`, CDATA, several pieces), so the allocations left are the values a
+//! UTF-8 once; the parser is the scanner's `Handler`. The stack of open
+//! elements holds each element's `Tag` (its local name, classified once at
+//! its start tag; the tags in a vector of their own, so the path below a
+//! context element is a slice), its name as written (borrowed from the
+//! input, for the end tag check) and its byte offset; line numbers are
+//! counted only when one is kept or reported. Which rule reads a leaf is a
+//! `match` on that path (`TxRule`, `NtryRule`...). An element's text is
+//! borrowed from the input unless it needs decoding (references, `\r`,
+//! CDATA, several pieces), so the allocations left are the values a
 //! transaction keeps. Amounts are built from their digits (the value and
-//! scale `Decimal::from_str` gives); dates in the usual `YYYY-MM-DD` shape
-//! are read directly, chrono only sees the others.
+//! scale `Decimal::from_str` gives), and written into keys the same way;
+//! dates in the usual `YYYY-MM-DD` shape are read directly, chrono only
+//! sees the others.
 
 mod scan;
 mod tag;
@@ -255,13 +259,16 @@ struct NtryB {
     booking: Option<NaiveDate>,
     value_date: Option<NaiveDate>,
     bank_ref: String,
-    txs: Vec<TxB>,
+    /// This entry's `TxDtls`: indexes into `StmtB::txs`.
+    txs: std::ops::Range<usize>,
     /// An error was already reported inside this entry.
     had_error: bool,
 }
 
 impl NtryB {
-    fn new(line: u32) -> NtryB {
+    /// An entry starting on `line`; its `TxDtls` will be stored from
+    /// `StmtB::txs[first_tx]` on.
+    fn new(line: u32, first_tx: usize) -> NtryB {
         NtryB {
             line,
             amt: None,
@@ -271,7 +278,7 @@ impl NtryB {
             booking: None,
             value_date: None,
             bank_ref: String::new(),
-            txs: Vec::new(),
+            txs: first_tx..first_tx,
             had_error: false,
         }
     }
@@ -335,12 +342,14 @@ struct StmtB {
     /// Date part of `CreDtTm`, the last fallback for a booking date.
     created: Option<NaiveDate>,
     entries: Vec<NtryB>,
+    /// The `TxDtls` of all entries, in order (one vector for the statement
+    /// rather than one per entry).
+    txs: Vec<TxB>,
 }
 
 /// An open element.
 #[derive(Clone, Copy, Debug)]
 struct Open<'a> {
-    tag: Tag,
     /// The name as written in the start tag (`c:Ntry`), for the end tag check.
     name: &'a str,
     /// Byte offset of the start tag (`Parser::lines` turns it into a line
@@ -348,11 +357,48 @@ struct Open<'a> {
     at: usize,
 }
 
+/// The open elements, outermost first. Their tags are kept apart, in one
+/// vector, so that the path below an element is a slice of it.
+#[derive(Default)]
+struct Stack<'a> {
+    tags: Vec<Tag>,
+    open: Vec<Open<'a>>,
+}
+
+impl<'a> Stack<'a> {
+    fn push(&mut self, tag: Tag, open: Open<'a>) {
+        self.tags.push(tag);
+        self.open.push(open);
+    }
+
+    fn pop(&mut self) {
+        self.tags.pop();
+        self.open.pop();
+    }
+
+    fn len(&self) -> usize {
+        self.open.len()
+    }
+
+    fn last(&self) -> Option<&Open<'a>> {
+        self.open.last()
+    }
+
+    fn last_tag(&self) -> Option<Tag> {
+        self.tags.last().copied()
+    }
+
+    /// The tags of the elements open below depth `depth` (0 is the root).
+    fn tags_below(&self, depth: usize) -> &[Tag] {
+        self.tags.get(depth + 1..).unwrap_or_default()
+    }
+}
+
 struct Parser<'a> {
     input: &'a str,
     lines: Lines<'a>,
     /// Open elements, outermost first.
-    stack: Vec<Open<'a>>,
+    stack: Stack<'a>,
     /// Text read since the last start or end tag, while it is one plain
     /// piece of the input (the usual case: no decoding, no copy).
     text: &'a str,
@@ -413,35 +459,191 @@ impl<'a> scan::Handler<'a> for Parser<'a> {
         self.end_element();
     }
 
+    fn leaf(&mut self, tag: &StartTag<'a>, text: &'a str, _text_at: usize) -> bool {
+        let t = Tag::of(tag.local);
+        if !self.seen_root || !tag.attrs.is_empty() || matches!(t, Tag::Stmt | Tag::Ntry | Tag::Bal | Tag::TxDtls) {
+            if !self.start_element(tag) {
+                return false;
+            }
+            // `start_element` forgot any earlier text; this is plain.
+            self.text = text;
+            self.end_element();
+            return true;
+        }
+        // The usual leaf opens and closes no context: what `start_element`
+        // and `end_element` would do comes down to reading it by the rules
+        // with the element on the stack (for its path), and forgetting the
+        // parent's text and `Ccy`.
+        self.clear_text();
+        self.ccy = None;
+        self.stack.push(t, Open { name: tag.name, at: tag.at });
+        self.read_leaf(self.stack.len(), text, None, tag.at);
+        self.stack.pop();
+        true
+    }
+
     fn doctype(&mut self, at: usize) {
         self.err_at(at, "DOCTYPE", "<!DOCTYPE", "no DOCTYPE or entity declarations in a camt file");
         self.stopped = true;
     }
 }
 
-/// The tags of a run of open elements, when it is at most 4 long (no leaf
-/// the reader reads is deeper below its context element); longer runs
-/// match no rule.
+// The reading rules: which leaf, by its path below its context element,
+// is read as what (see the module doc). Choosing the rule is a match on the
+// path; applying it is out of line, as most elements match none.
+
+/// A leaf outside the statements, below `BkToCstmr*`.
 #[derive(Clone, Copy)]
-struct Path {
-    tags: [Tag; 4],
-    len: usize,
+enum GroupRule {
+    /// `GrpHdr/CreDtTm`.
+    Created,
+    /// `GrpHdr/MsgPgntn/*` (`PgNb`, `LastPgInd`).
+    Page(Tag),
 }
 
-impl Path {
-    fn of(open: &[Open]) -> Path {
-        let mut tags = [Tag::Other; 4];
-        if open.len() > tags.len() {
-            return Path { tags, len: 0 };
+impl GroupRule {
+    fn of(path: &[Tag]) -> Option<GroupRule> {
+        match *path {
+            [Tag::GrpHdr, Tag::CreDtTm] => Some(GroupRule::Created),
+            [Tag::GrpHdr, Tag::MsgPgntn, leaf] => Some(GroupRule::Page(leaf)),
+            _ => None,
         }
-        for (slot, o) in tags.iter_mut().zip(open) {
-            *slot = o.tag;
-        }
-        Path { tags, len: open.len() }
     }
+}
 
-    fn tags(&self) -> &[Tag] {
-        self.tags.get(..self.len).unwrap_or_default()
+/// A leaf below a `Stmt`/`Ntfctn`/`Rpt` (outside its entries and balances).
+#[derive(Clone, Copy)]
+enum StmtRule {
+    /// `Acct/Id/IBAN`, `Acct/Id/Othr/Id`.
+    Account,
+    /// `CreDtTm`.
+    Created,
+    /// `Acct/Ccy`.
+    Currency,
+    /// `StmtPgntn/*` (`PgNb`, `LastPgInd`).
+    Page(Tag),
+    /// A `TxsSummry` figure, by its path.
+    Summary(&'static str),
+}
+
+impl StmtRule {
+    fn of(path: &[Tag]) -> Option<StmtRule> {
+        use Tag::{
+            CdtDbtInd, NbOfNtries, Sum, TtlCdtNtries, TtlDbtNtries, TtlNetNtry, TtlNetNtryAmt, TtlNtries, TxsSummry,
+        };
+        let field = match *path {
+            [Tag::Acct, Tag::Id, Tag::Iban] | [Tag::Acct, Tag::Id, Tag::Othr, Tag::Id] => {
+                return Some(StmtRule::Account)
+            }
+            [Tag::CreDtTm] => return Some(StmtRule::Created),
+            [Tag::Acct, Tag::Ccy] => return Some(StmtRule::Currency),
+            [Tag::Pgntn, leaf] => return Some(StmtRule::Page(leaf)),
+            [TxsSummry, TtlNtries, NbOfNtries] => "TxsSummry/TtlNtries/NbOfNtries",
+            [TxsSummry, TtlNtries, Sum] => "TxsSummry/TtlNtries/Sum",
+            [TxsSummry, TtlNtries, TtlNetNtryAmt] => "TxsSummry/TtlNtries/TtlNetNtryAmt",
+            [TxsSummry, TtlNtries, TtlNetNtry, Tag::Amt] => "TxsSummry/TtlNtries/TtlNetNtry/Amt",
+            [TxsSummry, TtlNtries, CdtDbtInd] => "TxsSummry/TtlNtries/CdtDbtInd",
+            [TxsSummry, TtlNtries, TtlNetNtry, CdtDbtInd] => "TxsSummry/TtlNtries/TtlNetNtry/CdtDbtInd",
+            [TxsSummry, TtlCdtNtries, NbOfNtries] => "TxsSummry/TtlCdtNtries/NbOfNtries",
+            [TxsSummry, TtlCdtNtries, Sum] => "TxsSummry/TtlCdtNtries/Sum",
+            [TxsSummry, TtlDbtNtries, NbOfNtries] => "TxsSummry/TtlDbtNtries/NbOfNtries",
+            [TxsSummry, TtlDbtNtries, Sum] => "TxsSummry/TtlDbtNtries/Sum",
+            _ => return None,
+        };
+        Some(StmtRule::Summary(field))
+    }
+}
+
+/// A leaf below a `Bal`.
+#[derive(Clone, Copy)]
+enum BalRule {
+    /// `Tp/CdOrPrtry/Cd`.
+    Code,
+    /// `Amt`.
+    Amt,
+    /// `CdtDbtInd`.
+    Dir,
+}
+
+impl BalRule {
+    fn of(path: &[Tag]) -> Option<BalRule> {
+        match *path {
+            [Tag::Tp, Tag::CdOrPrtry, Tag::Cd] => Some(BalRule::Code),
+            [Tag::Amt] => Some(BalRule::Amt),
+            [Tag::CdtDbtInd] => Some(BalRule::Dir),
+            _ => None,
+        }
+    }
+}
+
+/// A leaf below an `Ntry` (outside its `TxDtls`).
+#[derive(Clone, Copy)]
+enum NtryRule {
+    /// `Amt`.
+    Amt,
+    /// `CdtDbtInd`.
+    Dir,
+    /// `RvslInd`.
+    Reversal,
+    /// `Sts`, `Sts/Cd`, `Sts/Prtry`.
+    Status,
+    /// `BookgDt/Dt`, `BookgDt/DtTm`, `ValDt/Dt`, `ValDt/DtTm`.
+    Date { booking: bool, date_time: bool },
+    /// `AcctSvcrRef`.
+    BankRef,
+}
+
+impl NtryRule {
+    fn of(path: &[Tag]) -> Option<NtryRule> {
+        let date = |booking, date_time| Some(NtryRule::Date { booking, date_time });
+        match *path {
+            [Tag::Amt] => Some(NtryRule::Amt),
+            [Tag::CdtDbtInd] => Some(NtryRule::Dir),
+            [Tag::RvslInd] => Some(NtryRule::Reversal),
+            [Tag::Sts] | [Tag::Sts, Tag::Cd | Tag::Prtry] => Some(NtryRule::Status),
+            [Tag::BookgDt, Tag::Dt] => date(true, false),
+            [Tag::BookgDt, Tag::DtTm] => date(true, true),
+            [Tag::ValDt, Tag::Dt] => date(false, false),
+            [Tag::ValDt, Tag::DtTm] => date(false, true),
+            [Tag::AcctSvcrRef] => Some(NtryRule::BankRef),
+            _ => None,
+        }
+    }
+}
+
+/// A leaf below a `TxDtls`.
+#[derive(Clone, Copy)]
+enum TxRule {
+    /// `AmtDtls/TxAmt/Amt`.
+    TxAmt,
+    /// `Amt` (v08).
+    Amt,
+    /// `CdtDbtInd`.
+    Dir,
+    /// `Refs/AcctSvcrRef`.
+    BankRef,
+    /// `RmtInf/Strd/CdtrRefInf/Ref`.
+    StructuredRef,
+    /// `RmtInf/Ustrd`.
+    Unstructured,
+    /// `RltdPties/Dbtr/Nm`, `RltdPties/Dbtr/Pty/Nm`.
+    Payer,
+}
+
+impl TxRule {
+    fn of(path: &[Tag]) -> Option<TxRule> {
+        match *path {
+            [Tag::AmtDtls, Tag::TxAmt, Tag::Amt] => Some(TxRule::TxAmt),
+            [Tag::Amt] => Some(TxRule::Amt),
+            [Tag::CdtDbtInd] => Some(TxRule::Dir),
+            [Tag::Refs, Tag::AcctSvcrRef] => Some(TxRule::BankRef),
+            [Tag::RmtInf, Tag::Strd, Tag::CdtrRefInf, Tag::Ref] => Some(TxRule::StructuredRef),
+            [Tag::RmtInf, Tag::Ustrd] => Some(TxRule::Unstructured),
+            [Tag::RltdPties, Tag::Dbtr, Tag::Nm] | [Tag::RltdPties, Tag::Dbtr, Tag::Pty, Tag::Nm] => {
+                Some(TxRule::Payer)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -461,7 +663,7 @@ impl<'a> Parser<'a> {
         Parser {
             input: text,
             lines: Lines { bytes: text.as_bytes(), pos: 0, newlines: 0 },
-            stack: Vec::new(),
+            stack: Stack::default(),
             text: "",
             text_in_buf: false,
             buf: String::new(),
@@ -540,10 +742,25 @@ impl<'a> Parser<'a> {
 
     /// Handles a start tag; false stops the parse (root is not camt, or an
     /// attribute is malformed).
+    #[inline]
     fn start_element(&mut self, t: &StartTag<'a>) -> bool {
         self.clear_text();
         self.ccy = None;
-        // Most tags have no attributes.
+        let tag = Tag::of(t.local);
+        // Most tags have no attributes; the root comes once.
+        if !t.attrs.is_empty() || !self.seen_root {
+            return self.start_with_attributes_or_root(t, tag);
+        }
+        if matches!(tag, Tag::Stmt | Tag::Ntry | Tag::Bal | Tag::TxDtls) {
+            self.open_context(tag, t.at);
+        }
+        self.stack.push(tag, Open { name: t.name, at: t.at });
+        true
+    }
+
+    /// `start_element` for a tag with attributes, or the root.
+    #[inline(never)]
+    fn start_with_attributes_or_root(&mut self, t: &StartTag<'a>, tag: Tag) -> bool {
         let ns = if t.attrs.bytes().any(|b| !scan::is_space(b)) {
             match self.attributes(t) {
                 Ok(ns) => ns,
@@ -556,34 +773,42 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        let local = t.local;
-        let tag = Tag::of(local);
-        let open = Open { tag, name: t.name, at: t.at };
+        let open = Open { name: t.name, at: t.at };
         if !self.seen_root {
             self.seen_root = true;
-            let ok = self.root(open, local, ns.as_deref());
+            let ok = self.root(tag, open, t.local, ns.as_deref());
             self.stopped = !ok;
             return ok;
         }
+        self.open_context(tag, t.at);
+        self.stack.push(tag, open);
+        true
+    }
+
+    /// Opens the context (statement, entry, balance, transaction) that an
+    /// element with this tag starts where it is (at the top of the stack):
+    /// a `Stmt`/`Ntfctn`/`Rpt` in a `BkToCstmr*`, an `Ntry` or `Bal` in the
+    /// statement, a `TxDtls` anywhere in an entry.
+    #[inline(never)]
+    fn open_context(&mut self, tag: Tag, at: usize) {
         let depth = self.stack.len();
         if self.stmt.is_none() {
-            let parent_ok = self.stack.last().is_some_and(|p| p.tag == Tag::BkToCstmr);
+            let parent_ok = self.stack.last_tag() == Some(Tag::BkToCstmr);
             if parent_ok && tag == Tag::Stmt {
-                self.stmt = Some((depth, StmtB { line: self.lines.at(t.at), ..StmtB::default() }));
+                self.stmt = Some((depth, StmtB { line: self.lines.at(at), ..StmtB::default() }));
             }
         } else if self.ntry.is_none() && self.bal.is_none() {
-            if let Some((sd, _)) = &self.stmt {
+            if let Some((sd, s)) = &self.stmt {
                 if depth == sd + 1 && tag == Tag::Ntry {
-                    self.ntry = Some((depth, NtryB::new(self.lines.at(t.at))));
+                    let first_tx = s.txs.len();
+                    self.ntry = Some((depth, NtryB::new(self.lines.at(at), first_tx)));
                 } else if depth == sd + 1 && tag == Tag::Bal {
                     self.bal = Some((depth, BalB::default()));
                 }
             }
         } else if self.ntry.is_some() && self.tx.is_none() && tag == Tag::TxDtls {
-            self.tx = Some((depth, TxB { line: self.lines.at(t.at), ..TxB::default() }));
+            self.tx = Some((depth, TxB { line: self.lines.at(at), ..TxB::default() }));
         }
-        self.stack.push(open);
-        true
     }
 
     /// Reads the tag's attributes: keeps `Ccy` (any prefix) in `ccy`;
@@ -603,7 +828,7 @@ impl<'a> Parser<'a> {
         Ok(ns)
     }
 
-    fn root(&mut self, open: Open<'a>, local: &str, ns: Option<&str>) -> bool {
+    fn root(&mut self, tag: Tag, open: Open<'a>, local: &str, ns: Option<&str>) -> bool {
         let at = open.at;
         if local != "Document" {
             self.err_at(at, "Document", local, "root element <Document> of a camt.052/053/054 message");
@@ -628,63 +853,37 @@ impl<'a> Parser<'a> {
             return false;
         }
         self.file.format = fmt.to_string();
-        self.stack.push(open);
+        self.stack.push(tag, open);
         true
     }
 
+    #[inline]
     fn end_element(&mut self) {
         let depth = self.stack.len();
         let Some(&Open { at, .. }) = self.stack.last() else {
             return;
         };
-        // Text collected in `buf` is taken out of `self` for the leaf
-        // handlers, and put back (cleared, the allocation kept) below.
-        let buf = if self.text_in_buf { std::mem::take(&mut self.buf) } else { String::new() };
-        let text: &str = if self.text_in_buf { &buf } else { self.text };
         let ccy = self.ccy.take();
-        let ccy = ccy.as_deref();
-        if self.tx.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.tx_leaf(text, ccy, at);
-        } else if self.ntry.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.ntry_leaf(text, ccy, at);
-        } else if self.bal.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.bal_leaf(text, ccy, at);
-        } else if self.stmt.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.stmt_leaf(text, at);
-        } else if self.stmt.is_none() && (depth == 4 || depth == 5) {
-            self.group_leaf(text, at);
-        }
         if self.text_in_buf {
-            let mut buf = buf;
+            // Taken out of `self` for the rules, put back (cleared, the
+            // allocation kept).
+            let mut buf = std::mem::take(&mut self.buf);
+            self.read_leaf(depth, &buf, ccy.as_deref(), at);
             buf.clear();
             self.buf = buf;
             self.text_in_buf = false;
+        } else {
+            self.read_leaf(depth, self.text, ccy.as_deref(), at);
         }
         self.text = "";
         // Close contexts whose element ends here.
         let closing = depth - 1;
         if self.tx.as_ref().is_some_and(|(d, _)| *d == closing) {
-            if let (Some((_, tx)), Some((_, n))) = (self.tx.take(), self.ntry.as_mut()) {
-                n.txs.push(tx);
-            }
+            self.close_tx();
         } else if self.ntry.as_ref().is_some_and(|(d, _)| *d == closing) {
-            if let (Some((_, n)), Some((_, s))) = (self.ntry.take(), self.stmt.as_mut()) {
-                s.entries.push(n);
-            }
+            self.close_ntry();
         } else if self.bal.as_ref().is_some_and(|(d, _)| *d == closing) {
-            if let (Some((_, b)), Some((_, s))) = (self.bal.take(), self.stmt.as_mut()) {
-                let signed = b.amount.map(|a| BalV {
-                    signed: if b.direction == Some(Direction::Debit) { -a.value } else { a.value },
-                    ccy: a.ccy,
-                    line: b.line,
-                });
-                match b.code.as_str() {
-                    "OPBD" if s.opening_opbd.is_none() => s.opening_opbd = signed,
-                    "PRCD" if s.opening_prcd.is_none() => s.opening_prcd = signed,
-                    "CLBD" if s.closing.is_none() => s.closing = signed,
-                    _ => {}
-                }
-            }
+            self.close_bal();
         } else if self.stmt.as_ref().is_some_and(|(d, _)| *d == closing) {
             if let Some((_, s)) = self.stmt.take() {
                 self.finish_stmt(s);
@@ -693,80 +892,115 @@ impl<'a> Parser<'a> {
         self.stack.pop();
     }
 
-    /// The path from below the context element open at `ctx_depth` (in
-    /// `stack`) to the element ending now.
-    fn path_below(&self, ctx_depth: usize) -> Path {
-        Path::of(self.stack.get(ctx_depth + 1..).unwrap_or_default())
-    }
+    // The context closers are kept out of `end_element`, which runs for
+    // every element: inlined, their moves of whole entries made it slower.
 
-    /// A leaf outside any statement: `GrpHdr/CreDtTm`, `GrpHdr/MsgPgntn/*`.
-    fn group_leaf(&mut self, text: &str, at: usize) {
-        // Below `Document` and `BkToCstmr*`.
-        match self.path_below(1).tags() {
-            [Tag::GrpHdr, Tag::CreDtTm] => self.group_created = self.date(trim(text), true, at, "GrpHdr/CreDtTm"),
-            [Tag::GrpHdr, Tag::MsgPgntn, leaf] => self.group_paged |= other_page(*leaf, trim(text)),
-            _ => {}
+    #[inline(never)]
+    fn close_tx(&mut self) {
+        if let (Some((_, tx)), Some((_, n)), Some((_, s))) = (self.tx.take(), self.ntry.as_mut(), self.stmt.as_mut()) {
+            s.txs.push(tx);
+            n.txs.end = s.txs.len();
         }
     }
 
-    fn stmt_leaf(&mut self, text: &str, at: usize) {
-        let Some((d, _)) = &self.stmt else { return };
-        let path = self.path_below(*d);
-        match path.tags() {
-            [Tag::Acct, Tag::Id, Tag::Iban] | [Tag::Acct, Tag::Id, Tag::Othr, Tag::Id] => {
+    #[inline(never)]
+    fn close_ntry(&mut self) {
+        if let (Some((_, n)), Some((_, s))) = (self.ntry.take(), self.stmt.as_mut()) {
+            s.entries.push(n);
+        }
+    }
+
+    #[inline(never)]
+    fn close_bal(&mut self) {
+        if let (Some((_, b)), Some((_, s))) = (self.bal.take(), self.stmt.as_mut()) {
+            let signed = b.amount.map(|a| BalV {
+                signed: if b.direction == Some(Direction::Debit) { -a.value } else { a.value },
+                ccy: a.ccy,
+                line: b.line,
+            });
+            match b.code.as_str() {
+                "OPBD" if s.opening_opbd.is_none() => s.opening_opbd = signed,
+                "PRCD" if s.opening_prcd.is_none() => s.opening_prcd = signed,
+                "CLBD" if s.closing.is_none() => s.closing = signed,
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads the element ending now (at `depth`, with its text and `Ccy`)
+    /// by the rules of the innermost context it is in, if one applies.
+    #[inline]
+    fn read_leaf(&mut self, depth: usize, text: &str, ccy: Option<&str>, at: usize) {
+        if let Some(&(d, _)) = self.tx.as_ref().filter(|(d, _)| depth > d + 1) {
+            if let Some(rule) = TxRule::of(self.stack.tags_below(d)) {
+                self.tx_leaf(rule, text, ccy, at);
+            }
+        } else if let Some(&(d, _)) = self.ntry.as_ref().filter(|(d, _)| depth > d + 1) {
+            if let Some(rule) = NtryRule::of(self.stack.tags_below(d)) {
+                self.ntry_leaf(rule, text, ccy, at);
+            }
+        } else if let Some(&(d, _)) = self.bal.as_ref().filter(|(d, _)| depth > d + 1) {
+            if let Some(rule) = BalRule::of(self.stack.tags_below(d)) {
+                self.bal_leaf(rule, text, ccy, at);
+            }
+        } else if let Some(&(d, _)) = self.stmt.as_ref().filter(|(d, _)| depth > d + 1) {
+            if let Some(rule) = StmtRule::of(self.stack.tags_below(d)) {
+                self.stmt_leaf(rule, text, at);
+            }
+        } else if self.stmt.is_none() && (depth == 4 || depth == 5) {
+            // Below `Document` and `BkToCstmr*`.
+            if let Some(rule) = GroupRule::of(self.stack.tags_below(1)) {
+                self.group_leaf(rule, text, at);
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn group_leaf(&mut self, rule: GroupRule, text: &str, at: usize) {
+        match rule {
+            GroupRule::Created => self.group_created = self.date(trim(text), true, at, "GrpHdr/CreDtTm"),
+            GroupRule::Page(leaf) => self.group_paged |= other_page(leaf, trim(text)),
+        }
+    }
+
+    #[inline(never)]
+    fn stmt_leaf(&mut self, rule: StmtRule, text: &str, at: usize) {
+        let t = trim(text);
+        match rule {
+            StmtRule::Account => {
                 if let Some((_, s)) = self.stmt.as_mut() {
                     if s.account.is_empty() {
-                        s.account = trim(text).to_string();
+                        s.account = t.to_string();
                     }
                 }
             }
-            [Tag::CreDtTm] => {
-                let v = self.date(trim(text), true, at, "CreDtTm");
+            StmtRule::Created => {
+                let v = self.date(t, true, at, "CreDtTm");
                 if let Some((_, s)) = self.stmt.as_mut() {
                     s.created = v;
                 }
             }
-            [Tag::Acct, Tag::Ccy] => {
-                let t = trim(text);
-                match t.parse::<Currency>() {
-                    Ok(c) => {
-                        if let Some((_, s)) = self.stmt.as_mut() {
-                            s.currency = Some(c);
-                        }
+            StmtRule::Currency => match t.parse::<Currency>() {
+                Ok(c) => {
+                    if let Some((_, s)) = self.stmt.as_mut() {
+                        s.currency = Some(c);
                     }
-                    Err(_) => self.err_at(at, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
                 }
-            }
-            [Tag::Pgntn, leaf] => {
-                let paged = other_page(*leaf, trim(text));
+                Err(_) => self.err_at(at, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
+            },
+            StmtRule::Page(leaf) => {
+                let paged = other_page(leaf, t);
                 if let Some((_, s)) = self.stmt.as_mut() {
                     s.paged |= paged;
                 }
             }
-            [Tag::TxsSummry, ..] => self.summary_leaf(path, trim(text), at),
-            _ => {}
+            StmtRule::Summary(field) => self.summary_leaf(field, t, at),
         }
     }
 
-    /// A leaf under `TxsSummry` (`path` from below the statement): kept as
-    /// text, checked when the statement ends.
-    fn summary_leaf(&mut self, path: Path, t: &str, at: usize) {
-        use Tag::{
-            CdtDbtInd, NbOfNtries, Sum, TtlCdtNtries, TtlDbtNtries, TtlNetNtry, TtlNetNtryAmt, TtlNtries, TxsSummry,
-        };
-        let field: &'static str = match path.tags() {
-            [TxsSummry, TtlNtries, NbOfNtries] => "TxsSummry/TtlNtries/NbOfNtries",
-            [TxsSummry, TtlNtries, Sum] => "TxsSummry/TtlNtries/Sum",
-            [TxsSummry, TtlNtries, TtlNetNtryAmt] => "TxsSummry/TtlNtries/TtlNetNtryAmt",
-            [TxsSummry, TtlNtries, TtlNetNtry, Tag::Amt] => "TxsSummry/TtlNtries/TtlNetNtry/Amt",
-            [TxsSummry, TtlNtries, CdtDbtInd] => "TxsSummry/TtlNtries/CdtDbtInd",
-            [TxsSummry, TtlNtries, TtlNetNtry, CdtDbtInd] => "TxsSummry/TtlNtries/TtlNetNtry/CdtDbtInd",
-            [TxsSummry, TtlCdtNtries, NbOfNtries] => "TxsSummry/TtlCdtNtries/NbOfNtries",
-            [TxsSummry, TtlCdtNtries, Sum] => "TxsSummry/TtlCdtNtries/Sum",
-            [TxsSummry, TtlDbtNtries, NbOfNtries] => "TxsSummry/TtlDbtNtries/NbOfNtries",
-            [TxsSummry, TtlDbtNtries, Sum] => "TxsSummry/TtlDbtNtries/Sum",
-            _ => return,
-        };
+    /// A `TxsSummry` figure (`field` is its path): kept as text, checked
+    /// when the statement ends.
+    fn summary_leaf(&mut self, field: &'static str, t: &str, at: usize) {
         let fig = Fig { field, text: t.to_string(), line: self.lines.at(at) };
         if field.ends_with("CdtDbtInd") {
             let v = self.direction(t, at, field);
@@ -791,72 +1025,49 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn bal_leaf(&mut self, text: &str, ccy: Option<&str>, at: usize) {
-        let Some((d, _)) = &self.bal else { return };
-        match self.path_below(*d).tags() {
-            [Tag::Tp, Tag::CdOrPrtry, Tag::Cd] => {
+    #[inline(never)]
+    fn bal_leaf(&mut self, rule: BalRule, text: &str, ccy: Option<&str>, at: usize) {
+        let t = trim(text);
+        match rule {
+            BalRule::Code => {
                 if let Some((_, b)) = self.bal.as_mut() {
-                    b.code = trim(text).to_string();
+                    b.code = t.to_string();
                 }
             }
-            [Tag::Amt] => {
-                let v = self.amt(trim(text), ccy, at, "Bal/Amt");
+            BalRule::Amt => {
+                let v = self.amt(t, ccy, at, "Bal/Amt");
                 let line = self.lines.at(at);
                 if let Some((_, b)) = self.bal.as_mut() {
                     b.amount = v;
                     b.line = line;
                 }
             }
-            [Tag::CdtDbtInd] => {
-                let v = self.direction(trim(text), at, "Bal/CdtDbtInd");
+            BalRule::Dir => {
+                let v = self.direction(t, at, "Bal/CdtDbtInd");
                 if let Some((_, b)) = self.bal.as_mut() {
                     b.direction = v;
                 }
             }
-            _ => {}
         }
     }
 
-    fn ntry_leaf(&mut self, text: &str, ccy: Option<&str>, at: usize) {
-        let Some((d, _)) = &self.ntry else { return };
-        enum F {
-            Amt,
-            Dir,
-            Rvsl,
-            Sts,
-            Bookg,
-            BookgTm,
-            Val,
-            ValTm,
-            Ref,
-        }
-        let f = match self.path_below(*d).tags() {
-            [Tag::Amt] => F::Amt,
-            [Tag::CdtDbtInd] => F::Dir,
-            [Tag::RvslInd] => F::Rvsl,
-            [Tag::Sts] | [Tag::Sts, Tag::Cd | Tag::Prtry] => F::Sts,
-            [Tag::BookgDt, Tag::Dt] => F::Bookg,
-            [Tag::BookgDt, Tag::DtTm] => F::BookgTm,
-            [Tag::ValDt, Tag::Dt] => F::Val,
-            [Tag::ValDt, Tag::DtTm] => F::ValTm,
-            [Tag::AcctSvcrRef] => F::Ref,
-            _ => return,
-        };
+    #[inline(never)]
+    fn ntry_leaf(&mut self, rule: NtryRule, text: &str, ccy: Option<&str>, at: usize) {
         let t = trim(text);
-        match f {
-            F::Amt => {
+        match rule {
+            NtryRule::Amt => {
                 let v = self.amt(t, ccy, at, "Ntry/Amt");
                 if let Some((_, n)) = self.ntry.as_mut() {
                     n.amt = v;
                 }
             }
-            F::Dir => {
+            NtryRule::Dir => {
                 let v = self.direction(t, at, "Ntry/CdtDbtInd");
                 if let Some((_, n)) = self.ntry.as_mut() {
                     n.direction = v;
                 }
             }
-            F::Rvsl => {
+            NtryRule::Reversal => {
                 let v = match t {
                     "true" | "1" => true,
                     "false" | "0" => false,
@@ -869,30 +1080,30 @@ impl<'a> Parser<'a> {
                     n.reversal = v;
                 }
             }
-            F::Sts => {
+            NtryRule::Status => {
                 if let Some((_, n)) = self.ntry.as_mut() {
                     if !t.is_empty() {
                         n.booked = t == "BOOK";
                     }
                 }
             }
-            F::Bookg | F::BookgTm | F::Val | F::ValTm => {
-                let (field, tm) = match f {
-                    F::Bookg => ("Ntry/BookgDt/Dt", false),
-                    F::BookgTm => ("Ntry/BookgDt/DtTm", true),
-                    F::Val => ("Ntry/ValDt/Dt", false),
-                    _ => ("Ntry/ValDt/DtTm", true),
+            NtryRule::Date { booking, date_time } => {
+                let field = match (booking, date_time) {
+                    (true, false) => "Ntry/BookgDt/Dt",
+                    (true, true) => "Ntry/BookgDt/DtTm",
+                    (false, false) => "Ntry/ValDt/Dt",
+                    (false, true) => "Ntry/ValDt/DtTm",
                 };
-                let v = self.date(t, tm, at, field);
+                let v = self.date(t, date_time, at, field);
                 if let Some((_, n)) = self.ntry.as_mut() {
-                    if matches!(f, F::Bookg | F::BookgTm) {
+                    if booking {
                         n.booking = n.booking.or(v);
                     } else {
                         n.value_date = n.value_date.or(v);
                     }
                 }
             }
-            F::Ref => {
+            NtryRule::BankRef => {
                 if let Some((_, n)) = self.ntry.as_mut() {
                     n.bank_ref = t.to_string();
                 }
@@ -900,58 +1111,60 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn tx_leaf(&mut self, text: &str, ccy: Option<&str>, at: usize) {
-        let Some((d, _)) = &self.tx else { return };
-        match self.path_below(*d).tags() {
-            [Tag::AmtDtls, Tag::TxAmt, Tag::Amt] => {
-                let v = self.amt(trim(text), ccy, at, "TxDtls/AmtDtls/TxAmt/Amt");
+    #[inline(never)]
+    fn tx_leaf(&mut self, rule: TxRule, text: &str, ccy: Option<&str>, at: usize) {
+        let t = trim(text);
+        match rule {
+            TxRule::TxAmt => {
+                let v = self.amt(t, ccy, at, "TxDtls/AmtDtls/TxAmt/Amt");
                 if let Some((_, x)) = self.tx.as_mut() {
                     x.tx_amt = v;
                 }
             }
-            [Tag::Amt] => {
-                let v = self.amt(trim(text), ccy, at, "TxDtls/Amt");
+            TxRule::Amt => {
+                let v = self.amt(t, ccy, at, "TxDtls/Amt");
                 if let Some((_, x)) = self.tx.as_mut() {
                     x.amt = v;
                 }
             }
-            [Tag::CdtDbtInd] => {
-                let v = self.direction(trim(text), at, "TxDtls/CdtDbtInd");
+            TxRule::Dir => {
+                let v = self.direction(t, at, "TxDtls/CdtDbtInd");
                 if let Some((_, x)) = self.tx.as_mut() {
                     x.direction = v;
                 }
             }
-            [Tag::Refs, Tag::AcctSvcrRef] => {
+            TxRule::BankRef => {
                 if let Some((_, x)) = self.tx.as_mut() {
-                    x.bank_ref = trim(text).to_string();
+                    x.bank_ref = t.to_string();
                 }
             }
-            [Tag::RmtInf, Tag::Strd, Tag::CdtrRefInf, Tag::Ref] => {
+            TxRule::StructuredRef => {
                 if let Some((_, x)) = self.tx.as_mut() {
                     if x.structured_ref.is_none() {
-                        let t = trim(text);
-                        let mut r = String::with_capacity(t.len());
-                        r.extend(t.chars().filter(|c| !c.is_whitespace()));
+                        // Whitespace removed; ASCII without any is taken as it is.
+                        let r = if t.bytes().all(|b| b.is_ascii_graphic()) {
+                            t.to_string()
+                        } else {
+                            t.chars().filter(|c| !c.is_whitespace()).collect()
+                        };
                         x.structured_ref = Some(r).filter(|r| !r.is_empty());
                     }
                 }
             }
-            [Tag::RmtInf, Tag::Ustrd] => {
+            TxRule::Unstructured => {
                 if let Some((_, x)) = self.tx.as_mut() {
-                    let t = trim(text);
                     if !t.is_empty() {
                         x.ustrd.push(t.to_string());
                     }
                 }
             }
-            [Tag::RltdPties, Tag::Dbtr, Tag::Nm] | [Tag::RltdPties, Tag::Dbtr, Tag::Pty, Tag::Nm] => {
+            TxRule::Payer => {
                 if let Some((_, x)) = self.tx.as_mut() {
                     if x.payer.is_empty() {
-                        x.payer = trim(text).to_string();
+                        x.payer = t.to_string();
                     }
                 }
             }
-            _ => {}
         }
     }
 
@@ -1009,7 +1222,9 @@ impl<'a> Parser<'a> {
             self.err(s.line, "Acct/Id", "", "an account identifier in Acct/Id/IBAN or Acct/Id/Othr/Id");
         }
         self.check_controls(&s);
-        let StmtB { account, currency, opening_opbd, opening_prcd, closing, created, entries, .. } = s;
+        let StmtB { account, currency, opening_opbd, opening_prcd, closing, created, entries, mut txs, .. } = s;
+        let most = entries.iter().map(|n| n.txs.len().max(1)).sum();
+        self.file.transactions.reserve(most);
         let mut produced = 0usize;
         for mut n in entries {
             if n.had_error {
@@ -1023,13 +1238,13 @@ impl<'a> Parser<'a> {
                 self.err(n.line, "Ntry/BookgDt", "", "a booking date (BookgDt/Dt or BookgDt/DtTm) or a value date");
                 continue;
             };
-            let split_amounts = n.txs.len() < 2 || n.txs.iter().all(|x| x.tx_amt.or(x.amt).is_some());
-            if n.txs.is_empty() || !split_amounts {
-                n.txs.clear();
-                n.txs.push(TxB { line: n.line, ..TxB::default() });
-            }
-            let batch = n.txs.len() > 1;
-            for (i, x) in n.txs.into_iter().enumerate() {
+            let own: &mut [TxB] = txs.get_mut(n.txs.clone()).unwrap_or_default();
+            let split_amounts = own.len() < 2 || own.iter().all(|x| x.tx_amt.or(x.amt).is_some());
+            let mut whole_entry = [TxB { line: n.line, ..TxB::default() }];
+            let list = if own.is_empty() || !split_amounts { &mut whole_entry[..] } else { own };
+            let batch = list.len() > 1;
+            for (i, slot) in list.iter_mut().enumerate() {
+                let x = std::mem::take(slot);
                 let Some(amt) = x.tx_amt.or(x.amt).or(n.amt) else {
                     self.err(x.line, "Ntry/Amt", "", "an amount (Ntry/Amt or TxDtls/AmtDtls/TxAmt/Amt)");
                     continue;
@@ -1049,7 +1264,10 @@ impl<'a> Parser<'a> {
                     (false, false) => std::mem::take(&mut n.bank_ref),
                 };
                 let structured_ref = x.structured_ref.unwrap_or_default();
-                let unstructured = x.ustrd.join(" ").trim().to_string();
+                // The lines are trimmed and not empty: joined, they need no
+                // trimming again.
+                let mut ustrd = x.ustrd;
+                let unstructured = if ustrd.len() == 1 { ustrd.pop().unwrap_or_default() } else { ustrd.join(" ") };
                 let mut t = BankTransaction {
                     payment_id: String::new(),
                     key: String::new(),

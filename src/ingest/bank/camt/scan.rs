@@ -51,7 +51,7 @@ pub(super) struct XmlError {
     pub expected: &'static str,
 }
 
-pub(super) const WELL_FORMED: &str = "well-formed XML";
+const WELL_FORMED: &str = "well-formed XML";
 const PREDEFINED_ONLY: &str = "only the predefined XML entities or a character reference";
 
 fn syntax(at: usize, message: &str) -> XmlError {
@@ -80,8 +80,8 @@ const COLON: u8 = 2;
 const TEXT_SPECIAL: u8 = 4;
 
 /// `CLASS[b]`: `NAME` for the bytes of an element name (see the module
-/// doc), `NAME | COLON` for `:`, `TEXT_SPECIAL` for the bytes that end
-/// plain text (`<`, `&`, `\r`).
+/// doc) other than `:`, `COLON` for `:`, `TEXT_SPECIAL` for the bytes that
+/// end plain text (`<`, `&`, `\r`).
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -92,7 +92,7 @@ static CLASS: [u8; 256] = {
         }
         b += 1;
     }
-    t[b':' as usize] = NAME | COLON;
+    t[b':' as usize] = COLON;
     t[b'<' as usize] = TEXT_SPECIAL;
     t[b'&' as usize] = TEXT_SPECIAL;
     t[b'\r' as usize] = TEXT_SPECIAL;
@@ -138,6 +138,19 @@ pub(super) trait Handler<'a> {
     fn cdata(&mut self, content: &'a str);
     /// The end tag of the innermost open element.
     fn end(&mut self);
+    /// `<name>text</name>` with plain text only (possibly none, found at
+    /// `text_at`): the same as `start`, `text` (if `text` is not empty) and
+    /// `end`, in one call because it is the usual element.
+    fn leaf(&mut self, tag: &StartTag<'a>, text: &'a str, text_at: usize) -> bool {
+        if !self.start(tag) {
+            return false;
+        }
+        if !text.is_empty() && !self.text(text, text_at, true) {
+            return false;
+        }
+        self.end();
+        true
+    }
     /// `<!DOCTYPE` (any case) at `at`. The scan stops.
     fn doctype(&mut self, at: usize);
 }
@@ -158,6 +171,7 @@ struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     /// `text[from..to]`. Every offset the scanner cuts at is the end of the
     /// input or an ASCII byte, so a character boundary.
+    #[inline(always)]
     fn slice(&self, from: usize, to: usize) -> &'a str {
         self.text.get(from..to).unwrap_or_default()
     }
@@ -216,27 +230,25 @@ impl<'a> Scanner<'a> {
     /// `\r`, or the end of the input.
     #[inline]
     fn plain_text_end(&self, from: usize) -> usize {
-        let rest = self.bytes().get(from..).unwrap_or_default();
-        from + rest.iter().position(|&b| class(b) == TEXT_SPECIAL).unwrap_or(rest.len())
+        find(self.bytes(), from, |b| class(b) == TEXT_SPECIAL)
     }
 
     /// The end of the element name starting at `from`, and the offset of
     /// its first `:` if it has one.
     #[inline]
     fn name(&self, from: usize) -> (usize, Option<usize>) {
-        let rest = self.bytes().get(from..).unwrap_or_default();
-        let mut len = 0;
-        let mut seen = 0;
-        for &b in rest {
-            let c = class(b);
-            if c & NAME == 0 {
-                break;
+        let bytes = self.bytes();
+        let mut end = from;
+        let mut colon = None;
+        loop {
+            end = find(bytes, end, |b| class(b) != NAME);
+            if bytes.get(end).is_some_and(|&b| class(b) == COLON) {
+                colon = colon.or(Some(end));
+                end += 1;
+                continue;
             }
-            seen |= c;
-            len += 1;
+            return (end, colon);
         }
-        let colon = if seen & COLON != 0 { rest.iter().position(|&b| b == b':').map(|i| from + i) } else { None };
-        (from + len, colon)
     }
 
     /// A start tag, its `<` at `lt`. The usual `<name>text</name>` (plain
@@ -246,48 +258,46 @@ impl<'a> Scanner<'a> {
         let bytes = self.bytes();
         let from = lt + 1;
         let (name_end, colon) = self.name(from);
-        if name_end == from || bytes.get(name_end) != Some(&b'>') {
-            let tag = self.start_tag_with_more(lt, name_end, colon)?;
-            return Ok(h.start(&tag)
-                && (!tag.empty || {
-                    h.end();
-                    true
-                }));
-        }
-        let tag = StartTag {
-            name: self.slice(from, name_end),
-            local: self.slice(colon.map_or(from, |c| c + 1), name_end),
-            attrs: "",
-            attrs_at: name_end,
-            empty: false,
-            at: lt,
+        let tag = if name_end > from && bytes.get(name_end) == Some(&b'>') {
+            self.pos = name_end + 1;
+            StartTag {
+                name: self.slice(from, name_end),
+                local: self.slice(colon.map_or(from, |c| c + 1), name_end),
+                attrs: "",
+                attrs_at: name_end,
+                empty: false,
+                at: lt,
+            }
+        } else {
+            self.start_tag_with_more(lt, name_end, colon)?
         };
-        self.pos = name_end + 1;
-        if !h.start(&tag) {
-            return Ok(false);
+        if tag.empty {
+            if !h.start(&tag) {
+                return Ok(false);
+            }
+            h.end();
+            return Ok(true);
         }
-        // `<name>text</name>`?
-        let text_from = name_end + 1;
+        // `<name ...>text</name>`?
+        let text_from = self.pos;
         let text_end = self.plain_text_end(text_from);
         let close = text_end + 2;
         let close_end = close + tag.name.len();
         if bytes.get(text_end) == Some(&b'<')
             && bytes.get(text_end + 1) == Some(&b'/')
             && bytes.get(close_end) == Some(&b'>')
-            && bytes.get(close..close_end) == Some(tag.name.as_bytes())
+            && bytes.get(close..close_end).is_some_and(|name| same(name, tag.name.as_bytes()))
         {
             self.pos = close_end + 1;
-            if text_end > text_from && !h.text(self.slice(text_from, text_end), text_from, true) {
-                return Ok(false);
-            }
-            h.end();
+            return Ok(h.leaf(&tag, self.slice(text_from, text_end), text_from));
         }
-        Ok(true)
+        self.pos = text_from;
+        Ok(h.start(&tag))
     }
 
     /// A start tag whose name (from `lt + 1` to `name_end`) is not
     /// followed by `>`: `<name/>`, a tag with attributes, or an error.
-    #[cold]
+    #[inline(never)]
     fn start_tag_with_more(
         &mut self,
         lt: usize,
@@ -336,14 +346,14 @@ impl<'a> Scanner<'a> {
 
     /// `</name>` (whitespace allowed before `>`), the `<` at `lt`; `open` is
     /// the name it must have.
-    #[inline]
+    #[inline(always)]
     fn end_tag(&mut self, lt: usize, open: Option<&str>) -> Result<(), XmlError> {
         let bytes = self.bytes();
         let from = lt + 2;
         // The usual case: exactly `</open>`.
         if let Some(open) = open {
             let end = from + open.len();
-            if bytes.get(end) == Some(&b'>') && bytes.get(from..end) == Some(open.as_bytes()) {
+            if bytes.get(end) == Some(&b'>') && bytes.get(from..end).is_some_and(|name| same(name, open.as_bytes())) {
                 self.pos = end + 1;
                 return Ok(());
             }
@@ -433,6 +443,56 @@ impl<'a> Scanner<'a> {
                 Err(syntax(lt, if decl { UNCLOSED_DECL } else { UNCLOSED_PI }))
             }
         }
+    }
+}
+
+/// The offset of the first byte from `from` on for which `stop` holds, or
+/// the end of `bytes`. Four bytes a step: this is the scanner's inner loop
+/// (over names and text), and unrolled it needs fewer instructions a byte.
+#[inline(always)]
+fn find(bytes: &[u8], from: usize, stop: impl Fn(u8) -> bool) -> usize {
+    let rest = bytes.get(from..).unwrap_or_default();
+    let mut quads = rest.chunks_exact(4);
+    let mut at = from;
+    for quad in &mut quads {
+        if let [a, b, c, d] = *quad {
+            if stop(a) {
+                return at;
+            }
+            if stop(b) {
+                return at + 1;
+            }
+            if stop(c) {
+                return at + 2;
+            }
+            if stop(d) {
+                return at + 3;
+            }
+        }
+        at += 4;
+    }
+    let tail = quads.remainder();
+    at + tail.iter().position(|&b| stop(b)).unwrap_or(tail.len())
+}
+
+/// `a == b`, for short byte strings such as element names: a name of 4 to
+/// 16 bytes is compared as two (overlapping) words from its start and its
+/// end, which costs less than a call to `memcmp`.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let u32_at = |s: &[u8], i: usize| s.get(i..i + 4).and_then(|w| <[u8; 4]>::try_from(w).ok());
+    let u64_at = |s: &[u8], i: usize| s.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok());
+    match n {
+        0 => true,
+        // The first, middle and last byte are all of them.
+        1..=3 => a.first() == b.first() && a.get(n / 2) == b.get(n / 2) && a.last() == b.last(),
+        4..=8 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
+        9..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
+        _ => a == b,
     }
 }
 
@@ -636,7 +696,7 @@ impl<'a> Attributes<'a> {
             Some(_) => return Err(self.error(open, "attribute value must be enclosed in `\"` or `'`")),
             None => return Err(self.error(open, "`=` must be followed by an attribute value")),
         };
-        let Some(len) = bytes.get(open + 1..).and_then(|r| memchr(quote, r)) else {
+        let Some(len) = bytes.get(open + 1..).and_then(|r| r.iter().position(|&b| b == quote)) else {
             return Err(self.error(open, "missing closing quote in attribute value"));
         };
         let close = open + 1 + len;
@@ -764,6 +824,38 @@ mod tests {
             assert_eq!(events(doc), Err(syntax(*at, message)), "{doc:?}");
         }
         assert_eq!(events("<a></a >").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn find_stops_at_the_first_match() {
+        let text = b"abcdefghij<";
+        for from in 0..=text.len() {
+            assert_eq!(find(text, from, |b| b == b'<'), 10.max(from), "{from}");
+            assert_eq!(find(text, from, |b| b == b'#'), text.len());
+        }
+        for n in 0..12 {
+            let mut t = vec![b'a'; n];
+            t.push(b'<');
+            assert_eq!(find(&t, 0, |b| b == b'<'), n);
+        }
+        assert_eq!(find(b"", 0, |_| true), 0);
+        assert_eq!(find(b"ab", 5, |_| true), 5);
+    }
+
+    #[test]
+    fn same_compares_bytes() {
+        let names = ["", "a", "Id", "Amt", "Ntry", "Ustrd", "BkTxCd", "CdtDbtInd", "AcctSvcrRef", "TtlNetNtryAmt"];
+        let long = "BkToCstmrDbtCdtNtfctnBkToCstmrDbtCdtNtfctn";
+        for name in names.iter().chain([&long]) {
+            assert!(same(name.as_bytes(), name.as_bytes()));
+            // Every one-byte change is seen.
+            for i in 0..name.len() {
+                let mut other = name.as_bytes().to_vec();
+                other[i] ^= 1;
+                assert!(!same(name.as_bytes(), &other), "{name} {i}");
+            }
+        }
+        assert!(!same(b"Ntry", b"Ntr"));
     }
 
     #[test]
