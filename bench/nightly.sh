@@ -6,18 +6,24 @@
 # Generates a data directory with `inkasso gen`, runs the night with
 # /usr/bin/time -v (wall time, CPU time, peak RSS), with PDFs deferred
 # ([letters] render_pdf = false) and then `inkasso letters` for the same day.
+#
+# STATE=N first runs an untimed night that admits about N claims (N
+# receivables rows, no payments), so that the timed night finds them open in
+# the state: issue 5's night is `STATE=1050000 bench/nightly.sh 200000 1000000`
+# (1 000 000 open claims, 200 000 new invoices, 1 000 000 payments).
 # SMOKE=1 uses a debug build and 1 000 claims (CI keeps it working without
 # asserting a time). THREADS=1 runs single-threaded (RAYON_NUM_THREADS and
-# POLARS_MAX_THREADS).
+# POLARS_MAX_THREADS). INKASSO_TIMINGS=1 adds each step's wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-claims=${1:-1000000}
+claims=${1:-200000}
 payments=${2:-1000000}
 creditors=${3:-20}
+state=${STATE:-0}
 profile=--release
 bin_dir=release
 if [ "${SMOKE:-}" = 1 ]; then
-  claims=1000; payments=1000; creditors=3; profile=; bin_dir=debug
+  claims=1000; payments=1000; creditors=3; state=500; profile=; bin_dir=debug
 fi
 if [ -n "${THREADS:-}" ]; then
   export RAYON_NUM_THREADS=$THREADS POLARS_MAX_THREADS=$THREADS
@@ -27,9 +33,18 @@ cargo build -q $profile
 bin="$target/$bin_dir/inkasso"
 dir=$(mktemp -d)/data
 date=2025-01-10
-"$bin" gen --out "$dir" --claims "$claims" --payments "$payments" --creditors "$creditors" --seed 1 --date "$date" --no-pdf >/dev/null
+if [ "$state" -gt 0 ]; then
+  "$bin" gen --out "$dir" --claims "$claims" --payments "$payments" --creditors "$creditors" --seed 1 --date "$date" \
+    --first-claims "$state" --first-payments 0 --days 2 --no-pdf >/dev/null
+  echo "== untimed night $date: $state receivables rows, no payments ($dir)"
+  "$bin" run --data "$dir" --date "$date" >/dev/null
+  date=2025-01-11
+  cp "$dir/days/$date"/* "$dir/inbox/"
+else
+  "$bin" gen --out "$dir" --claims "$claims" --payments "$payments" --creditors "$creditors" --seed 1 --date "$date" --no-pdf >/dev/null
+fi
 timer() { if [ -x /usr/bin/time ]; then /usr/bin/time -v "$@"; else "$@"; fi; }
-echo "== inkasso run: $claims claims, $payments payments, $creditors creditors ($dir)"
-timer "$bin" run --data "$dir" --date "$date" 2> >(grep -E 'Elapsed|User time|System time|Maximum resident' >&2)
+echo "== inkasso run $date: $claims claims, $payments payments, $creditors creditors ($dir)"
+timer "$bin" run --data "$dir" --date "$date" 2> >(grep -E 'Elapsed|User time|System time|Maximum resident|^  [a-z].* s$' >&2)
 echo "== inkasso letters"
 timer "$bin" letters --data "$dir" --date "$date" 2> >(grep -E 'Elapsed|User time|System time|Maximum resident' >&2)

@@ -67,6 +67,14 @@ pub struct Args {
     /// Bank entries per night, over all statement files.
     #[arg(long)]
     pub payments: u64,
+    /// Receivables rows of the first night instead of `--claims`: builds up
+    /// a large state (e.g. 1 050 000 rows with `--first-payments 0`, then
+    /// the second night is the benchmark's night).
+    #[arg(long)]
+    pub first_claims: Option<u64>,
+    /// Bank entries of the first night instead of `--payments`.
+    #[arg(long)]
+    pub first_payments: Option<u64>,
     /// Number of creditors.
     #[arg(long, default_value_t = 3)]
     pub creditors: u32,
@@ -593,6 +601,11 @@ pub fn generate(args: &Args) -> Result<Report, Error> {
     let mut total_bytes = 0u64;
     for i in 0..args.days {
         let date = args.date + Duration::days(i64::from(i));
+        let (rows, entries) = if i == 0 {
+            (args.first_claims.unwrap_or(args.claims), args.first_payments.unwrap_or(args.payments))
+        } else {
+            (args.claims, args.payments)
+        };
         let booking = date - Duration::days(1);
         let day_dir = args.out.join("days").join(date.to_string());
         atomic::create_dir(&day_dir)?;
@@ -600,7 +613,7 @@ pub fn generate(args: &Args) -> Result<Report, Error> {
             Night { date, first_claim_no: FIRST_CLAIM_NO + claims.len() as u64, exact: true, ..Night::default() };
 
         // Receivables: plan the rows, predict the claims in (file name, line) order.
-        let mut files = plan_receivables(&mut rng, &creditors, args.claims, date, &mut next_invoice, &mut next_debtor);
+        let mut files = plan_receivables(&mut rng, &creditors, rows, date, &mut next_invoice, &mut next_debtor);
         files.sort_by(|a, b| a.name.cmp(&b.name));
         for f in &files {
             for r in &f.rows {
@@ -625,7 +638,7 @@ pub fn generate(args: &Args) -> Result<Report, Error> {
         // Payments.
         let bank_files = plan_payments(
             &mut rng,
-            args.payments,
+            entries,
             booking,
             &claims,
             &mut unpaid,
