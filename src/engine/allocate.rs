@@ -390,8 +390,11 @@ pub fn allocate(
     );
     e.payment_id = tx.payment_id.clone();
     events.push(e);
-    let (interest_left, _) = interest_due(claim, b.max(date), pack)?;
-    if claim.principal_now().is_zero() && claim.fees_outstanding().is_zero() && interest_left.is_zero() {
+    // Interest left is computed only when principal and fees are paid.
+    if claim.principal_now().is_zero()
+        && claim.fees_outstanding().is_zero()
+        && interest_due(claim, b.max(date), pack)?.0.is_zero()
+    {
         close(claim, ClosedReason::Paid, date, events);
     }
     Ok(Allocation {

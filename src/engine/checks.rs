@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::{Day, Packs, State};
+use super::{Day, FastMap, FastSet, Packs, State};
 use crate::model::{Currency, Direction};
 
 /// One broken invariant.
@@ -114,22 +114,21 @@ fn journal_equals_allocations(_prev: &State, day: &Day, _: &Packs) -> Vec<Violat
 /// credit ends in exactly one of allocations, refunds (closed claim) or suspense.
 fn bank_txn_booked_once(prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
     let mut out = Vec::new();
-    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
+    // Per payment id: (outcomes, allocations).
+    let n = day.allocations.len() + day.refunds.len() + day.suspense.len();
+    let mut ended: FastMap<&str, (usize, usize)> = FastMap::with_capacity_and_hasher(n, Default::default());
     for a in &day.allocations {
-        *outcomes.entry(a.payment_id.as_str()).or_default() += 1;
+        let e = ended.entry(a.payment_id.as_str()).or_default();
+        (e.0, e.1) = (e.0 + 1, e.1 + 1);
     }
     for r in day.refunds.iter().filter(|r| r.reason != "overpayment") {
-        *outcomes.entry(r.payment.payment_id.as_str()).or_default() += 1;
+        ended.entry(r.payment.payment_id.as_str()).or_default().0 += 1;
     }
     for s in &day.suspense {
-        *outcomes.entry(s.payment.payment_id.as_str()).or_default() += 1;
+        ended.entry(s.payment.payment_id.as_str()).or_default().0 += 1;
     }
-    let mut allocations_per_payment: BTreeMap<&str, usize> = BTreeMap::new();
-    for a in &day.allocations {
-        *allocations_per_payment.entry(a.payment_id.as_str()).or_default() += 1;
-    }
-    let released: BTreeSet<&str> = day.released.iter().map(|r| r.key.as_str()).collect();
-    let mut seen = BTreeSet::new();
+    let released: FastSet<&str> = day.released.iter().map(|r| r.key.as_str()).collect();
+    let mut seen: FastSet<&str> = FastSet::with_capacity_and_hasher(n, Default::default());
     for p in day.state.payments.values().filter(|p| p.booked_on == day.date) {
         if prev.payments.contains_key(&p.key) && !released.contains(p.key.as_str()) {
             out.push(v("bank_txn_booked_once", &p.payment_id, format!("key {} was booked on an earlier day", p.key)));
@@ -137,21 +136,21 @@ fn bank_txn_booked_once(prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
         if !seen.insert(p.payment_id.as_str()) {
             out.push(v("bank_txn_booked_once", &p.payment_id, "two transactions share the payment id".into()));
         }
-        if !outcomes.contains_key(p.payment_id.as_str()) {
+        let (outcomes, allocated) = ended.get(p.payment_id.as_str()).copied().unwrap_or_default();
+        if outcomes == 0 {
             out.push(v(
                 "bank_txn_booked_once",
                 &p.payment_id,
                 "booked but in none of allocations, refunds, suspense".into(),
             ));
         }
-        let allocated = allocations_per_payment.get(p.payment_id.as_str()).copied().unwrap_or(0);
         if allocated > 1 {
             out.push(v("bank_txn_booked_once", &p.payment_id, format!("allocated {allocated} times")));
         }
     }
     for d in day.duplicates.iter().chain(day.debits.iter()) {
         if d.direction == Direction::Credit
-            && outcomes.contains_key(d.payment_id.as_str())
+            && ended.contains_key(d.payment_id.as_str())
             && !day.state.payments.contains_key(&d.key)
         {
             out.push(v("bank_txn_booked_once", &d.payment_id, "a duplicate was booked".into()));

@@ -24,12 +24,13 @@
 //! Two or more candidates at any step is `ambiguous: N claims`: never a
 //! guess. Lookups use hash maps; nothing iterates them into an output.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::FastMap;
 use crate::model::{BankTransaction, Claim, Currency};
 use crate::rules::reference::{dk_fik, fi_reference_valid, no_kid_valid, rf_valid, se_ocr_valid};
 
@@ -53,16 +54,60 @@ const INVOICE_PREFIXES: &[&str] = &[
     "faktnr",
 ];
 
-/// Lookup tables built from the claims before tonight's payments.
-#[derive(Default)]
+/// Position of a claim in `Index::ids`.
+type Pos = u32;
+const END: Pos = Pos::MAX;
+
+/// Claims under a key, as a chain through `next` (one slot per claim): no
+/// list allocated per key, and almost every key has one claim.
+struct Chains<K> {
+    head: FastMap<K, Pos>,
+    next: Vec<Pos>,
+}
+
+impl<K: std::hash::Hash + Eq> Chains<K> {
+    /// For `claims` claims under about `keys` distinct keys.
+    fn new(keys: usize, claims: usize) -> Chains<K> {
+        Chains { head: FastMap::with_capacity_and_hasher(keys, Default::default()), next: vec![END; claims] }
+    }
+
+    /// Each claim at most once per table.
+    fn insert(&mut self, key: K, pos: Pos) {
+        let head = self.head.entry(key).or_insert(END);
+        self.next[pos as usize] = *head;
+        *head = pos;
+    }
+
+    fn get<Q>(&self, key: &Q) -> impl Iterator<Item = Pos> + '_
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        let mut at = self.head.get(key).copied().unwrap_or(END);
+        std::iter::from_fn(move || {
+            (at != END).then(|| {
+                let pos = at;
+                at = self.next[pos as usize];
+                pos
+            })
+        })
+    }
+}
+
+/// Lookup tables built from the claims before tonight's payments. Claims
+/// are named by their position in `ids` (claim id order), so a found set
+/// of positions sorts like the claim ids.
 pub struct Index {
-    by_agency_ref: HashMap<String, String>,
-    by_invoice_ref: HashMap<String, Vec<String>>,
-    by_invoice_no: HashMap<String, Vec<String>>,
-    by_letter_amount: HashMap<(Currency, Decimal), Vec<String>>,
+    ids: Vec<String>,
+    by_agency_ref: FastMap<String, Pos>,
+    by_invoice_ref: Chains<String>,
+    by_invoice_no: Chains<String>,
+    /// Open claims by the amount due on their latest letter.
+    by_letter_amount: Chains<(Currency, Decimal)>,
     /// Open claims by the blocking key of their debtor's normalised name
-    /// (`name_block`), with that name: step 3 compares names within a block.
-    by_name_block: HashMap<String, Vec<(String, String)>>,
+    /// (`name_block`); step 3 compares the names (`names`) within a block.
+    by_name_block: Chains<NameBlock>,
+    names: Vec<String>,
 }
 
 /// The outcome of matching one payment.
@@ -103,12 +148,20 @@ pub fn has_valid_check_digit(reference: &str) -> bool {
 /// debtors of its block, so a night costs payments × block size, not
 /// payments × claims. A name misspelt in the first two letters of a word is
 /// not found by step 3 (it goes to suspense, never to the wrong claim).
-pub fn name_block(normalized: &str) -> String {
-    let mut words = normalized.split(' ').map(|w| w.chars().take(2).collect::<String>());
-    let first = words.next().unwrap_or_default();
-    let second = words.next().unwrap_or_default();
-    format!("{first}|{second}")
+pub fn name_block(normalized: &str) -> NameBlock {
+    let mut block = ['\0'; 4];
+    for (i, word) in normalized.split(' ').take(2).enumerate() {
+        for (j, c) in word.chars().take(2).enumerate() {
+            block[2 * i + j] = c;
+        }
+    }
+    NameBlock(block)
 }
+
+/// The first two letters of the first two words of a normalised name
+/// (`'\0'` where a word is shorter or missing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NameBlock([char; 4]);
 
 /// Lower case letters and digits, Nordic letters folded to ASCII (banks
 /// often drop them), company forms dropped, words sorted: "ÖBERG, Åsa",
@@ -132,12 +185,6 @@ pub fn normalize_name(s: &str) -> String {
     words.join(" ")
 }
 
-fn push(map: &mut HashMap<String, Vec<String>>, key: String, id: &str) {
-    if !key.is_empty() {
-        map.entry(key).or_default().push(id.to_string());
-    }
-}
-
 /// What steps 1 and 2 (the reference lookups) decided for a payment. They
 /// read only the index, never the claims, so a night's payments are looked
 /// up in parallel before they are booked one by one.
@@ -157,44 +204,55 @@ impl Index {
     pub fn new(claims: &BTreeMap<String, Arc<Claim>>) -> Index {
         use rayon::prelude::*;
         let claims: Vec<&Claim> = claims.values().map(|c| &**c).collect();
+        let n = claims.len();
         let keys: Vec<_> = claims
             .par_iter()
             .map(|c| {
-                let name = (!c.stage.is_closed()).then(|| {
-                    let name = normalize_name(&c.debtor.name);
-                    (name_block(&name), name)
-                });
+                let name = (!c.stage.is_closed()).then(|| normalize_name(&c.debtor.name));
                 (normalize_reference(&c.invoice_reference), normalize_reference(&c.invoice_number), name)
             })
             .collect();
-        let mut ix = Index::default();
-        for (c, (invoice_ref, invoice_no, name)) in claims.into_iter().zip(keys) {
-            ix.by_agency_ref.insert(c.agency_reference.clone(), c.claim_id.clone());
-            push(&mut ix.by_invoice_ref, invoice_ref, &c.claim_id);
-            push(&mut ix.by_invoice_no, invoice_no, &c.claim_id);
-            if let Some((block, name)) = name {
-                if let Some(l) = c.letters.last() {
-                    ix.by_letter_amount.entry((c.currency, l.amount_due)).or_default().push(c.claim_id.clone());
-                }
-                ix.by_name_block.entry(block).or_default().push((name, c.claim_id.clone()));
+        let mut ix = Index {
+            ids: Vec::with_capacity(n),
+            by_agency_ref: FastMap::with_capacity_and_hasher(n, Default::default()),
+            by_invoice_ref: Chains::new(n, n),
+            by_invoice_no: Chains::new(n, n),
+            by_letter_amount: Chains::new(n / 4, n),
+            by_name_block: Chains::new(n.min(1 << 16), n),
+            names: Vec::with_capacity(n),
+        };
+        for (pos, (c, (invoice_ref, invoice_no, name))) in claims.into_iter().zip(keys).enumerate() {
+            let pos = pos as Pos;
+            ix.ids.push(c.claim_id.clone());
+            ix.by_agency_ref.insert(c.agency_reference.clone(), pos);
+            if !invoice_ref.is_empty() {
+                ix.by_invoice_ref.insert(invoice_ref, pos);
             }
+            if !invoice_no.is_empty() {
+                ix.by_invoice_no.insert(invoice_no, pos);
+            }
+            if let Some(name) = &name {
+                if let Some(l) = c.letters.last() {
+                    ix.by_letter_amount.insert((c.currency, l.amount_due), pos);
+                }
+                ix.by_name_block.insert(name_block(name), pos);
+            }
+            ix.names.push(name.unwrap_or_default());
         }
         ix
     }
 
     /// Claims whose agency or invoice reference is `token` (normalised).
-    fn by_reference(&self, token: &str, out: &mut BTreeSet<String>) {
+    fn by_reference(&self, token: &str, out: &mut BTreeSet<Pos>) {
         let n = normalize_reference(token);
-        if let Some(id) = self.by_agency_ref.get(&n) {
-            out.insert(id.clone());
+        if let Some(pos) = self.by_agency_ref.get(&n) {
+            out.insert(*pos);
         }
-        if let Some(ids) = self.by_invoice_ref.get(&n) {
-            out.extend(ids.iter().cloned());
-        }
+        out.extend(self.by_invoice_ref.get(&n));
     }
 
     /// Step 1.
-    fn structured(&self, reference: &str) -> BTreeSet<String> {
+    fn structured(&self, reference: &str) -> BTreeSet<Pos> {
         let mut found = BTreeSet::new();
         self.by_reference(reference, &mut found);
         let r = normalize_reference(reference);
@@ -208,7 +266,7 @@ impl Index {
     }
 
     /// Step 2.
-    fn free_text(&self, text: &str) -> BTreeSet<String> {
+    fn free_text(&self, text: &str) -> BTreeSet<Pos> {
         let mut found = BTreeSet::new();
         let words: Vec<&str> =
             text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '/')).filter(|w| !w.is_empty()).collect();
@@ -242,11 +300,9 @@ impl Index {
         found
     }
 
-    fn by_invoice_number(&self, token: &str, out: &mut BTreeSet<String>) {
+    fn by_invoice_number(&self, token: &str, out: &mut BTreeSet<Pos>) {
         let t = token.trim_start_matches(['.', ':', '#']);
-        if let Some(ids) = self.by_invoice_no.get(&normalize_reference(t)) {
-            out.extend(ids.iter().cloned());
-        }
+        out.extend(self.by_invoice_no.get(normalize_reference(t).as_str()));
     }
 
     /// Step 3: `balance_at(claim, date)` gives a claim's amount due at a date.
@@ -255,27 +311,24 @@ impl Index {
         p: &BankTransaction,
         claims: &BTreeMap<String, Arc<Claim>>,
         balance_at: &dyn Fn(&Claim, NaiveDate) -> Option<Decimal>,
-    ) -> BTreeSet<String> {
+    ) -> BTreeSet<Pos> {
         let payer = normalize_name(&p.payer);
         if payer.is_empty() {
             return BTreeSet::new();
         }
         let amount = p.amount.amount();
         let cur = p.amount.currency();
-        let letter_amount: BTreeSet<&String> =
-            self.by_letter_amount.get(&(cur, amount)).into_iter().flatten().collect();
-        let Some(block) = self.by_name_block.get(&name_block(&payer)) else { return BTreeSet::new() };
-        block
-            .iter()
-            .filter(|(name, _)| strsim::jaro_winkler(name, &payer) >= NAME_SIMILARITY)
-            .filter(|(_, id)| {
-                claims.get(id).is_some_and(|c| {
+        let letter_amount: BTreeSet<Pos> = self.by_letter_amount.get(&(cur, amount)).collect();
+        self.by_name_block
+            .get(&name_block(&payer))
+            .filter(|pos| strsim::jaro_winkler(&self.names[*pos as usize], &payer) >= NAME_SIMILARITY)
+            .filter(|pos| {
+                claims.get(&self.ids[*pos as usize]).is_some_and(|c| {
                     !c.stage.is_closed()
                         && c.currency == cur
-                        && (letter_amount.contains(id) || balance_at(c, p.booking_date) == Some(amount))
+                        && (letter_amount.contains(pos) || balance_at(c, p.booking_date) == Some(amount))
                 })
             })
-            .map(|(_, id)| id.clone())
             .collect()
     }
 
@@ -287,14 +340,14 @@ impl Index {
                 let found = self.structured(&p.structured_ref);
                 let agency =
                     found.len() == 1 && self.by_agency_ref.contains_key(&normalize_reference(&p.structured_ref));
-                if let Some(m) = decide(found, if agency { "agency_ocr" } else { "structured_reference" }) {
+                if let Some(m) = self.decide(found, if agency { "agency_ocr" } else { "structured_reference" }) {
                     return ByReference::Found(m);
                 }
             } else {
                 bad_check_digit = true;
             }
         }
-        match decide(self.free_text(&p.unstructured), "reference_in_text") {
+        match self.decide(self.free_text(&p.unstructured), "reference_in_text") {
             Some(m) => ByReference::Found(m),
             None => ByReference::NotFound { bad_check_digit },
         }
@@ -309,18 +362,18 @@ impl Index {
         claims: &BTreeMap<String, Arc<Claim>>,
         balance_at: &dyn Fn(&Claim, NaiveDate) -> Option<Decimal>,
     ) -> Match {
-        decide(self.amount_and_payer(p, claims, balance_at), "amount_and_payer").unwrap_or_else(|| {
+        self.decide(self.amount_and_payer(p, claims, balance_at), "amount_and_payer").unwrap_or_else(|| {
             Match::None(if bad_check_digit { "bad_check_digit".into() } else { "no_candidate".into() })
         })
     }
-}
 
-/// One candidate is the match; two or more are `ambiguous: N claims`.
-fn decide(found: BTreeSet<String>, method: &'static str) -> Option<Match> {
-    match found.len() {
-        0 => None,
-        1 => found.into_iter().next().map(|claim_id| Match::Claim { claim_id, method }),
-        n => Some(Match::None(format!("ambiguous: {n} claims"))),
+    /// One candidate is the match; two or more are `ambiguous: N claims`.
+    fn decide(&self, found: BTreeSet<Pos>, method: &'static str) -> Option<Match> {
+        match found.len() {
+            0 => None,
+            1 => found.first().map(|pos| Match::Claim { claim_id: self.ids[*pos as usize].clone(), method }),
+            n => Some(Match::None(format!("ambiguous: {n} claims"))),
+        }
     }
 }
 

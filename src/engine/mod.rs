@@ -78,6 +78,11 @@ impl State {
     }
 }
 
+/// A hash map with a fixed-seed fast hasher (foldhash), for lookups that
+/// are never iterated into an output (so neither seed nor order matters).
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
+
 /// The first claim number; OCR references start at six digits.
 pub const FIRST_CLAIM_NO: u64 = 1001;
 

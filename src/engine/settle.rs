@@ -10,69 +10,82 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::{Allocation, EngineError};
 use crate::model::{Config, Posting, Verification};
 
 /// Builds the creditors' verifications from tonight's allocations, in
-/// creditor-id order; postings in claim-id order.
+/// creditor-id order (one creditor per task, in parallel); postings in
+/// claim-id order, one per claim and account, the invoice number of its
+/// first allocation tonight.
 ///
 /// # Errors
 /// `EngineError::Unbalanced` if a verification would not balance (a bug).
 pub fn settle(allocations: &[Allocation], config: &Config, date: NaiveDate) -> Result<Vec<Verification>, EngineError> {
-    // creditor -> claim -> (invoice, capital, interest)
-    let mut per: BTreeMap<&str, BTreeMap<&str, (&str, Decimal, Decimal)>> = BTreeMap::new();
-    let mut currency = BTreeMap::new();
+    let mut per: BTreeMap<&str, Vec<&Allocation>> = BTreeMap::new();
     for a in allocations {
-        let e = per.entry(a.creditor_id.as_str()).or_default().entry(a.claim_id.as_str()).or_insert((
-            a.invoice_number.as_str(),
-            Decimal::ZERO,
-            Decimal::ZERO,
-        ));
-        e.1 += a.principal;
-        e.2 += a.interest;
-        currency.insert(a.creditor_id.as_str(), a.currency);
+        per.entry(a.creditor_id.as_str()).or_default().push(a);
     }
-    let mut out = Vec::new();
-    for (creditor_id, claims) in per {
-        let Some(creditor) = config.creditor(creditor_id) else { continue };
-        let acc = &creditor.accounts;
-        let mut postings = Vec::new();
-        let mut total = Decimal::ZERO;
-        for (claim_id, (invoice, capital, interest)) in &claims {
-            if !capital.is_zero() {
-                postings.push(Posting {
-                    account: acc.receivable.clone(),
-                    amount: -*capital,
-                    text: format!("Faktura {invoice} kapital"),
-                    invoice_number: invoice.to_string(),
-                    claim_id: claim_id.to_string(),
-                });
-            }
-            if !interest.is_zero() {
-                postings.push(Posting {
-                    account: acc.interest_income.clone(),
-                    amount: -*interest,
-                    text: format!("Faktura {invoice} dröjsmålsränta"),
-                    invoice_number: invoice.to_string(),
-                    claim_id: claim_id.to_string(),
-                });
-            }
-            total += *capital + *interest;
+    let per: Vec<(&str, Vec<&Allocation>)> = per.into_iter().collect();
+    let built: Vec<Result<Option<Verification>, EngineError>> = per
+        .into_par_iter()
+        .map(|(creditor_id, allocations)| verification(creditor_id, allocations, config, date))
+        .collect();
+    built.into_iter().filter_map(Result::transpose).collect()
+}
+
+/// One creditor's verification, `None` when only fees were paid (nothing
+/// for the creditor) or the creditor is not configured.
+fn verification(
+    creditor_id: &str,
+    mut allocations: Vec<&Allocation>,
+    config: &Config,
+    date: NaiveDate,
+) -> Result<Option<Verification>, EngineError> {
+    let Some(creditor) = config.creditor(creditor_id) else { return Ok(None) };
+    let acc = &creditor.accounts;
+    let currency = match allocations.last() {
+        Some(a) => a.currency,
+        None => return Ok(None),
+    };
+    allocations.sort_by(|a, b| a.claim_id.cmp(&b.claim_id)); // stable: tonight's order within a claim
+    let mut postings = Vec::new();
+    let mut total = Decimal::ZERO;
+    for claim in allocations.chunk_by(|a, b| a.claim_id == b.claim_id) {
+        let (first, invoice) = (claim[0], claim[0].invoice_number.as_str());
+        let capital: Decimal = claim.iter().map(|a| a.principal).sum();
+        let interest: Decimal = claim.iter().map(|a| a.interest).sum();
+        if !capital.is_zero() {
+            postings.push(Posting {
+                account: acc.receivable.clone(),
+                amount: -capital,
+                text: format!("Faktura {invoice} kapital"),
+                invoice_number: invoice.to_string(),
+                claim_id: first.claim_id.clone(),
+            });
         }
-        if total.is_zero() {
-            continue; // only fees were paid: nothing for the creditor
+        if !interest.is_zero() {
+            postings.push(Posting {
+                account: acc.interest_income.clone(),
+                amount: -interest,
+                text: format!("Faktura {invoice} dröjsmålsränta"),
+                invoice_number: invoice.to_string(),
+                claim_id: first.claim_id.clone(),
+            });
         }
-        postings.push(Posting {
-            account: acc.clearing.clone(),
-            amount: total,
-            text: format!("Inkasso redovisning {date}"),
-            invoice_number: String::new(),
-            claim_id: String::new(),
-        });
-        let cur = currency[creditor_id];
-        out.push(Verification::new(creditor_id, date, 1, &format!("Inkasso redovisning {date}"), cur, postings)?);
+        total += capital + interest;
     }
-    Ok(out)
+    if total.is_zero() {
+        return Ok(None);
+    }
+    postings.push(Posting {
+        account: acc.clearing.clone(),
+        amount: total,
+        text: format!("Inkasso redovisning {date}"),
+        invoice_number: String::new(),
+        claim_id: String::new(),
+    });
+    Ok(Some(Verification::new(creditor_id, date, 1, &format!("Inkasso redovisning {date}"), currency, postings)?))
 }
