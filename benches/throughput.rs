@@ -268,7 +268,7 @@ mod pipeline {
         println!("journals: {postings} postings as SIE4 + CSV ({} bytes): {s:.3} s", sie.len() + csv.len());
         let letters: Vec<Letter> = day1.letters.iter().take(2_000).cloned().collect();
         let t = Instant::now();
-        let plan = inkasso::emit::letters::plan(&letters).expect("plan");
+        let plan = inkasso::emit::letters::plan(letters.clone()).expect("plan");
         let files = inkasso::emit::letters::render_planned(&plan).expect("render");
         let s = t.elapsed().as_secs_f64();
         let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();

@@ -1,7 +1,8 @@
 //! `inkasso letters --data DIR --date D`: renders (or re-renders) the PDF
 //! letters of a committed day from `out/D/letters/letters.jsonl`, e.g. when
-//! `[letters] render_pdf = false` deferred them. Same letters, same plan,
-//! same bytes as rendering them in the run.
+//! `[letters] render_pdf = false` deferred them. Same letters, same plan
+//! (taken from the file, not laid out again: every page is checked while
+//! rendering), same bytes as rendering them in the run.
 //!
 //! Files are rendered in parallel (rayon) and written as they come by a few
 //! writer threads, each file atomically (temp file, fsync, rename): waiting
@@ -57,11 +58,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         .collect::<Result<Vec<Letter>, Error>>()?;
     drop(lines);
     drop(text);
-    let plan = letters::plan(&list).map_err(|e| Error::Failed(format!("letters: {e}")))?;
-    if plan.letters != list {
-        return Err(Error::Failed(format!("{}: the letters' files and pages differ from the plan", path.display())));
-    }
-    drop(list);
+    let plan = letters::replan(list).map_err(|e| Error::Failed(format!("{}: {e}", path.display())))?;
     write_all(&plan, &dir)?;
     println!("{}: {} letters in {} files -> {}", args.date, plan.letters.len(), plan.files.len(), dir.display());
     Ok(())

@@ -299,7 +299,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     } else {
         clear_uncommitted(&out)?;
     }
-    let plan = letters::plan(&day.letters).map_err(|e| Error::Failed(format!("letters: {e}")))?;
+    let plan = letters::plan(std::mem::take(&mut day.letters)).map_err(|e| Error::Failed(format!("letters: {e}")))?;
     clock.step("letters plan");
     let mut out_files = if config.letters.render_pdf {
         letters::render_planned(&plan)
@@ -320,7 +320,16 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     clock.step("write outputs");
 
     // Commit: run.json.
-    let summary = summarize(&day, &config, &out, &quarantined, &rejected_rows, &duplicate_files, skipped_not_booked);
+    let summary = summarize(
+        &day,
+        &plan.letters,
+        &config,
+        &out,
+        &quarantined,
+        &rejected_rows,
+        &duplicate_files,
+        skipped_not_booked,
+    );
     let manifest = Manifest {
         inkasso_version: env!("CARGO_PKG_VERSION"),
         date,
@@ -554,8 +563,10 @@ fn totals(day: &Day) -> BTreeMap<String, String> {
     t.into_iter().map(|(k, v)| (k, fmt_amount(v))).collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn summarize(
     day: &Day,
+    letters: &[Letter],
     config: &Config,
     out: &Path,
     quarantined: &[String],
@@ -570,7 +581,7 @@ fn summarize(
     counts.insert("rows_rejected".to_string(), rejected_rows.len());
     counts.insert("files_quarantined".to_string(), quarantined.len());
     counts.insert("files_duplicate".to_string(), duplicate_files.len());
-    counts.insert("letters".to_string(), day.letters.len());
+    counts.insert("letters".to_string(), letters.len());
     counts.insert("payments_matched".to_string(), day.allocations.len());
     counts.insert("payments_refunded".to_string(), day.refunds.iter().filter(|r| r.reason != "overpayment").count());
     counts.insert("overpayments".to_string(), day.refunds.iter().filter(|r| r.reason == "overpayment").count());
@@ -584,7 +595,7 @@ fn summarize(
         *refused_by_reason.entry(r.reason.to_string()).or_insert(0) += 1;
     }
     let mut letters_by_kind = BTreeMap::new();
-    for l in &day.letters {
+    for l in letters {
         *letters_by_kind.entry(l.kind.as_str().to_string()).or_insert(0) += 1;
     }
     let mut settlement = BTreeMap::new();

@@ -29,32 +29,63 @@ pub struct Plan {
 ///
 /// # Errors
 /// [`RenderError`] if the fonts cannot be read for the layout.
-pub fn plan(letters: &[Letter]) -> Result<Plan, RenderError> {
-    let mut sorted: Vec<Letter> = letters.to_vec();
-    sorted.sort_by(|a, b| (&a.claim_id, a.kind).cmp(&(&b.claim_id, b.kind)));
-    let mut files: Vec<(String, Vec<usize>)> = Vec::new();
-    let paper: Vec<usize> = (0..sorted.len()).filter(|&i| sorted[i].channel == Channel::Paper).collect();
-    // Only letters sharing a batch need their page counts (the layout).
-    let pages = page_counts(&paper.iter().map(|&i| &sorted[i]).collect::<Vec<_>>())?;
-    for (n, chunk) in paper.chunks(BATCH_SIZE).enumerate() {
-        let name = format!("batch-{:04}.pdf", n + 1);
+pub fn plan(mut letters: Vec<Letter>) -> Result<Plan, RenderError> {
+    letters.sort_by(|a, b| (&a.claim_id, a.kind).cmp(&(&b.claim_id, b.kind)));
+    let files = files_of(&letters);
+    // Only letters sharing a batch (paper) need their page counts (the layout).
+    let paper: Vec<&Letter> = letters.iter().filter(|l| l.channel == Channel::Paper).collect();
+    let mut page_counts = page_counts(&paper)?.into_iter();
+    for (name, idx) in &files {
         let mut page = 1;
-        for (k, &i) in chunk.iter().enumerate() {
-            sorted[i].file = name.clone();
-            sorted[i].page = page;
-            page += pages[n * BATCH_SIZE + k];
-        }
-        files.push((name, chunk.to_vec()));
-    }
-    for (i, letter) in sorted.iter_mut().enumerate() {
-        if letter.channel != Channel::Paper {
-            let name = format!("{}.pdf", letter.letter_id);
-            letter.file = name.clone();
-            letter.page = 1;
-            files.push((name, vec![i]));
+        for &i in idx {
+            letters[i].file = name.clone();
+            letters[i].page = page;
+            if letters[i].channel == Channel::Paper {
+                page += page_counts.next().unwrap_or(1);
+            }
         }
     }
-    Ok(Plan { letters: sorted, files })
+    Ok(Plan { letters, files })
+}
+
+/// The plan of a committed day from its letters as planned then
+/// (`letters.jsonl`, in manifest order with `file` and `page` set), without
+/// laying them out again: the files follow from order and channels, the
+/// pages are taken as written and every one is checked while rendering.
+///
+/// # Errors
+/// [`RenderError::Pdf`] if the letters are not in manifest order or a
+/// letter's file is not the one its place gives.
+pub fn replan(letters: Vec<Letter>) -> Result<Plan, RenderError> {
+    if letters.windows(2).any(|w| (&w[0].claim_id, w[0].kind) > (&w[1].claim_id, w[1].kind)) {
+        return Err(RenderError::Pdf("the letters are not in manifest order (claim id, kind)".into()));
+    }
+    let files = files_of(&letters);
+    for (name, idx) in &files {
+        if let Some(l) = idx.iter().map(|&i| &letters[i]).find(|l| l.file != *name) {
+            return Err(RenderError::Pdf(format!("letter {} is in {}, its place gives {name}", l.letter_id, l.file)));
+        }
+    }
+    Ok(Plan { letters, files })
+}
+
+/// The files for letters in manifest order: paper letters in batches of
+/// `BATCH_SIZE` (`batch-0001.pdf`, ...), then one file per other letter.
+fn files_of(letters: &[Letter]) -> Vec<(String, Vec<usize>)> {
+    let paper: Vec<usize> = (0..letters.len()).filter(|&i| letters[i].channel == Channel::Paper).collect();
+    let mut files: Vec<(String, Vec<usize>)> = paper
+        .chunks(BATCH_SIZE)
+        .enumerate()
+        .map(|(n, chunk)| (format!("batch-{:04}.pdf", n + 1), chunk.to_vec()))
+        .collect();
+    files.extend(
+        letters
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.channel != Channel::Paper)
+            .map(|(i, l)| (format!("{}.pdf", l.letter_id), vec![i])),
+    );
+    files
 }
 
 /// Renders every file of the plan (files in parallel, order kept).
@@ -89,4 +120,53 @@ fn render_file(plan: &Plan, name: &str, idx: &[usize]) -> Result<Vec<u8>, Render
         return Err(RenderError::Pdf(format!("{name}: pages differ from the plan")));
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::letters::tests::sample;
+    use crate::model::LetterKind;
+
+    /// Paper letters of several claims (one long enough for two pages) and
+    /// one e-mail letter, in reverse manifest order.
+    fn letters() -> Vec<Letter> {
+        let mut out = Vec::new();
+        for n in (1..=BATCH_SIZE + 2).rev() {
+            let long = if n == 2 { "Konsulttimmar ".repeat(400) } else { "Konsulttimmar".into() };
+            let mut l = sample(LetterKind::Reminder, &long);
+            l.claim_id = format!("ACME-F{n:05}");
+            l.letter_id = format!("L{n:05}");
+            if n == 3 {
+                l.channel = Channel::Email;
+            }
+            out.push(l);
+        }
+        out
+    }
+
+    #[test]
+    fn plans_batches_pages_and_single_files_and_replans_without_layout() {
+        let plan = plan(letters()).unwrap();
+        let names: Vec<&str> = plan.files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["batch-0001.pdf", "batch-0002.pdf", "L00003.pdf"]);
+        assert_eq!(plan.files[0].1.len(), BATCH_SIZE);
+        let pages: Vec<u32> = plan.letters.iter().take(4).map(|l| l.page).collect();
+        let long_pages = page_counts(&[&plan.letters[1]]).unwrap()[0];
+        assert!(long_pages >= 2, "{long_pages}");
+        assert_eq!(pages, [1, 2, 1, 2 + long_pages], "the e-mail letter (third) is page 1 of its own file");
+        assert_eq!(replan(plan.letters.clone()).unwrap(), plan);
+
+        let mut moved = plan.letters.clone();
+        moved[0].file = "batch-0002.pdf".into();
+        assert!(replan(moved).unwrap_err().to_string().contains("its place gives batch-0001.pdf"));
+        let mut unsorted = plan.letters.clone();
+        unsorted.swap(0, 1);
+        assert!(replan(unsorted).is_err());
+        // A wrong page is found while rendering.
+        let mut paged = plan.letters.clone();
+        paged[3].page += 1;
+        let bad = replan(paged).unwrap();
+        assert!(render_planned(&bad).unwrap_err().to_string().contains("pages differ from the plan"));
+    }
 }
