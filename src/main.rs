@@ -4,6 +4,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc instead of glibc malloc: a night allocates and frees millions of
+/// small strings, and glibc's malloc/free/consolidate were ~25 % of a
+/// 100 000-claim night's profile (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match inkasso::cli::Cli::try_parse() {
         Ok(c) => c,

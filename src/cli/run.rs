@@ -178,6 +178,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     clock.step("read state");
 
     // Inputs: parse in parallel, keep file order.
+    inbox::clear_crash_leftovers(&data, date)?;
     let inbox::Collected { files, duplicates: duplicate_files, waiting } =
         inbox::collect(&data, date, config.inbox.settle_seconds, use_inbox)?;
     clock.step("collect inbox");
@@ -298,52 +299,27 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     } else {
         clear_uncommitted(&out)?;
     }
-    let mut written = Vec::new();
-    let mut put = |rel: String, bytes: &[u8]| -> Result<(), Error> {
-        atomic::write(&out.join(&rel), bytes)?;
-        written.push(OutputRecord { path: rel, sha256: inbox::sha256_hex(bytes), bytes: bytes.len() });
-        Ok(())
-    };
     let plan = letters::plan(&day.letters).map_err(|e| Error::Failed(format!("letters: {e}")))?;
     clock.step("letters plan");
-    if config.letters.render_pdf {
-        for (name, pdf) in letters::render_planned(&plan).map_err(|e| Error::Failed(format!("letters: {e}")))? {
-            put(format!("letters/{name}"), &pdf)?;
-        }
-    }
-    put("letters/letters.jsonl".into(), &letters_jsonl(&plan.letters)?)?;
-    let letter_list = plan.letters;
-    put("letters/manifest.csv".into(), &reports::letters_manifest(&letter_list))?;
-    clock.step("letters out");
-    for (creditor_id, vers) in group_verifications(&day) {
-        let Some(creditor) = config.creditor(&creditor_id) else { continue };
-        let header = journals::JournalHeader {
-            org_no: creditor.id.clone(),
-            company_name: creditor.name.clone(),
-            program: format!("inkasso {}", env!("CARGO_PKG_VERSION")),
-            generated: date,
-            currency: vers[0].currency(),
-        };
-        if creditor.journal_formats.iter().any(|f| f == "sie4") {
-            put(format!("journals/{creditor_id}/{date}.se"), &journals::sie4::write(&header, &vers))?;
-        }
-        if creditor.journal_formats.iter().any(|f| f == "csv") {
-            put(format!("journals/{creditor_id}/{date}.csv"), &journals::csv::write(&vers))?;
-        }
-    }
-    clock.step("journals");
-    put("suspense.csv".into(), &reports::suspense(&day.suspense))?;
-    put("refunds.csv".into(), &reports::refunds(&day.refunds))?;
-    put("awaiting_approval.csv".into(), &reports::awaiting(&day.awaiting))?;
-    put("refused.csv".into(), &reports::refused(&day.refusals))?;
-    put("rejected_rows.csv".into(), &reports::rejected_rows(&rejected_rows))?;
-    put("allocations.csv".into(), &reports::allocations(&day.allocations))?;
+    let mut out_files = if config.letters.render_pdf {
+        letters::render_planned(&plan)
+            .map_err(|e| Error::Failed(format!("letters: {e}")))?
+            .into_iter()
+            .map(|(name, pdf)| (format!("letters/{name}"), pdf))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    out_files.extend(report_files(&day, &config, &plan.letters, &rejected_rows)?);
+    clock.step("build outputs");
+    // Written in parallel with the snapshot: neither commits the day (run.json does).
+    let (written, snapshot_written) =
+        rayon::join(|| write_outputs(&out, out_files), || snapshot::write(&data.state(date), &day.state, &day.events));
+    let written = written?;
+    snapshot_written?;
+    clock.step("write outputs");
 
-    clock.step("reports");
-
-    // Commit: state, then run.json.
-    snapshot::write(&data.state(date), &day.state, &day.events)?;
-    clock.step("snapshot");
+    // Commit: run.json.
     let summary = summarize(&day, &config, &out, &quarantined, &rejected_rows, &duplicate_files, skipped_not_booked);
     let manifest = Manifest {
         inkasso_version: env!("CARGO_PKG_VERSION"),
@@ -444,6 +420,65 @@ fn letters_jsonl(letters: &[Letter]) -> Result<Vec<u8>, Error> {
         out.push(b'\n');
     }
     Ok(out)
+}
+
+/// Every output file of the day but the PDFs and run.json, in the order run.json
+/// lists them: letters data and manifest, journals per creditor, reports.
+/// Built in parallel (each file is independent).
+fn report_files(
+    day: &Day,
+    config: &Config,
+    letter_list: &[Letter],
+    rejected_rows: &[ingest::Error],
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    type Build<'a> = Box<dyn Fn() -> Result<Vec<u8>, Error> + Send + Sync + 'a>;
+    let mut jobs: Vec<(String, Build)> = vec![
+        ("letters/letters.jsonl".into(), Box::new(|| letters_jsonl(letter_list))),
+        ("letters/manifest.csv".into(), Box::new(|| Ok(reports::letters_manifest(letter_list)))),
+    ];
+    for (creditor_id, vers) in group_verifications(day) {
+        let Some(creditor) = config.creditor(&creditor_id) else { continue };
+        let header = journals::JournalHeader {
+            org_no: creditor.id.clone(),
+            company_name: creditor.name.clone(),
+            program: format!("inkasso {}", env!("CARGO_PKG_VERSION")),
+            generated: day.date,
+            currency: vers[0].currency(),
+        };
+        let vers = std::sync::Arc::new(vers);
+        if creditor.journal_formats.iter().any(|f| f == "sie4") {
+            let vers = vers.clone();
+            jobs.push((
+                format!("journals/{creditor_id}/{}.se", day.date),
+                Box::new(move || Ok(journals::sie4::write(&header, &vers))),
+            ));
+        }
+        if creditor.journal_formats.iter().any(|f| f == "csv") {
+            jobs.push((
+                format!("journals/{creditor_id}/{}.csv", day.date),
+                Box::new(move || Ok(journals::csv::write(&vers))),
+            ));
+        }
+    }
+    jobs.push(("suspense.csv".into(), Box::new(|| Ok(reports::suspense(&day.suspense)))));
+    jobs.push(("refunds.csv".into(), Box::new(|| Ok(reports::refunds(&day.refunds)))));
+    jobs.push(("awaiting_approval.csv".into(), Box::new(|| Ok(reports::awaiting(&day.awaiting)))));
+    jobs.push(("refused.csv".into(), Box::new(|| Ok(reports::refused(&day.refusals)))));
+    jobs.push(("rejected_rows.csv".into(), Box::new(|| Ok(reports::rejected_rows(rejected_rows)))));
+    jobs.push(("allocations.csv".into(), Box::new(|| Ok(reports::allocations(&day.allocations)))));
+    jobs.into_par_iter().map(|(rel, build)| Ok((rel, build()?))).collect()
+}
+
+/// Writes the output files (atomically, in parallel) and returns their
+/// records for run.json in the given order.
+fn write_outputs(out: &Path, files: Vec<(String, Vec<u8>)>) -> Result<Vec<OutputRecord>, Error> {
+    files
+        .into_par_iter()
+        .map(|(rel, bytes)| {
+            atomic::write(&out.join(&rel), &bytes)?;
+            Ok(OutputRecord { sha256: inbox::sha256_hex(&bytes), bytes: bytes.len(), path: rel })
+        })
+        .collect()
 }
 
 fn group_verifications(day: &Day) -> BTreeMap<String, Vec<crate::model::Verification>> {

@@ -78,7 +78,7 @@ pub fn admit(
                     "admission",
                     format!("from {}; OCR {}", row.source, claim.agency_reference),
                 ));
-                state.claims.insert(claim_id.clone(), claim);
+                state.claims.insert(claim_id.clone(), std::sync::Arc::new(claim));
                 admitted.insert(claim_id);
             }
         }

@@ -14,8 +14,10 @@
 //! at most one step a night, and the letter's figures are as of that night.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::accrue::{balance, interest_due};
@@ -47,56 +49,22 @@ pub fn advance(
     date: NaiveDate,
     events: &mut Vec<Event>,
 ) -> Result<Ladder, EngineError> {
+    // Each open claim takes its step independently: in parallel, in claim
+    // order; then the letters and events are gathered in that order.
+    let mut open: Vec<&mut Arc<Claim>> = state.claims.values_mut().filter(|c| !c.stage.is_closed()).collect();
+    let stepped: Vec<_> = open
+        .par_iter_mut()
+        .map(|claim| -> Result<_, EngineError> {
+            let mut claim_events = Vec::new();
+            let letter = step_claim(claim, admitted, approved, config, packs, date, &mut claim_events)?;
+            Ok((letter, claim_events))
+        })
+        .collect();
     let mut letters = Vec::new();
-    for claim in state.claims.values_mut().filter(|c| !c.stage.is_closed()) {
-        let Some(creditor) = config.creditor(&claim.creditor_id) else { continue };
-        let pack = packs.get(&claim.creditor_id).expect("invariant: admitted claims have a pack");
-        let policy = &creditor.policy;
-        let owed = balance(claim, date, pack)?;
-        if owed.is_zero() {
-            close(claim, ClosedReason::Paid, date, events);
-            continue;
-        }
-        let step = if admitted.contains(&claim.claim_id) {
-            if claim.reminded_by_creditor {
-                Step::Collection
-            } else {
-                Step::Reminder
-            }
-        } else {
-            match claim.stage {
-                Stage::Reminder => {
-                    let since = claim.last_letter(LetterKind::Reminder).map_or(claim.stage_since, |l| l.date);
-                    if date >= since + Duration::days(policy.reminder_to_collection_days) {
-                        Step::Collection
-                    } else {
-                        Step::Stay
-                    }
-                }
-                Stage::AwaitingCollectionApproval if approved.contains(&claim.claim_id) => Step::ApprovedCollection,
-                Stage::Collection => match claim.last_letter(LetterKind::Collection) {
-                    Some(l) if date > l.pay_by + Duration::days(LEGAL_AFTER_PAY_BY_DAYS) => Step::Legal,
-                    _ => Step::Stay,
-                },
-                _ => Step::Stay,
-            }
-        };
-        let kind = match step {
-            Step::Stay => continue,
-            Step::Reminder => LetterKind::Reminder,
-            Step::Collection if policy.approve_before_collection => {
-                set_stage(claim, Stage::AwaitingCollectionApproval, date, events);
-                continue;
-            }
-            Step::Collection | Step::ApprovedCollection => LetterKind::Collection,
-            Step::Legal => {
-                let next =
-                    if policy.approve_before_legal { Stage::AwaitingLegalApproval } else { Stage::LegalApproved };
-                set_stage(claim, next, date, events);
-                continue;
-            }
-        };
-        letters.push(send_letter(claim, kind, config, policy, pack, date, events)?);
+    for result in stepped {
+        let (letter, claim_events) = result?;
+        letters.extend(letter);
+        events.extend(claim_events);
     }
     let awaiting = state
         .claims
@@ -116,6 +84,67 @@ pub fn advance(
         })
         .collect();
     Ok(Ladder { letters, awaiting })
+}
+
+/// One open claim's step tonight: closed when nothing is owed, else the
+/// next rung of the ladder if its time has come; the letter sent, if any.
+/// The claim is copied (copy on write) only when it changes.
+fn step_claim(
+    claim: &mut Arc<Claim>,
+    admitted: &Admitted,
+    approved: &BTreeSet<String>,
+    config: &Config,
+    packs: &Packs,
+    date: NaiveDate,
+    events: &mut Vec<Event>,
+) -> Result<Option<Letter>, EngineError> {
+    let Some(creditor) = config.creditor(&claim.creditor_id) else { return Ok(None) };
+    let pack = packs.get(&claim.creditor_id).expect("invariant: admitted claims have a pack");
+    let policy = &creditor.policy;
+    let owed = balance(claim, date, pack)?;
+    if owed.is_zero() {
+        close(Arc::make_mut(claim), ClosedReason::Paid, date, events);
+        return Ok(None);
+    }
+    let step = if admitted.contains(&claim.claim_id) {
+        if claim.reminded_by_creditor {
+            Step::Collection
+        } else {
+            Step::Reminder
+        }
+    } else {
+        match claim.stage {
+            Stage::Reminder => {
+                let since = claim.last_letter(LetterKind::Reminder).map_or(claim.stage_since, |l| l.date);
+                if date >= since + Duration::days(policy.reminder_to_collection_days) {
+                    Step::Collection
+                } else {
+                    Step::Stay
+                }
+            }
+            Stage::AwaitingCollectionApproval if approved.contains(&claim.claim_id) => Step::ApprovedCollection,
+            Stage::Collection => match claim.last_letter(LetterKind::Collection) {
+                Some(l) if date > l.pay_by + Duration::days(LEGAL_AFTER_PAY_BY_DAYS) => Step::Legal,
+                _ => Step::Stay,
+            },
+            _ => Step::Stay,
+        }
+    };
+    let kind = match step {
+        Step::Stay => return Ok(None),
+        Step::Reminder => LetterKind::Reminder,
+        Step::Collection if policy.approve_before_collection => {
+            set_stage(Arc::make_mut(claim), Stage::AwaitingCollectionApproval, date, events);
+            return Ok(None);
+        }
+        Step::Collection | Step::ApprovedCollection => LetterKind::Collection,
+        Step::Legal => {
+            let next = if policy.approve_before_legal { Stage::AwaitingLegalApproval } else { Stage::LegalApproved };
+            set_stage(Arc::make_mut(claim), next, date, events);
+            return Ok(None);
+        }
+    };
+    send_letter(Arc::make_mut(claim), kind, config, policy, pack, date, events).map(Some)
 }
 
 enum Step {

@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 
 use super::accrue::{balance, interest_due};
 use super::close;
-use super::matching::{Index, Match};
+use super::matching::{ByReference, Index, Match};
 use super::{event, Allocation, BookedPayment, EngineError, Packs, Refund, State, SuspenseItem};
 use crate::model::{
     BankTransaction, Claim, ClosedReason, Direction, Event, LetterKind, ManualMatch, Money, PrincipalCause,
@@ -74,8 +74,13 @@ pub fn book_payments(
     txs.sort_by(|a, b| (a.booking_date, &a.source, &a.key).cmp(&(b.booking_date, &b.source, &b.key)));
     let manual: BTreeMap<&str, &str> = matches.iter().map(|m| (m.payment_id.as_str(), m.claim_id.as_str())).collect();
     let mut out = Booked::default();
-    let index = Index::new(state.claims.values());
-    for tx in txs {
+    let index = Index::new(&state.claims);
+    // Steps 1-2 read only the index: looked up in parallel, in booking order.
+    let by_reference: Vec<ByReference> = {
+        use rayon::prelude::*;
+        txs.par_iter().map(|tx| index.by_reference_steps(tx)).collect()
+    };
+    for (tx, by_reference) in txs.into_iter().zip(by_reference) {
         if state.payments.contains_key(&tx.key) {
             out.duplicates.push(tx.clone());
             continue;
@@ -98,11 +103,16 @@ pub fn book_payments(
                 Match::None(format!("manual match to unknown claim {claim_id}"))
             }
         } else {
-            let balance_at = |c: &Claim, d: NaiveDate| -> Option<Decimal> {
-                let pack = packs.get(&c.creditor_id)?;
-                balance(c, d, pack).ok().map(|b| b.total())
-            };
-            index.find(tx, &state.claims, &balance_at)
+            match by_reference {
+                ByReference::Found(m) => m,
+                ByReference::NotFound { bad_check_digit } => {
+                    let balance_at = |c: &Claim, d: NaiveDate| -> Option<Decimal> {
+                        let pack = packs.get(&c.creditor_id)?;
+                        balance(c, d, pack).ok().map(|b| b.total())
+                    };
+                    index.by_amount_and_payer_step(tx, bad_check_digit, &state.claims, &balance_at)
+                }
+            }
         };
         settle_one(state, tx, found, &mut booked, packs, date, events, &mut out)?;
         state.payments.insert(tx.key.clone(), booked);
@@ -130,7 +140,7 @@ fn settle_one(
         }
         Match::Claim { claim_id, method } => {
             booked.claim_id = claim_id.clone();
-            let claim = state.claims.get_mut(&claim_id).expect("invariant: matches name existing claims");
+            let claim = state.claim_mut(&claim_id).expect("invariant: matches name existing claims");
             if claim.currency != tx.amount.currency() {
                 booked.outcome = "suspense".into();
                 out.suspense.push(SuspenseItem {
@@ -280,7 +290,7 @@ fn reverse(state: &mut State, tx: &BankTransaction, date: NaiveDate, events: &mu
     booked.outcome = "reversal".into();
     booked.claim_id = orig.claim_id.clone();
     let over = orig.amount - (orig.fees + orig.interest + orig.principal);
-    if let Some(claim) = state.claims.get_mut(&orig.claim_id) {
+    if let Some(claim) = state.claim_mut(&orig.claim_id) {
         claim.fees_paid -= orig.fees;
         claim.interest_paid -= orig.interest;
         if orig.principal > Decimal::ZERO {

@@ -22,7 +22,7 @@ pub fn apply(state: &mut State, approvals: &[Approval], date: NaiveDate, events:
     sorted.sort_by(|a, b| a.source.cmp(&b.source));
     let mut approved = BTreeSet::new();
     for a in sorted {
-        let Some(claim) = state.claims.get_mut(&a.claim_id) else {
+        let Some(claim) = state.claim_mut(&a.claim_id) else {
             events.push(event(
                 date,
                 &a.claim_id,

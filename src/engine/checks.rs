@@ -38,14 +38,11 @@ pub const CHECKS: &[(&str, Check)] = &[
 ];
 
 /// Runs every check; returns the names checked and the violations found.
+/// The checks run in parallel; their findings are reported in `CHECKS` order.
 pub fn run(prev: &State, day: &Day, packs: &Packs) -> (Vec<&'static str>, Vec<Violation>) {
-    let mut names = Vec::new();
-    let mut violations = Vec::new();
-    for (name, check) in CHECKS {
-        names.push(*name);
-        violations.extend(check(prev, day, packs));
-    }
-    (names, violations)
+    use rayon::prelude::*;
+    let found: Vec<Vec<Violation>> = CHECKS.par_iter().map(|(_, check)| check(prev, day, packs)).collect();
+    (CHECKS.iter().map(|(name, _)| *name).collect(), found.into_iter().flatten().collect())
 }
 
 fn v(check: &'static str, subject: impl Into<String>, detail: String) -> Violation {

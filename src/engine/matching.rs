@@ -25,6 +25,7 @@
 //! guess. Lookups use hash maps; nothing iterates them into an output.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -114,24 +115,20 @@ pub fn name_block(normalized: &str) -> String {
 /// "Asa Oberg" and "Åsa Öberg" compare equal; "Bygg AB" = "bygg".
 pub fn normalize_name(s: &str) -> String {
     const FORMS: &[&str] = &["ab", "hb", "kb", "as", "asa", "aps", "oy", "oyj", "ltd", "gmbh", "inc"];
-    let lower: String = s
-        .to_lowercase()
-        .chars()
-        .flat_map(|c| match c {
-            'å' | 'ä' | 'á' | 'à' | 'â' => vec!['a'],
-            'ö' | 'ø' | 'ó' | 'ò' | 'ô' => vec!['o'],
-            'æ' => vec!['a', 'e'],
-            'é' | 'è' | 'ê' | 'ë' => vec!['e'],
-            'ü' | 'ú' => vec!['u'],
-            other => vec![other],
-        })
-        .collect();
-    let mut words: Vec<String> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && !FORMS.contains(w))
-        .map(str::to_string)
-        .collect();
-    words.sort();
+    let mut lower = String::with_capacity(s.len());
+    for c in s.chars().flat_map(char::to_lowercase) {
+        match c {
+            'å' | 'ä' | 'á' | 'à' | 'â' => lower.push('a'),
+            'ö' | 'ø' | 'ó' | 'ò' | 'ô' => lower.push('o'),
+            'æ' => lower.push_str("ae"),
+            'é' | 'è' | 'ê' | 'ë' => lower.push('e'),
+            'ü' | 'ú' => lower.push('u'),
+            other => lower.push(other),
+        }
+    }
+    let mut words: Vec<&str> =
+        lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty() && !FORMS.contains(w)).collect();
+    words.sort_unstable();
     words.join(" ")
 }
 
@@ -141,19 +138,45 @@ fn push(map: &mut HashMap<String, Vec<String>>, key: String, id: &str) {
     }
 }
 
+/// What steps 1 and 2 (the reference lookups) decided for a payment. They
+/// read only the index, never the claims, so a night's payments are looked
+/// up in parallel before they are booked one by one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ByReference {
+    Found(Match),
+    /// On to step 3; `bad_check_digit` if the structured reference failed
+    /// every scheme (the reason given if step 3 finds nothing either).
+    NotFound {
+        bad_check_digit: bool,
+    },
+}
+
 impl Index {
-    pub fn new<'a, I: IntoIterator<Item = &'a Claim>>(claims: I) -> Index {
+    /// Builds the lookup tables; the normalised keys are computed in
+    /// parallel, then inserted in claim order.
+    pub fn new(claims: &BTreeMap<String, Arc<Claim>>) -> Index {
+        use rayon::prelude::*;
+        let claims: Vec<&Claim> = claims.values().map(|c| &**c).collect();
+        let keys: Vec<_> = claims
+            .par_iter()
+            .map(|c| {
+                let name = (!c.stage.is_closed()).then(|| {
+                    let name = normalize_name(&c.debtor.name);
+                    (name_block(&name), name)
+                });
+                (normalize_reference(&c.invoice_reference), normalize_reference(&c.invoice_number), name)
+            })
+            .collect();
         let mut ix = Index::default();
-        for c in claims {
+        for (c, (invoice_ref, invoice_no, name)) in claims.into_iter().zip(keys) {
             ix.by_agency_ref.insert(c.agency_reference.clone(), c.claim_id.clone());
-            push(&mut ix.by_invoice_ref, normalize_reference(&c.invoice_reference), &c.claim_id);
-            push(&mut ix.by_invoice_no, normalize_reference(&c.invoice_number), &c.claim_id);
-            if !c.stage.is_closed() {
+            push(&mut ix.by_invoice_ref, invoice_ref, &c.claim_id);
+            push(&mut ix.by_invoice_no, invoice_no, &c.claim_id);
+            if let Some((block, name)) = name {
                 if let Some(l) = c.letters.last() {
                     ix.by_letter_amount.entry((c.currency, l.amount_due)).or_default().push(c.claim_id.clone());
                 }
-                let name = normalize_name(&c.debtor.name);
-                ix.by_name_block.entry(name_block(&name)).or_default().push((name, c.claim_id.clone()));
+                ix.by_name_block.entry(block).or_default().push((name, c.claim_id.clone()));
             }
         }
         ix
@@ -230,7 +253,7 @@ impl Index {
     fn amount_and_payer(
         &self,
         p: &BankTransaction,
-        claims: &BTreeMap<String, Claim>,
+        claims: &BTreeMap<String, Arc<Claim>>,
         balance_at: &dyn Fn(&Claim, NaiveDate) -> Option<Decimal>,
     ) -> BTreeSet<String> {
         let payer = normalize_name(&p.payer);
@@ -256,20 +279,8 @@ impl Index {
             .collect()
     }
 
-    /// Finds the claim a payment pays (steps 1-3).
-    pub fn find(
-        &self,
-        p: &BankTransaction,
-        claims: &BTreeMap<String, Claim>,
-        balance_at: &dyn Fn(&Claim, NaiveDate) -> Option<Decimal>,
-    ) -> Match {
-        let decide = |found: BTreeSet<String>, method: &'static str| -> Option<Match> {
-            match found.len() {
-                0 => None,
-                1 => found.into_iter().next().map(|claim_id| Match::Claim { claim_id, method }),
-                n => Some(Match::None(format!("ambiguous: {n} claims"))),
-            }
-        };
+    /// Steps 1 and 2 for a payment.
+    pub fn by_reference_steps(&self, p: &BankTransaction) -> ByReference {
         let mut bad_check_digit = false;
         if !p.structured_ref.is_empty() {
             if has_valid_check_digit(&p.structured_ref) {
@@ -277,19 +288,39 @@ impl Index {
                 let agency =
                     found.len() == 1 && self.by_agency_ref.contains_key(&normalize_reference(&p.structured_ref));
                 if let Some(m) = decide(found, if agency { "agency_ocr" } else { "structured_reference" }) {
-                    return m;
+                    return ByReference::Found(m);
                 }
             } else {
                 bad_check_digit = true;
             }
         }
-        if let Some(m) = decide(self.free_text(&p.unstructured), "reference_in_text") {
-            return m;
+        match decide(self.free_text(&p.unstructured), "reference_in_text") {
+            Some(m) => ByReference::Found(m),
+            None => ByReference::NotFound { bad_check_digit },
         }
-        if let Some(m) = decide(self.amount_and_payer(p, claims, balance_at), "amount_and_payer") {
-            return m;
-        }
-        Match::None(if bad_check_digit { "bad_check_digit".into() } else { "no_candidate".into() })
+    }
+
+    /// Step 3 for a payment steps 1 and 2 did not place, on the claims as
+    /// they stand when the payment is booked.
+    pub fn by_amount_and_payer_step(
+        &self,
+        p: &BankTransaction,
+        bad_check_digit: bool,
+        claims: &BTreeMap<String, Arc<Claim>>,
+        balance_at: &dyn Fn(&Claim, NaiveDate) -> Option<Decimal>,
+    ) -> Match {
+        decide(self.amount_and_payer(p, claims, balance_at), "amount_and_payer").unwrap_or_else(|| {
+            Match::None(if bad_check_digit { "bad_check_digit".into() } else { "no_candidate".into() })
+        })
+    }
+}
+
+/// One candidate is the match; two or more are `ambiguous: N claims`.
+fn decide(found: BTreeSet<String>, method: &'static str) -> Option<Match> {
+    match found.len() {
+        0 => None,
+        1 => found.into_iter().next().map(|claim_id| Match::Claim { claim_id, method }),
+        n => Some(Match::None(format!("ambiguous: {n} claims"))),
     }
 }
 

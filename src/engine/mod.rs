@@ -19,6 +19,7 @@ pub mod news;
 pub mod settle;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -59,12 +60,22 @@ pub struct BookedPayment {
 pub struct State {
     /// The last committed day this state is the result of.
     pub date: Option<NaiveDate>,
-    /// Every claim ever admitted, by claim id.
-    pub claims: BTreeMap<String, Claim>,
+    /// Every claim ever admitted, by claim id. Shared with the state of the
+    /// night before (copy on write): a night clones only the claims it
+    /// changes, through `claim_mut`.
+    pub claims: BTreeMap<String, Arc<Claim>>,
     /// Every booked bank transaction, by idempotency key.
     pub payments: BTreeMap<String, BookedPayment>,
     /// The next claim sequence number (agency OCR references derive from it).
     pub next_claim_no: u64,
+}
+
+impl State {
+    /// The claim to change tonight: copied first if the night before still
+    /// shares it.
+    pub fn claim_mut(&mut self, claim_id: &str) -> Option<&mut Claim> {
+        self.claims.get_mut(claim_id).map(Arc::make_mut)
+    }
 }
 
 /// The first claim number; OCR references start at six digits.

@@ -41,7 +41,7 @@ pub fn apply(
     let mut refusals = Vec::new();
     for row in rows.iter().filter(|r| r.is_credit_note()) {
         let claim_id = format!("{}-{}", row.creditor_id, row.credited_invoice);
-        let Some(claim) = state.claims.get_mut(&claim_id) else {
+        let Some(claim) = state.claim_mut(&claim_id) else {
             refusals.push(Refusal {
                 source: row.source.clone(),
                 creditor_id: row.creditor_id.clone(),
@@ -87,10 +87,18 @@ pub fn apply(
         if admitted.contains(&claim_id) {
             continue;
         }
-        let Some(claim) = state.claims.get_mut(&claim_id) else { continue };
-        if claim.stage.is_closed() {
+        // Only a claim the row changes is copied (`claim_mut`): most rows
+        // repeat what the agency already knows.
+        let Some(known) = state.claims.get(&claim_id) else { continue };
+        let unchanged = match row.status {
+            InvoiceStatus::Credited | InvoiceStatus::Cancelled => false,
+            InvoiceStatus::Paid => known.principal_now() <= Decimal::ZERO,
+            _ => known.principal_now() <= row.open_amount,
+        };
+        if known.stage.is_closed() || unchanged {
             continue;
         }
+        let Some(claim) = state.claim_mut(&claim_id) else { continue };
         let continue_fees =
             config.creditor(&row.creditor_id).is_some_and(|c| c.policy.continue_fees_after_direct_payment);
         match row.status {

@@ -327,7 +327,7 @@ fn checks_detect_a_tampered_day() {
     let mut n2 =
         night(&n1.state, &cfg, "2024-12-04", vec![], vec![payment(&inv_ref("1"), "", dec!(500), "2024-12-03", 1)]);
     n2.allocations[0].principal += dec!(0.01);
-    n2.state.claims.get_mut("5561234567-1").unwrap().fees.push(Fee {
+    n2.state.claim_mut("5561234567-1").unwrap().fees.push(Fee {
         kind: FeeKind::Reminder,
         amount: dec!(75),
         date: d("2024-12-04"),
@@ -335,7 +335,7 @@ fn checks_detect_a_tampered_day() {
     });
     let mut letter = n1.letters[0].clone();
     letter.claim_id = "5561234567-1".into();
-    n2.state.claims.get_mut("5561234567-1").unwrap().stage = Stage::Closed(ClosedReason::Paid);
+    n2.state.claim_mut("5561234567-1").unwrap().stage = Stage::Closed(ClosedReason::Paid);
     n2.letters.push(letter);
     let (_, v) = checks::run(&n1.state, &n2, &Packs::new(&cfg).unwrap());
     let names: std::collections::BTreeSet<&str> = v.iter().map(|x| x.check).collect();

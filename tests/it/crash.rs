@@ -54,6 +54,19 @@ fn day_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
     all
 }
 
+/// The paths present in only one of two listings, or with different bytes.
+fn differing(a: &[(String, Vec<u8>)], b: &[(String, Vec<u8>)]) -> Vec<String> {
+    let mut paths: Vec<String> = a
+        .iter()
+        .filter(|x| !b.contains(x))
+        .chain(b.iter().filter(|x| !a.contains(x)))
+        .map(|(p, _)| p.clone())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
 fn clean_reference() -> Vec<(String, Vec<u8>)> {
     let tmp = prepared();
     assert!(inkasso(tmp.path(), DAY, None).status.success());
@@ -131,7 +144,12 @@ fn killed_at_random_moments_then_rerun_gives_the_clean_bytes() {
             "kill at {delay_ms} ms: {}",
             String::from_utf8_lossy(&again.stderr)
         );
-        assert!(day_bytes(dir) == reference, "kill at {delay_ms} ms: outputs differ from a clean run");
+        let got = day_bytes(dir);
+        assert!(
+            got == reference,
+            "kill at {delay_ms} ms: outputs differ from a clean run: {:?}",
+            differing(&got, &reference)
+        );
         // The next night never reads the day's inputs again.
         let next = inkasso(dir, "2024-12-31", None);
         assert!(next.status.success());

@@ -223,6 +223,39 @@ fn collection_letter_says_what_inkassolagen_requires() {
     assert!((x - 56.7).abs() < 1.0 && (y - 127.6).abs() < 1.0);
 }
 
+/// Characters outside the shared base subset (Latin Extended, Greek, a
+/// character DejaVu Sans lacks) still print and extract; the fonts stay
+/// embedded subsets; an e-mailed letter stays small.
+#[test]
+fn characters_beyond_latin1_extract_and_fonts_are_embedded() {
+    if !have_tool("pdftotext") || !have_tool("pdffonts") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plain = render_letter(&collection_letter()).unwrap();
+    assert!(plain.len() < 60_000, "an e-mailed letter is {} bytes", plain.len());
+    let mut letter = collection_letter();
+    letter.debtor.name = "Łukasz Żółć-Šimková".into();
+    letter.debtor.address2 = "Ωmega Hus 中".into();
+    letter.description = "Avgift för ŋ-tjänst, ärende ﬁ 7".into();
+    let bytes = render_letter(&letter).unwrap();
+    assert_eq!(bytes, render_letter(&letter).unwrap(), "deterministic");
+    let file = write(dir.path(), "extras.pdf", &bytes);
+    let flat = squash(&pdftotext(&file, &[]));
+    for needle in ["Łukasz Żółć-Šimková", "Ωmega Hus 中", "ŋ-tjänst", "10 306,30 kr"] {
+        assert!(flat.contains(needle), "missing {needle:?} in:\n{flat}");
+    }
+    let fonts = Command::new("pdffonts").arg(&file).output().expect("pdffonts");
+    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    let rows: Vec<&str> = fonts.lines().filter(|l| l.contains("DejaVuSans")).collect();
+    assert_eq!(rows.len(), 2, "{fonts}");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        // name, type (2 words), encoding, emb, sub, uni, object id
+        assert_eq!(&cols[4..7], ["yes", "yes", "yes"], "embedded subset with ToUnicode: {row}");
+    }
+}
+
 #[test]
 fn reminder_letter_mentions_reminder_fee_and_inkasso() {
     if !have_tool("pdftotext") {

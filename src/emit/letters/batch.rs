@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use super::pdf::{page_counts, render_batch, RenderError};
+use super::pdf::{page_counts, render_refs, RenderError};
 use crate::model::{Channel, Letter};
 
 /// Letters per batch PDF.
@@ -62,15 +62,31 @@ pub fn plan(letters: &[Letter]) -> Result<Plan, RenderError> {
 /// # Errors
 /// [`RenderError`] from the PDF writer, or if a page lands elsewhere than planned.
 pub fn render_planned(plan: &Plan) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
-    plan.files
-        .par_iter()
-        .map(|(name, idx)| {
-            let letters: Vec<Letter> = idx.iter().map(|&i| plan.letters[i].clone()).collect();
-            let (bytes, firsts) = render_batch(&letters)?;
-            if firsts.iter().zip(&letters).any(|(p, l)| *p != l.page) {
-                return Err(RenderError::Pdf(format!("{name}: pages differ from the plan")));
-            }
-            Ok((name.clone(), bytes))
-        })
-        .collect()
+    plan.files.par_iter().map(|(name, idx)| Ok((name.clone(), render_file(plan, name, idx)?))).collect()
+}
+
+/// Renders every file of the plan, files in parallel, and hands each to
+/// `sink` (file name, bytes) as soon as it is rendered, on the rendering
+/// thread and in no particular order: the bytes are those
+/// [`render_planned`] gives, without holding all files in memory. Stops at
+/// the first error.
+///
+/// # Errors
+/// [`RenderError`] as [`render_planned`] (converted into `E`), or the
+/// sink's error.
+pub fn render_planned_each<E, F>(plan: &Plan, sink: F) -> Result<(), E>
+where
+    E: From<RenderError> + Send,
+    F: Fn(&str, Vec<u8>) -> Result<(), E> + Sync,
+{
+    plan.files.par_iter().try_for_each(|(name, idx)| sink(name, render_file(plan, name, idx)?))
+}
+
+fn render_file(plan: &Plan, name: &str, idx: &[usize]) -> Result<Vec<u8>, RenderError> {
+    let letters: Vec<&Letter> = idx.iter().filter_map(|&i| plan.letters.get(i)).collect();
+    let (bytes, firsts) = render_refs(&letters)?;
+    if firsts.len() != idx.len() || firsts.iter().zip(&letters).any(|(p, l)| *p != l.page) {
+        return Err(RenderError::Pdf(format!("{name}: pages differ from the plan")));
+    }
+    Ok(bytes)
 }

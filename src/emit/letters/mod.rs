@@ -8,8 +8,9 @@
 //!   others), Swedish amount formatting ("10 066,30 kr") and line wrapping.
 //! - `pdf`: the page layout (address in the window of a C5/DL window
 //!   envelope per SS 3630, header block, specification table, legal text,
-//!   payment slip, footer) and drawing with krilla, with embedded DejaVu
-//!   Sans fonts.
+//!   payment slip, footer) and the PDF, written with `pdf-writer`.
+//! - `font`: the embedded DejaVu Sans fonts: widths for the layout, and
+//!   font subsets made once per process and copied into every file.
 //!
 //! An inkassokrav carries what inkassolagen (1974:182) 5 § requires: the
 //! creditor, the legal relation (invoice number, date, description),
@@ -22,10 +23,11 @@
 //! byte-identical files.
 
 mod batch;
+mod font;
 mod pdf;
 mod text;
 
-pub use batch::{plan, render_planned, Plan, BATCH_SIZE};
+pub use batch::{plan, render_planned, render_planned_each, Plan, BATCH_SIZE};
 pub use pdf::{page_counts, render_batch, render_letter, RenderError, ADDRESS_WINDOW, PAGE_H, PAGE_W};
 pub use text::{fmt_amount_sv, wording_for, wrap, Swedish, Wording};
 
@@ -116,7 +118,7 @@ mod tests {
     }
 
     fn page_count(pdf: &[u8]) -> usize {
-        // Every page object carries "/Type /Page" (krilla writes it compactly).
+        // Every page object carries "/Type /Page" (written compactly).
         let hay = String::from_utf8_lossy(pdf);
         hay.matches("/Type /Page\n").count()
             + hay.matches("/Type/Page/").count()

@@ -10,6 +10,8 @@
 //! (U+00A0) so that the wrapper never splits "10 000,00 kr"; the PDF layer
 //! draws them as ordinary spaces.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -22,36 +24,49 @@ pub const NBSP: char = '\u{a0}';
 /// decimal separator, two decimals, rounded half away from zero
 /// (`1234567.5` → `"1 234 567,50"`, `-0.5` → `"-0,50"`).
 pub fn fmt_amount_sv(d: Decimal) -> String {
+    let mut out = String::with_capacity(24);
+    push_amount_sv(&mut out, d, ' ');
+    out
+}
+
+/// Appends `d` as [`fmt_amount_sv`] does, with `sep` between thousands.
+/// Works on the amount in öre (an integer), not on its decimal text:
+/// letters format a dozen amounts each.
+fn push_amount_sv(out: &mut String, d: Decimal, sep: char) {
     let mut r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    if r.is_zero() {
-        r = Decimal::ZERO;
+    r.rescale(2);
+    let ore = r.mantissa();
+    if ore < 0 {
+        out.push('-');
     }
-    let negative = r.is_sign_negative();
-    let mut abs = r.abs();
-    abs.rescale(2);
-    let plain = abs.to_string();
-    let (int, frac) = plain.split_once('.').unwrap_or((plain.as_str(), "00"));
-    let mut grouped = String::with_capacity(int.len() + int.len() / 3 + 4);
+    let ore = ore.unsigned_abs();
+    let int = (ore / 100).to_string();
     let n = int.len();
     for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (n - i) % 3 == 0 {
-            grouped.push(' ');
+        if i > 0 && (n - i).is_multiple_of(3) {
+            out.push(sep);
         }
-        grouped.push(ch);
+        out.push(ch);
     }
-    let sign = if negative { "-" } else { "" };
-    format!("{sign}{grouped},{frac}")
+    out.push(',');
+    let frac = ore % 100;
+    out.push(char::from(b'0' + (frac / 10) as u8));
+    out.push(char::from(b'0' + (frac % 10) as u8));
 }
 
 /// An amount with the currency unit, spaces made non-breaking, for running
 /// text and table cells (`"10 066,30 kr"`).
 pub fn money(d: Decimal, unit: &str) -> String {
-    keep(&format!("{} {unit}", fmt_amount_sv(d)))
+    let mut out = String::with_capacity(24 + unit.len());
+    push_amount_sv(&mut out, d, NBSP);
+    out.push(NBSP);
+    out.extend(unit.chars().map(|c| if c == ' ' { NBSP } else { c }));
+    out
 }
 
 /// A percentage Swedish style with two decimals: `12` → `"12,00 %"`.
 pub fn fmt_percent(p: Decimal) -> String {
-    keep(&format!("{} %", fmt_amount_sv(p)))
+    money(p, "%")
 }
 
 /// A date as printed on letters (ISO 8601, the Swedish standard form).
@@ -69,13 +84,17 @@ pub fn keep(s: &str) -> String {
 /// (never [`NBSP`]). A word wider than `max_width` is broken between
 /// characters. `measure` gives the printed width of a string.
 pub fn wrap(text: &str, max_width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String> {
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text: Cow<'_, str> =
+        if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n").into() } else { text.into() };
     let mut lines = Vec::new();
     // Widths add up (no kerning), so a line's width is kept as a running sum
     // instead of measuring the whole line again for every word.
     let space = measure(" ");
     for para in text.split('\n') {
-        let mut line = String::new();
+        // Lines are rarely longer than this; growing them was a tenth of
+        // the layout's time.
+        let cap = para.len().min(160);
+        let mut line = String::with_capacity(cap);
         let mut line_w = 0.0;
         for word in para.split(|c: char| c.is_whitespace() && c != NBSP) {
             if word.is_empty() {
@@ -92,10 +111,10 @@ pub fn wrap(text: &str, max_width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<St
                 continue;
             }
             if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
+                lines.push(std::mem::replace(&mut line, String::with_capacity(cap)));
             }
             if word_w <= max_width {
-                line = word.to_string();
+                line.push_str(word);
                 line_w = word_w;
             } else {
                 // Break an over-long word between characters.

@@ -53,19 +53,29 @@
 //!   `{account}|{booking_date}|{direction}|{amount}|{structured_ref}|{unstructured}|{n}`,
 //!   `n` counting earlier transactions of the file with the same other
 //!   parts. `amount` canonical (trailing zeros dropped, at least two
-//!   decimals), `direction` `credit`/`debit`. `payment_id` is `P` + the first
-//!   16 hex digits of SHA-256 of the key. The counts are kept without
-//!   building strings for keys with a bank reference (`RefKey`); SHA-256 is
-//!   then most of the parse time.
+//!   decimals), `direction` `credit`/`debit`. `payment_id` is `P` + XXH3-64
+//!   of the key in hex (`super::payment_id`).
+//!
+//! Speed (target 400 MB/s, `benches/throughput.rs`): a line that is an
+//! 80-byte record followed by CR or LF is split off without searching
+//! (`line_len`); a record is copied once into an 80-byte array (`Record`),
+//! and codes, amounts and serial numbers are read from its bytes; only the
+//! text fields that end up in a transaction are decoded. Each 20/21 record
+//! becomes its `BankTransaction` at once, and the section's 15 fills in
+//! booking date, key and payment id (`Parser::finish_section`). Keys are
+//! built with `push_str` and `super::push_ore`, not `format!`. Repeats of
+//! keys with a bank reference are counted on their parts
+//! (`super::KeyRepeats`), without any search while those keys ascend, as
+//! BGC serial numbers do in a file. What is left is mostly allocating (and
+//! the caller freeing) the six strings of each transaction.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{payment_id, BankFile, Statement};
+use super::{ore_len, payment_id, push_number, push_ore, BankFile, KeyRepeats, Statement};
 use crate::ingest::Error;
 use crate::model::{BankTransaction, Currency, Direction, Money, Source};
 
@@ -81,8 +91,8 @@ pub fn sniff(bytes: &[u8]) -> bool {
 /// names (e.g. "TK20 amount"), value and expected, but no file name (the
 /// caller adds it with `Error::with_file`).
 pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
-    let mut p = Parser::new();
-    for_each_record(decode(bytes), |line, raw| match to_record(raw) {
+    let mut p = Parser::new(bytes.len());
+    for_each_record(decode(bytes), |line, raw| match Record::new(raw) {
         Ok(rec) => p.record(line, &rec),
         Err(len) => {
             // A first record of bad length still counts as the first
@@ -136,7 +146,7 @@ impl<'a> Text<'a> {
     /// Nothing but white space (as `str::trim` sees it).
     fn is_blank(self) -> bool {
         match self {
-            Text::Latin1(b) => b.iter().all(|&c| char::from(c).is_whitespace()),
+            Text::Latin1(b) => b.iter().all(|&c| is_latin1_space(c)),
             Text::Utf8(s) => s.trim().is_empty(),
         }
     }
@@ -147,6 +157,36 @@ impl<'a> Text<'a> {
             Text::Utf8(s) => Cow::Borrowed(s),
         }
     }
+}
+
+/// White space as `char::is_whitespace` sees the ISO-8859-1 character of a
+/// byte: TAB, LF, VT, FF, CR, blank, NEL (0x85) and no-break space (0xA0).
+fn is_latin1_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ' | 0x85 | 0xA0)
+}
+
+/// The bytes without white space (`is_latin1_space`) at either end. Runs
+/// of blanks, the padding of fixed-width fields, are skipped eight at a
+/// time.
+fn trim_latin1(b: &[u8]) -> &[u8] {
+    const BLANKS: [u8; 8] = [b' '; 8];
+    let mut start = 0;
+    while b.get(start..start + 8).is_some_and(|eight| eight == BLANKS) {
+        start += 8;
+    }
+    let mut end = b.len();
+    while end >= start + 8 && b.get(end - 8..end).is_some_and(|eight| eight == BLANKS) {
+        end -= 8;
+    }
+    let rest = b.get(start..end).unwrap_or_default();
+    let from = rest.iter().position(|&c| !is_latin1_space(c)).unwrap_or(rest.len());
+    let to = rest.iter().rposition(|&c| !is_latin1_space(c)).map_or(from, |i| i + 1);
+    rest.get(from..to).unwrap_or_default()
+}
+
+/// ISO-8859-1 bytes as a `String` (ASCII, the usual case, is only copied).
+fn latin1_string(b: &[u8]) -> String {
+    encoding_rs::mem::decode_latin1(b).into_owned()
 }
 
 /// ISO-8859-1, or UTF-8 when the bytes are valid UTF-8 with non-ASCII in them.
@@ -164,22 +204,22 @@ fn decode(bytes: &[u8]) -> Text<'_> {
 /// (they keep their number).
 fn for_each_record<'a>(text: Text<'a>, mut f: impl FnMut(u32, Text<'a>)) {
     let bytes = text.bytes();
-    let eol = |b: &[u8]| b.iter().position(|&c| c == b'\r' || c == b'\n');
-    if eol(bytes).is_some() {
+    if bytes.iter().any(|&c| c == b'\r' || c == b'\n') {
         let mut line = 0u32;
         let mut pos = 0;
-        while pos < bytes.len() {
+        while let Some(rest) = bytes.get(pos..).filter(|rest| !rest.is_empty()) {
             line = line.saturating_add(1);
-            let rest = bytes.get(pos..).unwrap_or_default();
-            let (end, next) = match eol(rest) {
-                Some(i) => (pos + i, pos + i + if rest[i..].starts_with(b"\r\n") { 2 } else { 1 }),
-                None => (bytes.len(), bytes.len()),
+            let len = line_len(rest);
+            let terminator = match rest.get(len..) {
+                Some([b'\r', b'\n', ..]) => 2,
+                Some([_, ..]) => 1,
+                _ => 0,
             };
-            let body = text.slice(pos, end);
+            let body = text.slice(pos, pos + len);
             if !body.is_blank() {
                 f(line, body);
             }
-            pos = next;
+            pos += len + terminator;
         }
         return;
     }
@@ -202,118 +242,170 @@ fn for_each_record<'a>(text: Text<'a>, mut f: impl FnMut(u32, Text<'a>)) {
             for (i, _) in s.char_indices() {
                 if n == RECORD_LEN {
                     line = line.saturating_add(1);
-                    f(line, Text::Utf8(&s[start..i]));
+                    f(line, Text::Utf8(s.get(start..i).unwrap_or_default()));
                     start = i;
                     n = 0;
                 }
                 n += 1;
             }
-            if start < s.len() && !s[start..].trim().is_empty() {
-                f(line.saturating_add(1), Text::Utf8(&s[start..]));
+            let rest = s.get(start..).unwrap_or_default();
+            if !rest.trim().is_empty() {
+                f(line.saturating_add(1), Text::Utf8(rest));
             }
         }
     }
 }
 
+/// The length of the first line of `rest`: the bytes before its first CR or
+/// LF. An 80-byte record followed by CR or LF (nearly every line) is
+/// recognised without searching; the check has no early exit so that it
+/// compiles to a few vector compares.
+fn line_len(rest: &[u8]) -> usize {
+    if let (Some(record), Some(b'\r' | b'\n')) = (rest.first_chunk::<RECORD_LEN>(), rest.get(RECORD_LEN)) {
+        let line_ends = record.iter().fold(0u8, |n, &c| n | u8::from(c == b'\r') | u8::from(c == b'\n'));
+        if line_ends == 0 {
+            return RECORD_LEN;
+        }
+    }
+    rest.iter().position(|&c| c == b'\r' || c == b'\n').unwrap_or(rest.len())
+}
+
 /// One record, padded with blanks to 80 characters.
-enum Record {
-    /// ISO-8859-1: one byte per character.
-    Latin1([u8; RECORD_LEN]),
-    /// A UTF-8 file: characters.
-    Chars(Vec<char>),
+struct Record {
+    /// One byte per character: the ISO-8859-1 byte; in a UTF-8 file the
+    /// character when it is ASCII, 0xFF when not (no digit, blank or code
+    /// letter, so codes and numbers can be read from here alone).
+    bytes: [u8; RECORD_LEN],
+    /// A UTF-8 record with non-ASCII characters: its characters, from which
+    /// texts are read. Empty for every other record.
+    chars: Vec<char>,
 }
 
 impl Record {
-    /// Positions `from..=to` (1-based, inclusive); borrowed when ASCII.
-    fn field(&self, from: usize, to: usize) -> Cow<'_, str> {
-        match self {
-            Record::Latin1(b) => encoding_rs::mem::decode_latin1(b.get(from - 1..to).unwrap_or_default()),
-            Record::Chars(c) => Cow::Owned(c.get(from - 1..to).unwrap_or_default().iter().collect()),
+    /// Expands TABs (8-column stops) and pads to 80 characters; `Err(length)`
+    /// when the record is longer than 80. Without a TAB, an ISO-8859-1 (or
+    /// ASCII) record is only copied.
+    fn new(raw: Text<'_>) -> Result<Record, usize> {
+        let latin1 = match raw {
+            Text::Latin1(b) => b,
+            Text::Utf8(s) if s.is_ascii() => s.as_bytes(),
+            Text::Utf8(s) => return Record::from_chars(s),
+        };
+        let mut bytes = [b' '; RECORD_LEN];
+        // No early exit: a few vector compares.
+        let tabs = latin1.iter().fold(0u8, |n, &c| n | u8::from(c == b'\t'));
+        if latin1.len() <= RECORD_LEN && tabs == 0 {
+            bytes.get_mut(..latin1.len()).unwrap_or_default().copy_from_slice(latin1);
+            return Ok(Record { bytes, chars: Vec::new() });
         }
+        let mut expanded = Vec::with_capacity(RECORD_LEN);
+        for &c in latin1 {
+            if c == b'\t' {
+                expanded.resize((expanded.len() / 8 + 1) * 8, b' ');
+            } else {
+                expanded.push(c);
+            }
+        }
+        let n = expanded.len();
+        bytes.get_mut(..n).ok_or(n)?.copy_from_slice(&expanded);
+        Ok(Record { bytes, chars: Vec::new() })
+    }
+
+    /// A UTF-8 record with non-ASCII characters.
+    fn from_chars(s: &str) -> Result<Record, usize> {
+        let mut chars = Vec::with_capacity(RECORD_LEN);
+        for c in s.chars() {
+            if c == '\t' {
+                chars.resize((chars.len() / 8 + 1) * 8, ' ');
+            } else {
+                chars.push(c);
+            }
+        }
+        if chars.len() > RECORD_LEN {
+            return Err(chars.len());
+        }
+        chars.resize(RECORD_LEN, ' ');
+        let mut bytes = [b' '; RECORD_LEN];
+        for (b, c) in bytes.iter_mut().zip(&chars) {
+            *b = u8::try_from(*c).ok().filter(u8::is_ascii).unwrap_or(0xFF);
+        }
+        Ok(Record { bytes, chars })
+    }
+
+    /// The transaction code, positions 1-2.
+    fn code(&self) -> [u8; 2] {
+        [self.bytes[0], self.bytes[1]]
+    }
+
+    /// Positions `from..=to` (1-based, inclusive) as written; borrowed when
+    /// ASCII.
+    fn field(&self, from: usize, to: usize) -> Cow<'_, str> {
+        if self.chars.is_empty() {
+            encoding_rs::mem::decode_latin1(self.bytes.get(from - 1..to).unwrap_or_default())
+        } else {
+            Cow::Owned(self.chars.get(from - 1..to).unwrap_or_default().iter().collect())
+        }
+    }
+
+    /// Positions `from..=to` without white space at either end (as
+    /// `str::trim` cuts it).
+    fn text(&self, from: usize, to: usize) -> Cow<'_, str> {
+        if self.chars.is_empty() {
+            encoding_rs::mem::decode_latin1(trim_latin1(self.bytes.get(from - 1..to).unwrap_or_default()))
+        } else {
+            Cow::Owned(self.field(from, to).trim().to_string())
+        }
+    }
+
+    /// Positions `from..=to` with every white space character removed.
+    fn without_blanks(&self, from: usize, to: usize) -> String {
+        if !self.chars.is_empty() {
+            return self.field(from, to).chars().filter(|c| !c.is_whitespace()).collect();
+        }
+        let trimmed = trim_latin1(self.bytes.get(from - 1..to).unwrap_or_default());
+        if !trimmed.iter().any(|&c| is_latin1_space(c)) {
+            return latin1_string(trimmed);
+        }
+        let kept: Vec<u8> = trimmed.iter().copied().filter(|&c| !is_latin1_space(c)).collect();
+        latin1_string(&kept)
+    }
+
+    /// Positions `from..=to` when they are all ASCII digits.
+    fn digits(&self, from: usize, to: usize) -> Option<&[u8]> {
+        let b = self.bytes.get(from - 1..to)?;
+        // No early exit: a few vector compares.
+        let all_digits = b.iter().fold(true, |ok, &c| ok & c.is_ascii_digit());
+        (all_digits && !b.is_empty()).then_some(b)
     }
 
     /// Position `pos` (1-based).
     fn at(&self, pos: usize) -> char {
-        match self {
-            Record::Latin1(b) => b.get(pos - 1).map_or(' ', |&c| char::from(c)),
-            Record::Chars(c) => c.get(pos - 1).copied().unwrap_or(' '),
+        if self.chars.is_empty() {
+            self.bytes.get(pos - 1).map_or(' ', |&c| char::from(c))
+        } else {
+            self.chars.get(pos - 1).copied().unwrap_or(' ')
         }
     }
 }
 
-/// Expands TABs (8-column stops) and pads to 80 characters; `Err(length)`
-/// when the record is longer than 80. Without a TAB, an ISO-8859-1 record
-/// is only copied.
-fn to_record(raw: Text<'_>) -> Result<Record, usize> {
-    match raw {
-        Text::Latin1(b) => {
-            let mut rec = [b' '; RECORD_LEN];
-            if b.len() <= RECORD_LEN && !b.contains(&b'\t') {
-                rec[..b.len()].copy_from_slice(b);
-                return Ok(Record::Latin1(rec));
-            }
-            let mut expanded = Vec::with_capacity(RECORD_LEN);
-            for &c in b {
-                if c == b'\t' {
-                    expanded.resize((expanded.len() / 8 + 1) * 8, b' ');
-                } else {
-                    expanded.push(c);
-                }
-            }
-            let n = expanded.len();
-            rec.get_mut(..n).ok_or(n)?.copy_from_slice(&expanded);
-            Ok(Record::Latin1(rec))
-        }
-        Text::Utf8(s) => {
-            let mut rec = Vec::with_capacity(RECORD_LEN);
-            for c in s.chars() {
-                if c == '\t' {
-                    rec.resize((rec.len() / 8 + 1) * 8, ' ');
-                } else {
-                    rec.push(c);
-                }
-            }
-            if rec.len() > RECORD_LEN {
-                return Err(rec.len());
-            }
-            rec.resize(RECORD_LEN, ' ');
-            Ok(Record::Chars(rec))
-        }
-    }
+/// The value of at most 19 ASCII digits (`Record::digits`).
+fn digits_value(digits: &[u8]) -> u64 {
+    digits.iter().fold(0, |n, &b| n.wrapping_mul(10).wrapping_add(u64::from(b.wrapping_sub(b'0'))))
 }
 
-/// A 20 or 21 record with what followed it.
-struct Pay {
-    line: u32,
-    direction: Direction,
-    /// In öre; `None` when the field was bad (already reported).
-    ore: Option<u64>,
-    bank_ref: String,
-    structured_ref: String,
-    /// The reference (code other than 2), 22/23 and 25 texts, joined by
-    /// one space.
-    unstructured: String,
-    payer: String,
-}
-
-impl Pay {
-    /// Appends a trimmed, non-empty text to `unstructured`.
-    fn add_text(&mut self, text: &str) {
-        if !self.unstructured.is_empty() {
-            self.unstructured.push(' ');
-        }
-        self.unstructured.push_str(text);
-    }
-}
-
-/// An open section (05 seen, 15 not yet).
+/// An open section (05 seen, 15 not yet). Its payments are the
+/// transactions of the file from `first` on; their booking date, key and
+/// payment id are filled in by the 15.
 struct Section {
     line: u32,
     account: String,
     /// `account` as a number (0 when invalid), for the key counts.
     account_num: u64,
     currency: Option<Currency>,
-    pays: Vec<Pay>,
+    /// Index in `BankFile::transactions` of the section's first payment.
+    first: usize,
+    /// Credits minus debits in öre; `None` once an amount was unreadable.
+    net: Option<i128>,
 }
 
 /// The parts of a key with a bank reference: account, bank reference,
@@ -323,42 +415,83 @@ struct Section {
 /// a string for the map.
 type RefKey = (u64, u64, NaiveDate, Direction, u64);
 
-/// A multiply-rotate hasher for `RefKey` (its parts are small integers):
-/// SipHash cost more than the rest of a key's bookkeeping. The figures come
-/// from a bank file, not from an adversary choosing collisions.
-#[derive(Default)]
-struct KeyHasher(u64);
+/// The amount of a transaction in öre (amounts are built with scale 2).
+fn ore_of(t: &BankTransaction) -> u64 {
+    u64::try_from(t.amount.amount().mantissa()).unwrap_or(u64::MAX)
+}
 
-impl KeyHasher {
-    fn add(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+/// The keys built so far, for the `|{n}` of repeated keys.
+struct KeyCounts {
+    /// Keys with a bank reference (BGC serial numbers ascend in a file, so
+    /// that usually nothing is searched).
+    ref_keys: KeyRepeats<RefKey>,
+    /// Occurrences of each key without one (without its `|{n}`); the two
+    /// kinds never coincide (the second part is 12 digits, or a date).
+    text_keys: HashMap<String, usize>,
+}
+
+impl KeyCounts {
+    /// Counts for a file of about `n` transactions.
+    fn with_capacity(n: usize) -> KeyCounts {
+        KeyCounts { ref_keys: KeyRepeats::with_capacity(n), text_keys: HashMap::new() }
+    }
+
+    /// The idempotency key of `t` (see the module doc), whose booking date
+    /// is set; `account_num` is its account as a number, `date` its booking
+    /// date as text.
+    fn key(&mut self, t: &BankTransaction, account_num: u64, date: &str) -> String {
+        let direction = match t.direction {
+            Direction::Credit => "credit",
+            Direction::Debit => "debit",
+        };
+        let ore = ore_of(t);
+        // Room for the parts, their separators and a short `|{n}`.
+        let parts_len = if t.bank_ref.is_empty() {
+            date.len() + t.structured_ref.len() + t.unstructured.len()
+        } else {
+            t.bank_ref.len() + date.len()
+        };
+        let mut key = String::with_capacity(t.account.len() + parts_len + direction.len() + ore_len(ore) + 7);
+        key.push_str(&t.account);
+        key.push('|');
+        if t.bank_ref.is_empty() {
+            for part in [date, direction] {
+                key.push_str(part);
+                key.push('|');
+            }
+            push_ore(&mut key, ore);
+            for part in [&t.structured_ref, &t.unstructured] {
+                key.push('|');
+                key.push_str(part);
+            }
+            let seen = self.text_keys.entry(key.clone()).or_insert(0);
+            key.push('|');
+            push_number(&mut key, *seen as u64, 1);
+            *seen += 1;
+        } else {
+            for part in [&t.bank_ref, date, direction] {
+                key.push_str(part);
+                key.push('|');
+            }
+            push_ore(&mut key, ore);
+            let parts = (account_num, digits_value(t.bank_ref.as_bytes()), t.booking_date, t.direction, ore);
+            let seen = self.ref_keys.count(parts);
+            if seen > 0 {
+                key.push('|');
+                push_number(&mut key, seen as u64, 1);
+            }
+        }
+        key
     }
 }
 
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
+/// Appends a trimmed, non-empty text to a transaction's `unstructured`,
+/// after one space.
+fn add_text(t: &mut BankTransaction, text: &str) {
+    if !t.unstructured.is_empty() {
+        t.unstructured.push(' ');
     }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.add(u64::from(b));
-        }
-    }
-    fn write_u8(&mut self, x: u8) {
-        self.add(u64::from(x));
-    }
-    fn write_u32(&mut self, x: u32) {
-        self.add(u64::from(x));
-    }
-    fn write_i32(&mut self, x: i32) {
-        self.add(u64::from(x as u32));
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.add(x);
-    }
-    fn write_isize(&mut self, x: isize) {
-        self.add(x as u64);
-    }
+    t.unstructured.push_str(text);
 }
 
 struct Parser {
@@ -378,15 +511,14 @@ struct Parser {
     n15: u64,
     file: BankFile,
     errors: Vec<Error>,
-    /// Occurrences so far of each key with a bank reference ...
-    ref_keys: HashMap<RefKey, usize, BuildHasherDefault<KeyHasher>>,
-    /// ... and of each key without one (without its `|{n}`); the two kinds
-    /// never coincide (the second part is 12 digits, or a date).
-    text_keys: HashMap<String, usize>,
+    keys: KeyCounts,
 }
 
 impl Parser {
-    fn new() -> Parser {
+    /// A parser for a file of `len` bytes, with room for a transaction
+    /// every two records (a 20 and its 26, each with CRLF).
+    fn new(len: usize) -> Parser {
+        let capacity = len / (2 * RECORD_LEN + 4);
         Parser {
             seen_any: false,
             bad_length: false,
@@ -401,12 +533,11 @@ impl Parser {
             file: BankFile {
                 format: String::new(),
                 statements: Vec::new(),
-                transactions: Vec::new(),
+                transactions: Vec::with_capacity(capacity),
                 skipped_not_booked: 0,
             },
             errors: Vec::new(),
-            ref_keys: HashMap::default(),
-            text_keys: HashMap::new(),
+            keys: KeyCounts::with_capacity(capacity),
         }
     }
 
@@ -418,9 +549,9 @@ impl Parser {
         let first = !self.seen_any;
         self.seen_any = true;
         self.last_line = line;
-        let tk = rec.field(1, 2);
+        let code = rec.code();
         if first {
-            if tk != "01" {
+            if &code != b"01" {
                 self.err(line, "TK01", &rec.field(1, 22), "a BgMax file starting with an 01 record 01BGMAX");
             } else {
                 self.opening(line, rec);
@@ -432,19 +563,23 @@ impl Parser {
             return;
         }
         if self.closed {
+            let tk = rec.field(1, 2);
             self.err(line, &format!("TK{tk}"), &tk, "nothing after the 70 closing record");
             return;
         }
-        match &*tk {
-            "01" => self.err(line, "TK01", &tk, "one 01 opening record, at the start of the file"),
-            "05" => self.section_open(line, rec),
-            "20" | "21" => self.payment(line, rec, &tk),
-            "22" | "23" => self.extra_ref(line, rec, &tk),
-            "25" | "26" | "27" | "28" | "29" => self.payment_info(line, rec, &tk),
-            "15" => self.deposit(line, rec),
-            "70" => self.closing(line, rec),
-            t if t.chars().all(|c| c.is_ascii_digit()) => {} // unknown type: ignored (manual)
-            _ => self.err(line, "TK", &tk, "a two-digit transaction code"),
+        // Two ASCII digits from here on, when the code is known.
+        let tk = std::str::from_utf8(&code).unwrap_or_default();
+        match &code {
+            b"01" => self.err(line, "TK01", tk, "one 01 opening record, at the start of the file"),
+            b"05" => self.section_open(line, rec),
+            b"20" => self.payment(line, rec, tk, Direction::Credit),
+            b"21" => self.payment(line, rec, tk, Direction::Debit),
+            b"22" | b"23" => self.extra_ref(line, rec, tk),
+            b"25" | b"26" | b"27" | b"28" | b"29" => self.payment_info(line, rec, tk),
+            b"15" => self.deposit(line, rec),
+            b"70" => self.closing(line, rec),
+            [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => {} // unknown type: ignored (manual)
+            _ => self.err(line, "TK", &rec.field(1, 2), "a two-digit transaction code"),
         }
     }
 
@@ -476,8 +611,15 @@ impl Parser {
         }
     }
 
+    /// Ends the open section without a 15: its payments are dropped.
+    fn abandon_section(&mut self) -> Option<Section> {
+        let s = self.section.take()?;
+        self.file.transactions.truncate(s.first);
+        Some(s)
+    }
+
     fn section_open(&mut self, line: u32, rec: &Record) {
-        if let Some(s) = self.section.take() {
+        if let Some(s) = self.abandon_section() {
             self.err(
                 line,
                 "TK05",
@@ -500,25 +642,30 @@ impl Parser {
                 None
             }
         };
-        self.section = Some(Section { line, account, account_num, currency, pays: Vec::new() });
+        let first = self.file.transactions.len();
+        self.section = Some(Section { line, account, account_num, currency, first, net: Some(0) });
     }
 
-    fn payment(&mut self, line: u32, rec: &Record, tk: &str) {
-        let direction = if tk == "20" {
+    /// A 20 (credit) or 21 (deduction) record: a transaction of the section,
+    /// completed by the records after it and by the section's 15.
+    fn payment(&mut self, line: u32, rec: &Record, tk: &str, direction: Direction) {
+        if direction == Direction::Credit {
             self.n20 += 1;
-            Direction::Credit
         } else {
             self.n21 += 1;
-            Direction::Debit
-        };
+        }
         if self.section.is_none() {
             self.err(line, &format!("TK{tk}"), tk, "a payment inside a section (after a 05 record)");
             return;
         }
-        let amount = rec.field(38, 55);
-        let ore = parse_ore(&amount);
+        let ore = rec.digits(38, 55).map(digits_value);
         if ore.is_none() {
-            self.err(line, &format!("TK{tk} amount"), &amount, "18 digits, in öre (the last two are decimals)");
+            self.err(
+                line,
+                &format!("TK{tk} amount"),
+                &rec.field(38, 55),
+                "18 digits, in öre (the last two are decimals)",
+            );
         }
         let refcode = rec.at(56);
         if !refcode.is_ascii_digit() {
@@ -528,69 +675,96 @@ impl Parser {
         if !channel.is_ascii_digit() {
             self.err(line, &format!("TK{tk} payment channel code"), &channel.to_string(), "a digit 1 to 4");
         }
-        let serial = rec.field(58, 69);
-        let bank_ref = if trim(&serial).is_empty() || serial.bytes().all(|b| b == b'0') {
-            String::new()
-        } else if is_digits(&serial) {
-            serial.into_owned()
-        } else {
-            self.err(line, &format!("TK{tk} BGC serial number"), &serial, "12 digits");
-            String::new()
+        let bank_ref = match rec.digits(58, 69) {
+            Some(serial) if serial.iter().all(|&b| b == b'0') => String::new(),
+            Some(serial) => latin1_string(serial),
+            None => {
+                let serial = rec.field(58, 69);
+                if !serial.trim().is_empty() {
+                    self.err(line, &format!("TK{tk} BGC serial number"), &serial, "12 digits");
+                }
+                String::new()
+            }
         };
-        let reference = rec.field(13, 37);
         let (structured_ref, unstructured) = if refcode == '2' {
-            (reference.chars().filter(|c| !c.is_whitespace()).collect(), String::new())
+            (rec.without_blanks(13, 37), String::new())
         } else {
-            (String::new(), trim(&reference).to_string())
+            (String::new(), rec.text(13, 37).into_owned())
         };
-        if let Some(s) = self.section.as_mut() {
-            s.pays.push(Pay { line, direction, ore, bank_ref, structured_ref, unstructured, payer: String::new() });
-        }
+        let Some(s) = self.section.as_mut() else { return };
+        s.net = match (s.net, ore) {
+            (Some(net), Some(ore)) if direction == Direction::Credit => Some(net + i128::from(ore)),
+            (Some(net), Some(ore)) => Some(net - i128::from(ore)),
+            _ => None,
+        };
+        self.file.transactions.push(BankTransaction {
+            payment_id: String::new(),
+            key: String::new(),
+            source: Source { file: String::new(), line },
+            account: s.account.clone(),
+            bank_ref,
+            booking_date: NaiveDate::default(),
+            amount: Money::new(
+                Decimal::from_i128_with_scale(i128::from(ore.unwrap_or(0)), 2),
+                s.currency.unwrap_or(Currency::SEK),
+            ),
+            direction,
+            reversal: false,
+            structured_ref,
+            unstructured,
+            payer: String::new(),
+        });
     }
 
     /// The payment that 22..29 records belong to, or an error.
-    fn current(&mut self, line: u32, tk: &str) -> Option<&mut Pay> {
-        let has = self.section.as_ref().is_some_and(|s| !s.pays.is_empty());
-        if !has {
+    fn current(&mut self, line: u32, tk: &str) -> Option<&mut BankTransaction> {
+        let first = self.section.as_ref().map_or(usize::MAX, |s| s.first);
+        if first >= self.file.transactions.len() {
             self.err(line, &format!("TK{tk}"), tk, "a record following a 20 payment or 21 deduction record");
             return None;
         }
-        self.section.as_mut().and_then(|s| s.pays.last_mut())
+        self.file.transactions.last_mut()
     }
 
     fn extra_ref(&mut self, line: u32, rec: &Record, tk: &str) {
         self.n22 += 1;
-        let amount = rec.field(38, 55);
-        if parse_ore(&amount).is_none() {
-            self.err(line, &format!("TK{tk} amount"), &amount, "18 digits, in öre (the last two are decimals)");
+        if rec.digits(38, 55).is_none() {
+            self.err(
+                line,
+                &format!("TK{tk} amount"),
+                &rec.field(38, 55),
+                "18 digits, in öre (the last two are decimals)",
+            );
         }
-        let reference = rec.field(13, 37);
-        if let Some(p) = self.current(line, tk) {
-            let r = trim(&reference);
-            if !r.is_empty() {
-                p.add_text(r);
+        let reference = rec.text(13, 37);
+        if let Some(t) = self.current(line, tk) {
+            if !reference.is_empty() {
+                add_text(t, &reference);
             }
         }
     }
 
     fn payment_info(&mut self, line: u32, rec: &Record, tk: &str) {
-        let Some(p) = self.current(line, tk) else { return };
+        let Some(t) = self.current(line, tk) else { return };
         match tk {
             "25" => {
-                let t = rec.field(3, 52);
-                let t = trim(&t);
-                if !t.is_empty() {
-                    p.add_text(t);
+                let text = rec.text(3, 52);
+                if !text.is_empty() {
+                    add_text(t, &text);
                 }
             }
             "26" => {
-                let name = rec.field(3, 37);
-                let extra = rec.field(38, 72);
-                let (name, extra) = (trim(&name), trim(&extra));
-                p.payer = match (name.is_empty(), extra.is_empty()) {
-                    (_, true) => name.to_string(),
-                    (true, false) => extra.to_string(),
-                    (false, false) => format!("{name} {extra}"),
+                let (name, extra) = (rec.text(3, 37), rec.text(38, 72));
+                t.payer = match (name.is_empty(), extra.is_empty()) {
+                    (_, true) => name.into_owned(),
+                    (true, false) => extra.into_owned(),
+                    (false, false) => {
+                        let mut payer = String::with_capacity(name.len() + 1 + extra.len());
+                        payer.push_str(&name);
+                        payer.push(' ');
+                        payer.push_str(&extra);
+                        payer
+                    }
                 };
             }
             _ => {}
@@ -603,15 +777,15 @@ impl Parser {
             self.err(line, "TK15", "15", "a deposit record closing a section (after a 05 record)");
             return;
         };
+        let payments = self.file.transactions.len().saturating_sub(s.first);
         let raw_date = rec.field(38, 45);
         let date = NaiveDate::parse_from_str(&raw_date, "%Y%m%d").ok().filter(|_| is_digits(&raw_date));
         if date.is_none() {
             self.err(line, "TK15 payment date", &raw_date, "a date CCYYMMDD");
         }
-        let amount = rec.field(51, 68);
-        let deposit = parse_ore(&amount);
+        let deposit = rec.digits(51, 68).map(digits_value);
         if deposit.is_none() {
-            self.err(line, "TK15 deposit amount", &amount, "18 digits, in öre (the last two are decimals)");
+            self.err(line, "TK15 deposit amount", &rec.field(51, 68), "18 digits, in öre (the last two are decimals)");
         }
         let ccy = rec.field(69, 71);
         if let Some(c) = s.currency {
@@ -624,23 +798,18 @@ impl Parser {
                 );
             }
         }
-        let count = rec.field(72, 79);
-        match count.parse::<u64>().ok().filter(|_| is_digits(&count)) {
-            None => self.err(line, "TK15 number of payments", &count, "8 digits"),
-            Some(n) if n != s.pays.len() as u64 && !self.bad_length => self.err(
+        match rec.digits(72, 79).map(digits_value) {
+            None => self.err(line, "TK15 number of payments", &rec.field(72, 79), "8 digits"),
+            Some(n) if n != payments as u64 && !self.bad_length => self.err(
                 line,
                 "TK15 number of payments",
                 &n.to_string(),
-                format!("{} (the 20 and 21 records of the section from line {})", s.pays.len(), s.line),
+                format!("{payments} (the 20 and 21 records of the section from line {})", s.line),
             ),
             Some(_) => {}
         }
-        // Sum only when every amount of the section was readable.
-        let net: Option<i128> = s.pays.iter().try_fold(0i128, |acc, p| {
-            let a = i128::from(p.ore?);
-            Some(if p.direction == Direction::Credit { acc + a } else { acc - a })
-        });
-        if let (Some(found), Some(net)) = (deposit, net) {
+        // Compared only when every amount of the section was readable.
+        if let (Some(found), Some(net)) = (deposit, s.net) {
             if i128::from(found) != net && !self.bad_length {
                 self.err(
                     line,
@@ -657,82 +826,36 @@ impl Parser {
         self.finish_section(s, date);
     }
 
+    /// Gives the section's payments their booking date, key and payment id,
+    /// or drops them when the date or currency is bad (already reported),
+    /// and adds the section's `Statement`.
     fn finish_section(&mut self, s: Section, date: Option<NaiveDate>) {
-        let mut produced = 0;
-        if let (Some(date), Some(ccy)) = (date, s.currency) {
-            let date_str = date.to_string();
-            self.file.transactions.reserve(s.pays.len());
-            for p in s.pays {
-                let Some(ore) = p.ore else { continue };
-                let key = self.key((&s.account, s.account_num), &date_str, date, &p, ore);
-                self.file.transactions.push(BankTransaction {
-                    payment_id: payment_id(&key),
-                    key,
-                    source: Source { file: String::new(), line: p.line },
-                    account: s.account.clone(),
-                    bank_ref: p.bank_ref,
-                    booking_date: date,
-                    amount: Money::new(Decimal::from_i128_with_scale(i128::from(ore), 2), ccy),
-                    direction: p.direction,
-                    reversal: false,
-                    structured_ref: p.structured_ref,
-                    unstructured: p.unstructured,
-                    payer: p.payer,
-                });
-                produced += 1;
+        let transactions = &mut self.file.transactions;
+        let first = s.first.min(transactions.len());
+        match (date, s.currency) {
+            (Some(date), Some(_)) => {
+                let date_text = date.to_string();
+                for t in transactions.iter_mut().skip(first) {
+                    t.booking_date = date;
+                    t.key = self.keys.key(t, s.account_num, &date_text);
+                    t.payment_id = payment_id(&t.key);
+                }
             }
+            _ => transactions.truncate(first),
         }
+        let entries = transactions.len() - first;
         self.file.statements.push(Statement {
             account: s.account,
             currency: s.currency,
             opening: None,
             closing: None,
-            entries: produced,
+            entries,
         });
-    }
-
-    /// The idempotency key of a payment (see the module doc); `account` is
-    /// the section's, as text and number.
-    fn key(&mut self, account: (&str, u64), date_str: &str, date: NaiveDate, p: &Pay, ore: u64) -> String {
-        let dir = match p.direction {
-            Direction::Credit => "credit",
-            Direction::Debit => "debit",
-        };
-        let mut key = String::with_capacity(64 + p.structured_ref.len() + p.unstructured.len());
-        key.push_str(account.0);
-        key.push('|');
-        if p.bank_ref.is_empty() {
-            for part in [date_str, dir] {
-                key.push_str(part);
-                key.push('|');
-            }
-            push_amount(&mut key, ore);
-            for part in [&p.structured_ref, &p.unstructured] {
-                key.push('|');
-                key.push_str(part);
-            }
-            let seen = self.text_keys.entry(key.clone()).or_insert(0);
-            push_count(&mut key, *seen);
-            *seen += 1;
-        } else {
-            for part in [&p.bank_ref, date_str, dir] {
-                key.push_str(part);
-                key.push('|');
-            }
-            push_amount(&mut key, ore);
-            let bank_ref = p.bank_ref.parse().unwrap_or(u64::MAX);
-            let seen = self.ref_keys.entry((account.1, bank_ref, date, p.direction, ore)).or_insert(0);
-            if *seen > 0 {
-                push_count(&mut key, *seen);
-            }
-            *seen += 1;
-        }
-        key
     }
 
     fn closing(&mut self, line: u32, rec: &Record) {
         self.closed = true;
-        if let Some(s) = self.section.take() {
+        if let Some(s) = self.abandon_section() {
             self.err(line, "TK70", "70", format!("a 15 deposit record closing the section opened on line {}", s.line));
         }
         let checks = [
@@ -742,9 +865,8 @@ impl Parser {
             ("TK70 number of deposit records", 27, self.n15, "15 records"),
         ];
         for (name, from, counted, what) in checks {
-            let raw = rec.field(from, from + 7);
-            match raw.parse::<u64>().ok().filter(|_| is_digits(&raw)) {
-                None => self.err(line, name, &raw, "8 digits"),
+            match rec.digits(from, from + 7).map(digits_value) {
+                None => self.err(line, name, &rec.field(from, from + 7), "8 digits"),
                 Some(n) if n != counted && !self.bad_length => {
                     self.err(line, name, &n.to_string(), format!("{counted} (the {what} in the file)"));
                 }
@@ -761,7 +883,7 @@ impl Parser {
         if !self.opened {
             return;
         }
-        if let Some(s) = self.section.take() {
+        if let Some(s) = self.abandon_section() {
             self.err(s.line, "TK15", "end of file", "a 15 deposit record closing this section (the file is truncated)");
         }
         if !self.closed {
@@ -771,44 +893,8 @@ impl Parser {
     }
 }
 
-/// Appends öre as the canonical amount of the key (`canonical`): at least
-/// two decimals, here exactly two, e.g. `1250.00`.
-fn push_amount(key: &mut String, ore: u64) {
-    use std::fmt::Write;
-    let _ = write!(key, "{}.{:02}", ore / 100, ore % 100);
-}
-
-/// Appends `|{n}` to a key.
-fn push_count(key: &mut String, n: usize) {
-    use std::fmt::Write;
-    let _ = write!(key, "|{n}");
-}
-
-/// `str::trim`, quicker for the usual blank padding: blanks are cut as
-/// bytes, and only other white space left at an end needs `str::trim`.
-fn trim(s: &str) -> &str {
-    let b = s.as_bytes();
-    let start = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
-    let end = b.iter().rposition(|&c| c != b' ').map_or(start, |i| i + 1);
-    // Cut next to ASCII blanks: character boundaries.
-    let t = s.get(start..end).unwrap_or(s);
-    if t.starts_with(char::is_whitespace) || t.ends_with(char::is_whitespace) {
-        t.trim()
-    } else {
-        t
-    }
-}
-
 fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// An 18-digit zero-filled öre amount.
-fn parse_ore(s: &str) -> Option<u64> {
-    if s.len() != 18 || !is_digits(s) {
-        return None;
-    }
-    s.parse().ok()
 }
 
 /// Öre as a decimal string with two decimals, e.g. `-1234.50`.
@@ -1111,19 +1197,42 @@ mod tests {
     }
 
     #[test]
-    fn key_amounts_are_canonical() {
-        for ore in (0..2_000).chain([99_999_999_999_999_999, 100_000, 1_234_560, 120]) {
-            let mut s = String::new();
-            push_amount(&mut s, ore);
-            assert_eq!(s, super::super::canonical(Decimal::from_i128_with_scale(i128::from(ore), 2)), "{ore}");
+    fn latin1_blanks_are_char_whitespace() {
+        for b in 0..=255u8 {
+            assert_eq!(is_latin1_space(b), char::from(b).is_whitespace(), "{b:#x}");
         }
     }
 
     #[test]
-    fn trim_is_str_trim() {
-        for s in ["", " ", "  a b  ", "\u{a0}x ", " x\t", "\u{85}", "å ", " \u{3000}y\u{3000} "] {
-            assert_eq!(trim(s), s.trim(), "{s:?}");
+    fn texts_are_trimmed_and_stripped_as_str_does() {
+        for s in ["", " ", "  a b  ", "\u{a0}x ", " x\t", "\u{85}", "å ", " \u{3000}y\u{3000} ", "1 2\u{a0}3"] {
+            let stripped: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+            let utf8 = Record::new(Text::Utf8(s)).unwrap();
+            assert_eq!(utf8.text(1, RECORD_LEN), s.trim(), "{s:?}");
+            assert_eq!(utf8.without_blanks(1, RECORD_LEN), stripped, "{s:?}");
+            let latin1: Option<Vec<u8>> = s.chars().map(|c| u8::try_from(c).ok()).collect();
+            if let Some(latin1) = latin1 {
+                let rec = Record::new(Text::Latin1(&latin1)).unwrap();
+                assert_eq!(rec.text(1, RECORD_LEN), s.trim(), "{s:?}");
+                assert_eq!(rec.without_blanks(1, RECORD_LEN), stripped, "{s:?}");
+            }
         }
+    }
+
+    #[test]
+    fn records_read_codes_and_digits_from_bytes_in_both_encodings() {
+        let utf8 = Record::new(Text::Utf8("20å1234\t9")).unwrap();
+        assert_eq!(utf8.code(), *b"20");
+        assert_eq!(utf8.at(3), 'å');
+        assert_eq!(utf8.digits(4, 7), Some(&b"1234"[..]));
+        assert_eq!(utf8.digits(3, 7), None);
+        assert_eq!(utf8.at(9), '9');
+        assert_eq!(utf8.field(8, 10), " 9 ");
+        let latin1 = Record::new(Text::Latin1(b"20\xe51234")).unwrap();
+        assert_eq!(latin1.at(3), 'å');
+        assert_eq!(latin1.field(1, 4), "20å1");
+        assert_eq!(Record::new(Text::Latin1(&[b'x'; 81])).err(), Some(81));
+        assert_eq!(Record::new(Text::Utf8(&"å".repeat(81))).err(), Some(81));
     }
 
     #[test]

@@ -5,6 +5,9 @@ pub mod camt;
 pub mod mt940;
 pub mod nets_ocr;
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
 use crate::model::{BankTransaction, Currency};
 use rust_decimal::Decimal;
 
@@ -63,6 +66,139 @@ fn push_hex16(s: &mut String, v: u64) {
     }
 }
 
+/// Appends `n` in decimal, zero-padded to at least `width` digits (at most
+/// 20), without `format!`.
+pub(crate) fn push_number(s: &mut String, n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut start = buf.len();
+    let mut rest = n;
+    while start > 0 && (rest > 0 || buf.len() - start < width.max(1)) {
+        start -= 1;
+        if let Some(digit) = buf.get_mut(start) {
+            *digit = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+    }
+    for &digit in buf.get(start..).unwrap_or_default() {
+        s.push(char::from(digit));
+    }
+}
+
+/// Appends an amount given in minor units (öre, øre) as `canonical` writes
+/// it for two decimals: `{ore / 100}.{ore % 100:02}`, e.g. `1250.00`.
+pub(crate) fn push_ore(s: &mut String, ore: u64) {
+    push_number(s, ore / 100, 1);
+    s.push('.');
+    push_number(s, ore % 100, 2);
+}
+
+/// The number of characters `push_ore` writes for `ore`.
+pub(crate) fn ore_len(ore: u64) -> usize {
+    (ore / 100).checked_ilog10().map_or(1, |log| log as usize + 1) + 3
+}
+
+/// Counts the repeats of a file's idempotency keys, for their `|{n}`
+/// suffix, as the keys are built. A key is given as small parts (`K`) that
+/// are equal exactly when the key strings are.
+pub(crate) struct KeyRepeats<K> {
+    seen: SeenKeys<K>,
+}
+
+/// The keys counted so far (`KeyRepeats`).
+enum SeenKeys<K> {
+    /// All keys in file order, cut into ascending runs (each key greater
+    /// than the one before) at `starts`. A bank file is usually one run, or
+    /// a few (two dates, two accounts, serial numbers starting over). A key
+    /// can equal at most one key of each earlier run, found by binary
+    /// search; within its own run it equals none.
+    Runs { keys: Vec<K>, starts: Vec<usize> },
+    /// Beyond `MAX_RUNS` runs: the number of occurrences of each key.
+    Table(HashMap<K, usize, BuildHasherDefault<PartsHasher>>),
+}
+
+impl<K> Default for KeyRepeats<K> {
+    fn default() -> KeyRepeats<K> {
+        KeyRepeats { seen: SeenKeys::Runs { keys: Vec::new(), starts: vec![0] } }
+    }
+}
+
+/// Runs searched per key before `SeenKeys::Table` takes over.
+const MAX_RUNS: usize = 16;
+
+impl<K: Copy + Ord + Hash> KeyRepeats<K> {
+    /// Room for `n` keys.
+    pub(crate) fn with_capacity(n: usize) -> KeyRepeats<K> {
+        KeyRepeats { seen: SeenKeys::Runs { keys: Vec::with_capacity(n), starts: vec![0] } }
+    }
+
+    /// How many earlier keys of the file equal `key`, which is counted too.
+    pub(crate) fn count(&mut self, key: K) -> usize {
+        if let SeenKeys::Runs { keys, starts } = &mut self.seen {
+            if keys.last().is_some_and(|&last| last >= key) {
+                starts.push(keys.len());
+            }
+            if starts.len() <= MAX_RUNS {
+                // The runs before the one `key` belongs to.
+                let earlier_runs = starts.windows(2).filter_map(|run| keys.get(run[0]..run[1]));
+                let repeats = earlier_runs.filter(|run| run.binary_search(&key).is_ok()).count();
+                keys.push(key);
+                return repeats;
+            }
+            let mut table: HashMap<K, usize, BuildHasherDefault<PartsHasher>> = HashMap::default();
+            for &k in keys.iter() {
+                *table.entry(k).or_insert(0) += 1;
+            }
+            self.seen = SeenKeys::Table(table);
+        }
+        match &mut self.seen {
+            SeenKeys::Table(table) => {
+                let seen = table.entry(key).or_insert(0);
+                *seen += 1;
+                *seen - 1
+            }
+            SeenKeys::Runs { .. } => 0,
+        }
+    }
+}
+
+/// A multiply-rotate hasher for key parts (small integers and dates):
+/// SipHash cost more than the rest of a key's bookkeeping. The figures come
+/// from a bank file, not from an adversary choosing collisions.
+#[derive(Default)]
+pub(crate) struct PartsHasher(u64);
+
+impl PartsHasher {
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for PartsHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, x: u8) {
+        self.add(u64::from(x));
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.add(u64::from(x));
+    }
+    fn write_i32(&mut self, x: i32) {
+        self.add(u64::from(x as u32));
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.add(x);
+    }
+    fn write_isize(&mut self, x: isize) {
+        self.add(x as u64);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +209,56 @@ mod tests {
         assert_eq!(payment_id(""), "P2d06800538d394c2");
         assert_eq!(payment_id("abc").len(), 17);
         assert_ne!(payment_id("abc"), payment_id("abd"));
+    }
+
+    /// `KeyRepeats::count` for each key, and by counting naively.
+    fn repeats_both_ways(keys: &[u64]) -> (Vec<usize>, Vec<usize>) {
+        let mut repeats = KeyRepeats::with_capacity(0);
+        let counted = keys.iter().map(|&k| repeats.count(k)).collect();
+        let naive = keys.iter().enumerate().map(|(i, k)| keys[..i].iter().filter(|&e| e == k).count()).collect();
+        (counted, naive)
+    }
+
+    #[test]
+    fn key_repeats_count_earlier_equal_keys_in_any_order() {
+        let (counted, naive) = repeats_both_ways(&[1, 2, 5, 3, 5, 1, 7, 5, 9, 9]);
+        assert_eq!(counted, [0, 0, 0, 0, 1, 1, 0, 2, 0, 1]);
+        assert_eq!(counted, naive);
+        // Serial numbers starting over (two runs), and pseudo-random keys
+        // from a few values (many runs: the table).
+        let wrapped: Vec<u64> = (0..300).map(|i| i % 120).collect();
+        let mut x = 7u64;
+        let random: Vec<u64> = (0..500)
+            .map(|_| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                (x >> 33) % 40
+            })
+            .collect();
+        for keys in [wrapped, random] {
+            let (counted, naive) = repeats_both_ways(&keys);
+            assert_eq!(counted, naive);
+        }
+        let mut ascending = KeyRepeats::with_capacity(100);
+        for k in 0..100u64 {
+            assert_eq!(ascending.count(k), 0);
+        }
+        assert!(matches!(ascending.seen, SeenKeys::Runs { ref starts, .. } if starts == &[0]), "one run");
+    }
+
+    #[test]
+    fn push_number_and_push_ore_write_like_format() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::MAX] {
+            for width in [0, 1, 2, 4, 12, 20] {
+                let mut s = String::new();
+                push_number(&mut s, n, width);
+                assert_eq!(s, format!("{n:0width$}"));
+            }
+        }
+        for ore in (0..2_000).chain([99_999_999_999_999_999, 100_000, 1_234_560, u64::MAX]) {
+            let mut s = String::new();
+            push_ore(&mut s, ore);
+            assert_eq!(s, canonical(Decimal::from_i128_with_scale(i128::from(ore), 2)), "{ore}");
+            assert_eq!(s.len(), ore_len(ore), "{ore}");
+        }
     }
 }

@@ -61,29 +61,30 @@
 //! - Idempotency key and `payment_id` as in the camt reader:
 //!   `{account}|{bank_ref}|{booking_date}|{direction}|{amount}`, with `|{n}`
 //!   appended from the second occurrence of the same key in one file on;
-//!   `payment_id` is `P` + the first 16 hex digits of SHA-256 of the key.
+//!   `payment_id` is `P` + XXH3-64 of the key in hex (`super::payment_id`).
 //!
 //! Speed (target 400 MB/s, `benches/throughput.rs`): the text is decoded
 //! once; records and their fields are slices of it (`Rec::get`, character
 //! offsets, which are byte offsets for the ASCII records of practice), so
 //! only the strings of a `BankTransaction` are allocated. An 80-character
 //! record followed by a newline is split off without searching
-//! (`Lines`). Dates and numbers are read digit by digit; the key is built
-//! by `base_key` without `format!`. Repeated keys get their `|{n}` at the
-//! end (`number_repeats`), found by sorting the keys' parts (`KeyParts`:
-//! account, bank reference and amount as numbers) instead of a hash table
-//! of key strings; a file whose keys ascend (the usual Nets order) needs no
-//! sort. What is left is mostly SHA-256 of the keys (`payment_id`, one
-//! compression per key) and the allocations of the `BankTransaction`
-//! strings.
+//! (`Lines`), and a line starting with a letter or digit is not searched
+//! for blanks. Dates and numbers are read digit by digit; the key is built
+//! by `base_key` without `format!`. Repeated keys get their `|{n}` as they
+//! are built, counted on the keys' parts (`KeyParts`: account, bank
+//! reference and amount as numbers) by `super::KeyRepeats`, which needs
+//! no search while the keys ascend (the usual Nets order) and searches the
+//! earlier ascending runs when they do not. Codes, digits and signs of a
+//! record are checked on a byte copy of it (`Rec::ascii`). What is left is
+//! mostly allocating (and the caller freeing) the five strings of each
+//! transaction.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::{canonical, payment_id, BankFile, Statement};
+use super::{canonical, ore_len, payment_id, push_number, BankFile, KeyRepeats, Statement};
 use crate::ingest::Error;
 use crate::model::{BankTransaction, Currency, Direction, Money, Source};
 
@@ -111,7 +112,7 @@ pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
     for (i, raw) in Lines(Some(&text)).enumerate() {
         let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        if raw.trim().is_empty() {
+        if is_blank(raw) {
             continue;
         }
         last_line = line;
@@ -125,7 +126,6 @@ pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
     }
     p.finish(last_line);
     if p.errors.is_empty() {
-        p.number_repeats();
         Ok(BankFile {
             format: FORMAT.to_string(),
             statements: p.statements,
@@ -155,9 +155,10 @@ impl<'a> Iterator for Lines<'a> {
         };
         // No LF (nor any other control byte) inside the record; the fold
         // has no early exit so that it compiles to a few vector compares.
-        let end = end
-            .filter(|_| b[..RECORD_LEN].iter().fold(true, |ok, &c| ok & (c.wrapping_sub(b' ') < 0x5f)))
-            .or_else(|| rest.find('\n'));
+        let printable = |record: &[u8; RECORD_LEN]| {
+            record.iter().fold(0u8, |bad, &c| bad | u8::from(c.wrapping_sub(b' ') >= 0x5f)) == 0
+        };
+        let end = end.filter(|_| b.first_chunk::<RECORD_LEN>().is_some_and(printable)).or_else(|| rest.find('\n'));
         match end {
             Some(i) => {
                 self.0 = rest.get(i + 1..);
@@ -178,15 +179,50 @@ struct Rec<'a> {
     /// The byte offset of every character and of the end; empty when the
     /// record is ASCII (characters are bytes).
     bounds: Vec<usize>,
+    /// The first 80 characters, one byte each: an ASCII character as it is,
+    /// any other as 0xFF (no digit, letter or sign); blanks after a shorter
+    /// record. Record codes, digits and signs are checked here.
+    ascii: [u8; RECORD_LEN],
 }
 
 impl<'a> Rec<'a> {
     fn new(line: u32, text: &'a str) -> Rec<'a> {
+        let mut ascii = [b' '; RECORD_LEN];
         if text.is_ascii() {
-            return Rec { line, text, len: text.len(), bounds: Vec::new() };
+            let n = text.len().min(RECORD_LEN);
+            if let (Some(slots), Some(bytes)) = (ascii.get_mut(..n), text.as_bytes().get(..n)) {
+                slots.copy_from_slice(bytes);
+            }
+            return Rec { line, text, len: text.len(), bounds: Vec::new(), ascii };
+        }
+        for (slot, c) in ascii.iter_mut().zip(text.chars()) {
+            *slot = u8::try_from(c).ok().filter(u8::is_ascii).unwrap_or(0xFF);
         }
         let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
-        Rec { line, text, len: bounds.len() - 1, bounds }
+        Rec { line, text, len: bounds.len() - 1, bounds, ascii }
+    }
+
+    /// Characters `[a..b)` are all ASCII digits (as `all_digits(self.get(a, b))`
+    /// for an 80-character record).
+    fn digits(&self, a: usize, b: usize) -> bool {
+        let field = self.ascii.get(a..b).unwrap_or_default();
+        // No early exit: a few vector compares.
+        !field.is_empty() && field.iter().fold(true, |ok, c| ok & c.is_ascii_digit())
+    }
+
+    /// Characters `[a..b)` (at most 18) as a number, when they are all
+    /// digits (as `number(self.get(a, b))` for an 80-character record).
+    fn number(&self, a: usize, b: usize) -> Option<i64> {
+        if b.saturating_sub(a) > 18 || !self.digits(a, b) {
+            return None;
+        }
+        let field = self.ascii.get(a..b).unwrap_or_default();
+        Some(field.iter().fold(0, |n, &c| n * 10 + i64::from(c - b'0')))
+    }
+
+    /// Characters `[a..b)` are exactly `want` (ASCII).
+    fn is(&self, a: usize, b: usize, want: &[u8]) -> bool {
+        self.ascii.get(a..b) == Some(want)
     }
 
     /// Characters `[a..b)`, or what there is of them.
@@ -199,6 +235,13 @@ impl<'a> Rec<'a> {
         };
         self.text.get(a..b).unwrap_or_default()
     }
+}
+
+/// Nothing but white space (as `str::trim` sees it). A record starts with
+/// a letter or digit, so that nearly every line is decided by its first
+/// byte.
+fn is_blank(line: &str) -> bool {
+    !line.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric) && line.trim().is_empty()
 }
 
 fn all_digits(s: &str) -> bool {
@@ -230,7 +273,7 @@ fn nets_date(s: &str) -> Option<NaiveDate> {
 /// A KID as written (right-aligned in spaces): digits, the last may be `-`
 /// (MOD11 check digit 10). `Some("")` when blank.
 fn kid(s: &str) -> Option<&str> {
-    let t = s.trim_matches(' ');
+    let t = trim_blanks(s);
     let body = t.strip_suffix('-').unwrap_or(t);
     if t.is_empty() || all_digits(body) {
         Some(t)
@@ -239,17 +282,27 @@ fn kid(s: &str) -> Option<&str> {
     }
 }
 
-/// Appends `n` in decimal, zero-padded to `width` digits.
-fn push_num(s: &mut String, n: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let mut i = buf.len();
-    let mut n = n;
-    while n > 0 || buf.len() - i < width.max(1) {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
+/// `s.trim_matches(' ')`: blanks cut at both ends, eight at a time over
+/// the padding of a fixed-width field.
+fn trim_blanks(s: &str) -> &str {
+    const BLANKS: [u8; 8] = [b' '; 8];
+    let b = s.as_bytes();
+    let mut start = 0;
+    while b.get(start..start + 8).is_some_and(|eight| eight == BLANKS) {
+        start += 8;
     }
-    buf[i..].iter().for_each(|&b| s.push(char::from(b)));
+    while b.get(start) == Some(&b' ') {
+        start += 1;
+    }
+    let mut end = b.len();
+    while end >= start + 8 && b.get(end - 8..end).is_some_and(|eight| eight == BLANKS) {
+        end -= 8;
+    }
+    while end > start && b.get(end - 1) == Some(&b' ') {
+        end -= 1;
+    }
+    // Cut next to ASCII blanks: character boundaries.
+    s.get(start..end).unwrap_or_default()
 }
 
 /// The idempotency key without its position suffix:
@@ -257,23 +310,24 @@ fn push_num(s: &mut String, n: u64, width: usize) {
 /// `YYYY-MM-DD` and the amount as `canonical` writes it (at least two
 /// decimals), built without `format!`.
 fn base_key(account: &str, bank_ref: &str, date: NaiveDate, dir: Direction, ore: u64) -> String {
-    let mut s = String::with_capacity(account.len() + bank_ref.len() + 40);
+    // Room for the parts, their separators and a short `|{n}`.
+    let mut s = String::with_capacity(account.len() + bank_ref.len() + "|YYYY-MM-DD|credit|".len() + ore_len(ore) + 3);
     s.push_str(account);
     s.push('|');
     s.push_str(bank_ref);
     s.push('|');
-    push_num(&mut s, u64::try_from(date.year()).unwrap_or_default(), 4);
+    push_number(&mut s, u64::try_from(date.year()).unwrap_or_default(), 4);
     s.push('-');
-    push_num(&mut s, u64::from(date.month()), 2);
+    push_number(&mut s, u64::from(date.month()), 2);
     s.push('-');
-    push_num(&mut s, u64::from(date.day()), 2);
+    push_number(&mut s, u64::from(date.day()), 2);
     s.push_str(match dir {
         Direction::Credit => "|credit|",
         Direction::Debit => "|debit|",
     });
-    push_num(&mut s, ore / 100, 1);
+    push_number(&mut s, ore / 100, 1);
     s.push('.');
-    push_num(&mut s, ore % 100, 2);
+    push_number(&mut s, ore % 100, 2);
     s
 }
 
@@ -296,18 +350,23 @@ struct TxB<'a> {
 struct Asg<'a> {
     line: u32,
     account: &'a str,
-    account_id: u32,
+    /// `account` as a number (11 digits in a file without errors).
+    account_number: u64,
     records: i128,
     txs: i128,
     net: i128,
     produced: usize,
 }
 
-/// What tells two keys apart, in a file without errors: the account (a
-/// number per distinct account), the bank reference as a number (16 digits,
-/// the booking date among them) and the amount in øre times two, plus one
-/// for a debit.
-type KeyParts = (u32, u64, u64);
+/// What tells two keys apart, in a file without errors: the account (11
+/// digits) and the bank reference (16 digits, the booking date among them)
+/// as numbers, and the amount in øre times two, plus one for a debit.
+type KeyParts = (u64, u64, u64);
+
+/// A digit string (at most 18 digits in a file without errors) as a number.
+fn digits_number(s: &str) -> u64 {
+    number(s).and_then(|n| u64::try_from(n).ok()).unwrap_or(u64::MAX)
+}
 
 #[derive(Default)]
 struct Parser<'a> {
@@ -316,10 +375,8 @@ struct Parser<'a> {
     statements: Vec<Statement>,
     /// The AvtaleGiro error, which stops the parse.
     avtalegiro: Option<Error>,
-    /// The key parts of every transaction, in file order.
-    key_parts: Vec<KeyParts>,
-    /// The number of each distinct assignment account.
-    accounts: HashMap<&'a str, u32>,
+    /// The keys so far, for the `|{n}` of repeats.
+    keys: KeyRepeats<KeyParts>,
     started: bool,
     ended: bool,
     records: i128,
@@ -334,7 +391,7 @@ impl<'a> Parser<'a> {
     /// transactions as it can hold (each takes two records).
     fn with_capacity(len: usize) -> Parser<'a> {
         let n = len / (2 * RECORD_LEN + 2);
-        Parser { transactions: Vec::with_capacity(n), key_parts: Vec::with_capacity(n), ..Parser::default() }
+        Parser { transactions: Vec::with_capacity(n), keys: KeyRepeats::with_capacity(n), ..Parser::default() }
     }
 
     fn err(&mut self, line: u32, field: &str, value: &str, expected: impl Into<String>) {
@@ -367,23 +424,22 @@ impl<'a> Parser<'a> {
             self.err(r.line, "record", r.get(0, 80), format!("an 80-character Nets record, found {n} characters"));
             return true;
         }
-        let service = r.get(2, 4);
-        if code.starts_with("NY") && service == "21" {
+        if r.is(0, 4, b"NY21") {
             self.refuse_avtalegiro(r);
             return false;
         }
-        if !code.starts_with("NY") || !all_digits(&code[2..]) {
+        if !r.is(0, 2, b"NY") || !r.digits(2, 8) {
             self.err(r.line, "record type", code, "NY followed by six digits");
             return true;
         }
-        match &code[6..8] {
-            "10" => self.err(r.line, "record type", code, "one transmission start NY000010 per file"),
-            "20" => self.assignment_start(r, code),
-            "30" => self.item1(r, code),
-            "31" => self.item2(r, code),
-            "32" => self.item3(r, code),
-            "88" => self.assignment_end(r, code),
-            "89" => self.transmission_end(r, code),
+        match &r.ascii[6..8] {
+            b"10" => self.err(r.line, "record type", code, "one transmission start NY000010 per file"),
+            b"20" => self.assignment_start(r, code),
+            b"30" => self.item1(r, code),
+            b"31" => self.item2(r, code),
+            b"32" => self.item3(r, code),
+            b"88" => self.assignment_end(r, code),
+            b"89" => self.transmission_end(r, code),
             _ => self.err(
                 r.line,
                 "record type",
@@ -438,9 +494,8 @@ impl<'a> Parser<'a> {
         if !all_digits(account) {
             self.err(r.line, "assignment start assignment account", account, "an 11-digit account number");
         }
-        let next = u32::try_from(self.accounts.len()).unwrap_or(u32::MAX);
-        let account_id = *self.accounts.entry(account).or_insert(next);
-        self.asg = Some(Asg { line: r.line, account, account_id, records: 1, txs: 0, net: 0, produced: 0 });
+        let account_number = digits_number(account);
+        self.asg = Some(Asg { line: r.line, account, account_number, records: 1, txs: 0, net: 0, produced: 0 });
     }
 
     fn item1(&mut self, r: &Rec<'a>, code: &str) {
@@ -453,12 +508,12 @@ impl<'a> Parser<'a> {
             a.txs += 1;
         }
         let ttype = r.get(4, 6);
-        let tt = number(ttype).unwrap_or(0);
-        if !(10..=21).contains(&tt) || &code[2..4] != "09" {
+        let tt = r.number(4, 6).unwrap_or(0);
+        if !(10..=21).contains(&tt) || !r.is(2, 4, b"09") {
             self.err(r.line, "amount item 1 transaction type", code, "NY09tt30 with transaction type tt 10 to 21");
         }
         let num = r.get(8, 15);
-        if !all_digits(num) {
+        if !r.digits(8, 15) {
             self.err(r.line, "amount item 1 transaction number", num, "7 digits");
         }
         let d = r.get(15, 21);
@@ -472,22 +527,19 @@ impl<'a> Parser<'a> {
             (25, 26, "amount item 1 partial settlement number"),
             (26, 31, "amount item 1 partial settlement serial number"),
         ] {
-            let v = r.get(a, b);
-            if !all_digits(v) {
-                self.err(r.line, field, v, format!("{} digits", b - a));
+            if !r.digits(a, b) {
+                self.err(r.line, field, r.get(a, b), format!("{} digits", b - a));
             }
         }
-        let sign = r.get(31, 32);
-        let direction = match sign {
-            "-" => Direction::Debit,
-            "0" => Direction::Credit,
+        let direction = match r.ascii[31] {
+            b'-' => Direction::Debit,
+            b'0' => Direction::Credit,
             _ => {
-                self.err(r.line, "amount item 1 sign", sign, "0 (credit) or - (debit)");
+                self.err(r.line, "amount item 1 sign", r.get(31, 32), "0 (credit) or - (debit)");
                 Direction::Credit
             }
         };
-        let a = r.get(32, 49);
-        let ore = number(a);
+        let ore = r.number(32, 49);
         match ore {
             Some(v) => {
                 let signed = if direction == Direction::Debit { -i128::from(v) } else { i128::from(v) };
@@ -496,7 +548,7 @@ impl<'a> Parser<'a> {
                     x.net += signed;
                 }
             }
-            None => self.err(r.line, "amount item 1 amount", a, "17 digits: the amount in øre"),
+            None => self.err(r.line, "amount item 1 amount", r.get(32, 49), "17 digits: the amount in øre"),
         }
         let k = r.get(49, 74);
         let kid = kid(k);
@@ -584,12 +636,14 @@ impl<'a> Parser<'a> {
         let account = a.account;
         let amount = Decimal::new(ore, 2);
         let ore = u64::try_from(ore).unwrap_or_default();
-        let key = base_key(account, tx.bank_ref, date, tx.direction, ore);
-        self.key_parts.push((
-            a.account_id,
-            number(tx.bank_ref).and_then(|n| u64::try_from(n).ok()).unwrap_or(u64::MAX),
-            ore << 1 | u64::from(tx.direction == Direction::Debit),
-        ));
+        let mut key = base_key(account, tx.bank_ref, date, tx.direction, ore);
+        let parts =
+            (a.account_number, digits_number(tx.bank_ref), ore << 1 | u64::from(tx.direction == Direction::Debit));
+        let repeats = self.keys.count(parts);
+        if repeats > 0 {
+            key.push('|');
+            push_number(&mut key, repeats as u64, 1);
+        }
         self.transactions.push(BankTransaction {
             payment_id: payment_id(&key),
             key,
@@ -604,28 +658,6 @@ impl<'a> Parser<'a> {
             unstructured: tx.text.unwrap_or_default().to_string(),
             payer: String::new(),
         });
-    }
-
-    /// Appends `|{n}` to the key of the n-th repeat (n >= 1) of a key in
-    /// the file and renews its payment id. Keys are equal when their parts
-    /// are (in a file without errors; the keys of a refused file are not
-    /// used), so the repeats are the runs of a sort of the parts.
-    fn number_repeats(&mut self) {
-        let parts = std::mem::take(&mut self.key_parts);
-        if parts.len() != self.transactions.len() || parts.windows(2).all(|w| w[0] < w[1]) {
-            return;
-        }
-        let mut sorted: Vec<(KeyParts, usize)> = parts.into_iter().zip(0..).collect();
-        sorted.sort_unstable();
-        for run in sorted.chunk_by(|x, y| x.0 == y.0) {
-            for (n, &(_, i)) in run.iter().enumerate().skip(1) {
-                if let Some(t) = self.transactions.get_mut(i) {
-                    t.key.push('|');
-                    push_num(&mut t.key, n as u64, 1);
-                    t.payment_id = payment_id(&t.key);
-                }
-            }
-        }
     }
 
     /// Compares a control field of an end record with what was counted.

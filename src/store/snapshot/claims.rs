@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -202,17 +203,14 @@ pub fn read(
     fees: &Table,
     letters: &Table,
     notes: &Table,
-) -> Result<BTreeMap<String, Claim>, Error> {
+) -> Result<BTreeMap<String, Arc<Claim>>, Error> {
     let t = claims;
-    let clock = std::time::Instant::now(); let c0 = super::cpu_seconds();
-    let lap = |what: &str| if std::env::var_os("SNAP_DEBUG").is_some() { eprintln!("    {what}: {:?}, cpu {:.2}", clock.elapsed(), super::cpu_seconds() - c0) };
     let claim_nos = t.counts("claim_no")?;
     let change_rows = history_ranges(changes, &claim_nos)?;
     let fee_rows = history_ranges(fees, &claim_nos)?;
     let letter_rows = history_ranges(letters, &claim_nos)?;
     let note_rows = history_ranges(notes, &claim_nos)?;
 
-    lap("ranges");
     let change_from = changes.dates("from")?;
     let change_delta = changes.amounts("delta")?;
     let change_cause = changes.words("cause", parse_cause)?;
@@ -229,7 +227,6 @@ pub fn read(
 
     let note_number = notes.texts("credit_note")?;
 
-    lap("histories decoded");
     let text = |name: &str| t.texts(name);
     let (claim_id, creditor_id, invoice_number) = (text("claim_id")?, text("creditor_id")?, text("invoice_number")?);
     let (invoice_reference, agency_reference, description) =
@@ -255,9 +252,8 @@ pub fn read(
     let (principal_original, interest_paid, fees_paid) =
         (t.amounts("principal_original")?, t.amounts("interest_paid")?, t.amounts("fees_paid")?);
 
-    lap("claims decoded");
     // Every value is checked: build the claims in parallel, in file order.
-    let mut rows: Vec<(String, Claim)> = Vec::with_capacity(t.len());
+    let mut rows: Vec<(String, Arc<Claim>)> = Vec::with_capacity(t.len());
     (0..t.len())
         .into_par_iter()
         .map(|i| {
@@ -306,15 +302,12 @@ pub fn read(
                 stage_since: stage_since[i],
                 credit_notes: note_rows[i].clone().map(|r| note_number.get(r).to_owned()).collect(),
             };
-            (claim.claim_id.clone(), claim)
+            (claim.claim_id.clone(), Arc::new(claim))
         })
         .collect_into_vec(&mut rows);
-    lap("claims built");
     // Sorted by claim id already: the map is built without comparisons
     // beyond one pass.
-    let m = rows.into_iter().collect();
-    lap("map built");
-    Ok(m)
+    Ok(rows.into_iter().collect())
 }
 
 /// The debtor's text columns.

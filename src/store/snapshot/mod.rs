@@ -55,18 +55,12 @@ pub fn write(dir: &Path, state: &State, events: &[Event]) -> Result<(), Error> {
     atomic::create_dir(&tmp)?;
     // Encoded in parallel, written in file order (so a failing write is
     // always the same one).
-    let t0 = std::time::Instant::now(); let c0 = cpu_seconds();
-    let encoded = encode(state, events);
-    let t1 = t0.elapsed();
-    for (file, bytes) in encoded {
+    for (file, bytes) in encode(state, events) {
         let path = tmp.join(file);
         let bytes = bytes.map_err(|e| Error::Snapshot { path: path.clone(), message: e.to_string() })?;
         atomic::write(&path, &bytes)?;
     }
     atomic::sync_dir(&tmp)?;
-    if std::env::var_os("SNAP_DEBUG").is_some() {
-        eprintln!("  encode {t1:?}, write files {:?}; total cpu {:.2} s", t0.elapsed() - t1, cpu_seconds() - c0);
-    }
     if dir.exists() {
         std::fs::remove_dir_all(dir).map_err(io(dir))?;
     }
@@ -76,23 +70,12 @@ pub fn write(dir: &Path, state: &State, events: &[Event]) -> Result<(), Error> {
 
 /// Every file of the snapshot as Parquet bytes, in file order.
 fn encode(state: &State, events: &[Event]) -> Vec<(&'static str, PolarsResult<Vec<u8>>)> {
-    let claims: Vec<&Claim> = state.claims.values().collect();
+    let claims: Vec<&Claim> = state.claims.values().map(|c| &**c).collect();
     let payments: Vec<&BookedPayment> = state.payments.values().collect();
     let mut tables = claims::tables(&claims);
     tables.push((ledger::PAYMENTS, Box::new(|| ledger::payments_table(&payments))));
     tables.push((ledger::EVENTS, Box::new(|| ledger::events_table(events))));
-    tables
-        .into_par_iter()
-        .map(|(file, build)| {
-            let t = std::time::Instant::now();
-            let c = cpu_seconds();
-            let r = build();
-            if std::env::var_os("SNAP_DEBUG").is_some() {
-                eprintln!("  {file}: {:?} wall, {:.2} cpu", t.elapsed(), cpu_seconds() - c);
-            }
-            (file, r)
-        })
-        .collect()
+    tables.into_par_iter().map(|(file, build)| (file, build())).collect()
 }
 
 /// Reads the state written by `write` for day `date`.
@@ -100,16 +83,11 @@ fn encode(state: &State, events: &[Event]) -> Vec<(&'static str, PolarsResult<Ve
 /// # Errors
 /// `Error::Io` / `Error::Snapshot` naming the file, column and row.
 pub fn read(dir: &Path, date: NaiveDate) -> Result<State, Error> {
-    let t0 = std::time::Instant::now();
-    let c0 = cpu_seconds();
     // The claims and the payments are independent: read them side by side.
     let (claims, payments) = rayon::join(
         || {
             let files = [claims::CLAIMS, claims::PRINCIPAL_CHANGES, claims::FEES, claims::LETTERS, claims::CREDIT_NOTES];
             let tables = files.par_iter().map(|file| Table::read(&dir.join(file))).collect::<Result<Vec<_>, _>>()?;
-            if std::env::var_os("SNAP_DEBUG").is_some() {
-                eprintln!("  claims' parquet read {:?}", t0.elapsed());
-            }
             match &tables[..] {
                 [claims, changes, fees, letters, notes] => claims::read(claims, changes, fees, letters, notes),
                 _ => Err(Error::Snapshot { path: dir.to_path_buf(), message: "expected one table per file".into() }),
@@ -118,9 +96,6 @@ pub fn read(dir: &Path, date: NaiveDate) -> Result<State, Error> {
         || ledger::read_payments(&Table::read(&dir.join(ledger::PAYMENTS))?),
     );
     let claims = claims?;
-    if std::env::var_os("SNAP_DEBUG").is_some() {
-        eprintln!("  read {:?}; total cpu {:.2} s", t0.elapsed(), cpu_seconds() - c0);
-    }
     let next_claim_no = claims.values().map(|c| c.claim_no + 1).max().unwrap_or(0).max(FIRST_CLAIM_NO);
     Ok(State { date: Some(date), claims, payments: payments?, next_claim_no })
 }
@@ -131,13 +106,4 @@ pub fn read(dir: &Path, date: NaiveDate) -> Result<State, Error> {
 /// `Error::Io` / `Error::Snapshot` naming the file, column and row.
 pub fn read_events(dir: &Path) -> Result<Vec<Event>, Error> {
     ledger::read_events(&Table::read(&dir.join(ledger::EVENTS))?)
-}
-
-/// Temporary: process CPU seconds (user + system) for phase measurements.
-pub fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, a)| a).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (t(11) + t(12)) / 100.0
 }

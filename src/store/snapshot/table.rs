@@ -119,18 +119,9 @@ impl<'a, R: Sync> TableBuilder<'a, R> {
         let schema = schema.to_arrow(CompatLevel::newest());
         let parquet_schema = to_parquet_schema(&schema)?;
         let options = WriteOptions {
-            statistics: if std::env::var_os("TMP_NOSTATS").is_some() {
-                StatisticsOptions { min_value: false, max_value: false, distinct_count: false, null_count: true, binary_statistics_truncate_length: None }
-            } else {
-                StatisticsOptions::default()
-            },
+            statistics: StatisticsOptions::default(),
             version: Version::V1,
-            compression: match std::env::var("TMP_COMPRESSION").as_deref() {
-                Ok("none") => CompressionOptions::Uncompressed,
-                Ok("lz4") => CompressionOptions::Lz4Raw,
-                Ok("snappy") => CompressionOptions::Snappy,
-                _ => COMPRESSION,
-            },
+            compression: COMPRESSION,
             data_page_size: None,
         };
         let encodings: Vec<Encoding> = self.fields.iter().flat_map(|(_, field)| field.encodings()).copied().collect();

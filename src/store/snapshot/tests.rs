@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
 use polars::prelude::*;
@@ -161,7 +162,7 @@ fn event(i: usize) -> Event {
 fn state(claims: usize, payments: usize) -> State {
     State {
         date: Some(day(0)),
-        claims: (0..claims).map(claim).map(|c| (c.claim_id.clone(), c)).collect(),
+        claims: (0..claims).map(claim).map(|c| (c.claim_id.clone(), Arc::new(c))).collect(),
         payments: (0..payments).map(payment).map(|p| (p.key.clone(), p)).collect(),
         next_claim_no: 0,
     }

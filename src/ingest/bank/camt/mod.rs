@@ -83,17 +83,31 @@
 //!   a camt.054 then the day's camt.053, a file uploaded again) gives the
 //!   same key and is booked once. `amount` is written canonically (trailing zeros
 //!   dropped, at least two decimals) so `8.850` and `8.85` give one key;
-//!   `direction` is `credit` or `debit`. `payment_id` is `P` + the first 16
-//!   hex digits of SHA-256 of the key.
+//!   `direction` is `credit` or `debit`. `payment_id` is `P` + XXH3-64 of
+//!   the key in 16 hex digits (`bank::payment_id`).
 //!
-//! Implementation: one streaming pass over the `&str` input with quick-xml.
-//! The stack of open elements holds local names borrowed from the input and
-//! byte offsets; line numbers are counted only when one is kept or reported.
-//! The text and `Ccy` buffers are reused from element to element, so the
-//! allocations left are the values a transaction keeps. Amounts are built
-//! from their digits (the value and scale `Decimal::from_str` gives); dates
-//! in the usual `YYYY-MM-DD` shape are read directly, chrono only sees the
-//! others.
+//! - The XML is read by the small scanner in `scan.rs` (its module doc has
+//!   the rules): malformed XML (an unclosed or mismatched tag, a bad
+//!   reference, a malformed attribute, a truncated file) is one `xml` error
+//!   on the line where the construct starts, and the file is refused.
+//!
+//! Implementation: one pass over the whole file as one `&str`, checked as
+//! UTF-8 once; the parser is the scanner's `Handler`. The stack of open
+//! elements holds each element's `Tag` (its local name, classified once at
+//! its start tag; the tags in a vector of their own, so the path below a
+//! context element is a slice), its name as written (borrowed from the
+//! input, for the end tag check) and its byte offset; line numbers are
+//! counted only when one is kept or reported. Which rule reads a leaf is a
+//! `match` on that path (`TxRule`, `NtryRule`...). An element's text is
+//! borrowed from the input unless it needs decoding (references, `\r`,
+//! CDATA, several pieces), so the allocations left are the values a
+//! transaction keeps. Amounts are built from their digits (the value and
+//! scale `Decimal::from_str` gives), and written into keys the same way;
+//! dates in the usual `YYYY-MM-DD` shape are read directly, chrono only
+//! sees the others.
+
+mod scan;
+mod tag;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -101,13 +115,13 @@ use std::fmt::Write as _;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
 use rust_decimal::Decimal;
 
 use super::{canonical, payment_id, BankFile, Statement};
 use crate::ingest::Error;
 use crate::model::{BankTransaction, Currency, Direction, Money, Source};
+use scan::{Attributes, StartTag, XmlError};
+use tag::Tag;
 
 const NS_PREFIX: &str = "urn:iso:std:iso:20022:tech:xsd:";
 
@@ -197,14 +211,14 @@ struct Lines<'a> {
 
 impl Lines<'_> {
     /// 1-based line of byte offset `pos`.
-    fn at(&mut self, pos: u64) -> u32 {
+    fn at(&mut self, pos: usize) -> u32 {
         // Blocks of at most 255 bytes counted in a `u8`: the compiler turns
         // that into byte-wide vector adds, several times faster than a
         // `usize` count per byte.
         let count = |b: &[u8]| -> usize {
             b.chunks(255).map(|c| usize::from(c.iter().fold(0u8, |n, &x| n + u8::from(x == b'\n')))).sum()
         };
-        let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(self.bytes.len());
+        let pos = pos.min(self.bytes.len());
         if pos >= self.pos {
             self.newlines += count(&self.bytes[self.pos..pos]);
         } else {
@@ -245,13 +259,16 @@ struct NtryB {
     booking: Option<NaiveDate>,
     value_date: Option<NaiveDate>,
     bank_ref: String,
-    txs: Vec<TxB>,
+    /// This entry's `TxDtls`: indexes into `StmtB::txs`.
+    txs: std::ops::Range<usize>,
     /// An error was already reported inside this entry.
     had_error: bool,
 }
 
 impl NtryB {
-    fn new(line: u32) -> NtryB {
+    /// An entry starting on `line`; its `TxDtls` will be stored from
+    /// `StmtB::txs[first_tx]` on.
+    fn new(line: u32, first_tx: usize) -> NtryB {
         NtryB {
             line,
             amt: None,
@@ -261,7 +278,7 @@ impl NtryB {
             booking: None,
             value_date: None,
             bank_ref: String::new(),
-            txs: Vec::new(),
+            txs: first_tx..first_tx,
             had_error: false,
         }
     }
@@ -325,29 +342,79 @@ struct StmtB {
     /// Date part of `CreDtTm`, the last fallback for a booking date.
     created: Option<NaiveDate>,
     entries: Vec<NtryB>,
+    /// The `TxDtls` of all entries, in order (one vector for the statement
+    /// rather than one per entry).
+    txs: Vec<TxB>,
 }
 
-/// An open element: local name (borrowed from the input) and byte offset of
-/// the start tag (`Parser::lines` turns it into a line when one is needed).
-type Open<'a> = (Cow<'a, str>, u64);
+/// An open element.
+#[derive(Clone, Copy, Debug)]
+struct Open<'a> {
+    /// The name as written in the start tag (`c:Ntry`), for the end tag check.
+    name: &'a str,
+    /// Byte offset of the start tag (`Parser::lines` turns it into a line
+    /// when one is needed).
+    at: usize,
+}
+
+/// The open elements, outermost first. Their tags are kept apart, in one
+/// vector, so that the path below an element is a slice of it.
+#[derive(Default)]
+struct Stack<'a> {
+    tags: Vec<Tag>,
+    open: Vec<Open<'a>>,
+}
+
+impl<'a> Stack<'a> {
+    fn push(&mut self, tag: Tag, open: Open<'a>) {
+        self.tags.push(tag);
+        self.open.push(open);
+    }
+
+    fn pop(&mut self) {
+        self.tags.pop();
+        self.open.pop();
+    }
+
+    fn len(&self) -> usize {
+        self.open.len()
+    }
+
+    fn last(&self) -> Option<&Open<'a>> {
+        self.open.last()
+    }
+
+    fn last_tag(&self) -> Option<Tag> {
+        self.tags.last().copied()
+    }
+
+    /// The tags of the elements open below depth `depth` (0 is the root).
+    fn tags_below(&self, depth: usize) -> &[Tag] {
+        self.tags.get(depth + 1..).unwrap_or_default()
+    }
+}
 
 struct Parser<'a> {
-    text: &'a str,
+    input: &'a str,
     lines: Lines<'a>,
     /// Open elements, outermost first.
-    stack: Vec<Open<'a>>,
-    /// Text of the innermost element, reset at every start tag (the buffer
-    /// is reused, not reallocated, from element to element).
+    stack: Stack<'a>,
+    /// Text read since the last start or end tag, while it is one plain
+    /// piece of the input (the usual case: no decoding, no copy).
+    text: &'a str,
+    /// true once that text needed decoding or came in several pieces: it
+    /// is then in `buf` (reused, not reallocated, from element to element).
+    text_in_buf: bool,
     buf: String,
-    /// `Ccy` attribute of the innermost start tag, valid if `has_ccy`
-    /// (reused like `buf`).
-    ccy_attr: String,
-    has_ccy: bool,
+    /// `Ccy` attribute of the last start tag, until the next end tag.
+    ccy: Option<Cow<'a, str>>,
     stmt: Option<(usize, StmtB)>,
     bal: Option<(usize, BalB)>,
     ntry: Option<(usize, NtryB)>,
     tx: Option<(usize, TxB)>,
     seen_root: bool,
+    /// A handler stopped the scan (after reporting why).
+    stopped: bool,
     /// Date part of `GrpHdr/CreDtTm`.
     group_created: Option<NaiveDate>,
     /// `GrpHdr/MsgPgntn` says this message is one page of several.
@@ -358,24 +425,255 @@ struct Parser<'a> {
     key_counts: HashMap<String, usize>,
 }
 
-fn is(rel: &[Open], pat: &[&str]) -> bool {
-    rel.len() == pat.len() && rel.iter().zip(pat).all(|((a, _), b)| a == b)
+impl<'a> scan::Handler<'a> for Parser<'a> {
+    fn open_name(&self) -> Option<&'a str> {
+        self.stack.last().map(|o| o.name)
+    }
+
+    fn start(&mut self, tag: &StartTag<'a>) -> bool {
+        self.start_element(tag)
+    }
+
+    fn text(&mut self, raw: &'a str, at: usize, plain: bool) -> bool {
+        if plain && !self.text_in_buf && self.text.is_empty() {
+            self.text = raw;
+            return true;
+        }
+        self.move_text_to_buf();
+        if plain {
+            self.buf.push_str(raw);
+        } else if let Err(e) = scan::push_text(&mut self.buf, raw, at) {
+            self.xml_err(&e);
+            self.stopped = true;
+            return false;
+        }
+        true
+    }
+
+    fn cdata(&mut self, content: &'a str) {
+        self.move_text_to_buf();
+        scan::push_cdata(&mut self.buf, content);
+    }
+
+    fn end(&mut self) {
+        self.end_element();
+    }
+
+    fn leaf(&mut self, tag: &StartTag<'a>, text: &'a str, _text_at: usize) -> bool {
+        let t = Tag::of(tag.local);
+        if !self.seen_root || !tag.attrs.is_empty() || matches!(t, Tag::Stmt | Tag::Ntry | Tag::Bal | Tag::TxDtls) {
+            if !self.start_element(tag) {
+                return false;
+            }
+            // `start_element` forgot any earlier text; this is plain.
+            self.text = text;
+            self.end_element();
+            return true;
+        }
+        // The usual leaf opens and closes no context: what `start_element`
+        // and `end_element` would do comes down to reading it by the rules
+        // with the element on the stack (for its path), and forgetting the
+        // parent's text and `Ccy`.
+        self.clear_text();
+        self.ccy = None;
+        self.stack.push(t, Open { name: tag.name, at: tag.at });
+        self.read_leaf(self.stack.len(), text, None, tag.at);
+        self.stack.pop();
+        true
+    }
+
+    fn doctype(&mut self, at: usize) {
+        self.err_at(at, "DOCTYPE", "<!DOCTYPE", "no DOCTYPE or entity declarations in a camt file");
+        self.stopped = true;
+    }
+}
+
+// The reading rules: which leaf, by its path below its context element,
+// is read as what (see the module doc). Choosing the rule is a match on the
+// path; applying it is out of line, as most elements match none.
+
+/// A leaf outside the statements, below `BkToCstmr*`.
+#[derive(Clone, Copy)]
+enum GroupRule {
+    /// `GrpHdr/CreDtTm`.
+    Created,
+    /// `GrpHdr/MsgPgntn/*` (`PgNb`, `LastPgInd`).
+    Page(Tag),
+}
+
+impl GroupRule {
+    fn of(path: &[Tag]) -> Option<GroupRule> {
+        match *path {
+            [Tag::GrpHdr, Tag::CreDtTm] => Some(GroupRule::Created),
+            [Tag::GrpHdr, Tag::MsgPgntn, leaf] => Some(GroupRule::Page(leaf)),
+            _ => None,
+        }
+    }
+}
+
+/// A leaf below a `Stmt`/`Ntfctn`/`Rpt` (outside its entries and balances).
+#[derive(Clone, Copy)]
+enum StmtRule {
+    /// `Acct/Id/IBAN`, `Acct/Id/Othr/Id`.
+    Account,
+    /// `CreDtTm`.
+    Created,
+    /// `Acct/Ccy`.
+    Currency,
+    /// `StmtPgntn/*` (`PgNb`, `LastPgInd`).
+    Page(Tag),
+    /// A `TxsSummry` figure, by its path.
+    Summary(&'static str),
+}
+
+impl StmtRule {
+    fn of(path: &[Tag]) -> Option<StmtRule> {
+        use Tag::{
+            CdtDbtInd, NbOfNtries, Sum, TtlCdtNtries, TtlDbtNtries, TtlNetNtry, TtlNetNtryAmt, TtlNtries, TxsSummry,
+        };
+        let field = match *path {
+            [Tag::Acct, Tag::Id, Tag::Iban] | [Tag::Acct, Tag::Id, Tag::Othr, Tag::Id] => {
+                return Some(StmtRule::Account)
+            }
+            [Tag::CreDtTm] => return Some(StmtRule::Created),
+            [Tag::Acct, Tag::Ccy] => return Some(StmtRule::Currency),
+            [Tag::Pgntn, leaf] => return Some(StmtRule::Page(leaf)),
+            [TxsSummry, TtlNtries, NbOfNtries] => "TxsSummry/TtlNtries/NbOfNtries",
+            [TxsSummry, TtlNtries, Sum] => "TxsSummry/TtlNtries/Sum",
+            [TxsSummry, TtlNtries, TtlNetNtryAmt] => "TxsSummry/TtlNtries/TtlNetNtryAmt",
+            [TxsSummry, TtlNtries, TtlNetNtry, Tag::Amt] => "TxsSummry/TtlNtries/TtlNetNtry/Amt",
+            [TxsSummry, TtlNtries, CdtDbtInd] => "TxsSummry/TtlNtries/CdtDbtInd",
+            [TxsSummry, TtlNtries, TtlNetNtry, CdtDbtInd] => "TxsSummry/TtlNtries/TtlNetNtry/CdtDbtInd",
+            [TxsSummry, TtlCdtNtries, NbOfNtries] => "TxsSummry/TtlCdtNtries/NbOfNtries",
+            [TxsSummry, TtlCdtNtries, Sum] => "TxsSummry/TtlCdtNtries/Sum",
+            [TxsSummry, TtlDbtNtries, NbOfNtries] => "TxsSummry/TtlDbtNtries/NbOfNtries",
+            [TxsSummry, TtlDbtNtries, Sum] => "TxsSummry/TtlDbtNtries/Sum",
+            _ => return None,
+        };
+        Some(StmtRule::Summary(field))
+    }
+}
+
+/// A leaf below a `Bal`.
+#[derive(Clone, Copy)]
+enum BalRule {
+    /// `Tp/CdOrPrtry/Cd`.
+    Code,
+    /// `Amt`.
+    Amt,
+    /// `CdtDbtInd`.
+    Dir,
+}
+
+impl BalRule {
+    fn of(path: &[Tag]) -> Option<BalRule> {
+        match *path {
+            [Tag::Tp, Tag::CdOrPrtry, Tag::Cd] => Some(BalRule::Code),
+            [Tag::Amt] => Some(BalRule::Amt),
+            [Tag::CdtDbtInd] => Some(BalRule::Dir),
+            _ => None,
+        }
+    }
+}
+
+/// A leaf below an `Ntry` (outside its `TxDtls`).
+#[derive(Clone, Copy)]
+enum NtryRule {
+    /// `Amt`.
+    Amt,
+    /// `CdtDbtInd`.
+    Dir,
+    /// `RvslInd`.
+    Reversal,
+    /// `Sts`, `Sts/Cd`, `Sts/Prtry`.
+    Status,
+    /// `BookgDt/Dt`, `BookgDt/DtTm`, `ValDt/Dt`, `ValDt/DtTm`.
+    Date { booking: bool, date_time: bool },
+    /// `AcctSvcrRef`.
+    BankRef,
+}
+
+impl NtryRule {
+    fn of(path: &[Tag]) -> Option<NtryRule> {
+        let date = |booking, date_time| Some(NtryRule::Date { booking, date_time });
+        match *path {
+            [Tag::Amt] => Some(NtryRule::Amt),
+            [Tag::CdtDbtInd] => Some(NtryRule::Dir),
+            [Tag::RvslInd] => Some(NtryRule::Reversal),
+            [Tag::Sts] | [Tag::Sts, Tag::Cd | Tag::Prtry] => Some(NtryRule::Status),
+            [Tag::BookgDt, Tag::Dt] => date(true, false),
+            [Tag::BookgDt, Tag::DtTm] => date(true, true),
+            [Tag::ValDt, Tag::Dt] => date(false, false),
+            [Tag::ValDt, Tag::DtTm] => date(false, true),
+            [Tag::AcctSvcrRef] => Some(NtryRule::BankRef),
+            _ => None,
+        }
+    }
+}
+
+/// A leaf below a `TxDtls`.
+#[derive(Clone, Copy)]
+enum TxRule {
+    /// `AmtDtls/TxAmt/Amt`.
+    TxAmt,
+    /// `Amt` (v08).
+    Amt,
+    /// `CdtDbtInd`.
+    Dir,
+    /// `Refs/AcctSvcrRef`.
+    BankRef,
+    /// `RmtInf/Strd/CdtrRefInf/Ref`.
+    StructuredRef,
+    /// `RmtInf/Ustrd`.
+    Unstructured,
+    /// `RltdPties/Dbtr/Nm`, `RltdPties/Dbtr/Pty/Nm`.
+    Payer,
+}
+
+impl TxRule {
+    fn of(path: &[Tag]) -> Option<TxRule> {
+        match *path {
+            [Tag::AmtDtls, Tag::TxAmt, Tag::Amt] => Some(TxRule::TxAmt),
+            [Tag::Amt] => Some(TxRule::Amt),
+            [Tag::CdtDbtInd] => Some(TxRule::Dir),
+            [Tag::Refs, Tag::AcctSvcrRef] => Some(TxRule::BankRef),
+            [Tag::RmtInf, Tag::Strd, Tag::CdtrRefInf, Tag::Ref] => Some(TxRule::StructuredRef),
+            [Tag::RmtInf, Tag::Ustrd] => Some(TxRule::Unstructured),
+            [Tag::RltdPties, Tag::Dbtr, Tag::Nm] | [Tag::RltdPties, Tag::Dbtr, Tag::Pty, Tag::Nm] => {
+                Some(TxRule::Payer)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `t.trim()`; text whose ends are visible ASCII (the usual case) is
+/// returned as it is without looking at characters.
+fn trim(t: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
+    if visible(t.as_bytes().first()) && visible(t.as_bytes().last()) {
+        t
+    } else {
+        t.trim()
+    }
 }
 
 impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Parser<'a> {
         Parser {
-            text,
+            input: text,
             lines: Lines { bytes: text.as_bytes(), pos: 0, newlines: 0 },
-            stack: Vec::new(),
+            stack: Stack::default(),
+            text: "",
+            text_in_buf: false,
             buf: String::new(),
-            ccy_attr: String::new(),
-            has_ccy: false,
+            ccy: None,
             stmt: None,
             bal: None,
             ntry: None,
             tx: None,
             seen_root: false,
+            stopped: false,
             group_created: None,
             group_paged: false,
             file: BankFile {
@@ -397,141 +695,143 @@ impl<'a> Parser<'a> {
     }
 
     /// `err` on the line of byte offset `at`.
-    fn err_at(&mut self, at: u64, field: &str, value: &str, expected: &str) {
+    fn err_at(&mut self, at: usize, field: &str, value: &str, expected: &str) {
         let line = self.lines.at(at);
         self.err(line, field, value, expected);
     }
 
+    /// An error in the XML itself.
+    fn xml_err(&mut self, e: &XmlError) {
+        self.err_at(e.at, "xml", &e.value, e.expected);
+    }
+
     fn run(&mut self) {
-        let mut reader = Reader::from_str(self.text);
-        reader.config_mut().expand_empty_elements = true;
-        loop {
-            let before = reader.buffer_position();
-            let ev = match reader.read_event() {
-                Ok(ev) => ev,
-                Err(e) => {
-                    let line = self.lines.at(reader.error_position());
-                    let msg = e.to_string();
-                    self.err(line, "xml", &msg, "well-formed XML");
-                    return;
-                }
-            };
-            match ev {
-                Event::Start(e) => {
-                    if !self.start(&e, before) {
-                        return;
-                    }
-                }
-                Event::Empty(e) => {
-                    if !self.start(&e, before) {
-                        return;
-                    }
-                    self.end();
-                }
-                Event::End(_) => self.end(),
-                Event::Text(t) => self.buf.push_str(&t.xml10_content()),
-                Event::CData(t) => self.buf.push_str(&t.xml10_content()),
-                Event::GeneralRef(r) => {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => Some(c),
-                        Ok(None) => match &*r {
-                            "lt" => Some('<'),
-                            "gt" => Some('>'),
-                            "amp" => Some('&'),
-                            "apos" => Some('\''),
-                            "quot" => Some('"'),
-                            _ => None,
-                        },
-                        Err(_) => None,
-                    };
-                    match resolved {
-                        Some(c) => self.buf.push(c),
-                        None => {
-                            let shown = format!("&{};", &*r);
-                            self.err_at(
-                                before,
-                                "xml",
-                                &shown,
-                                "only the predefined XML entities or a character reference",
-                            );
-                            return;
-                        }
-                    }
-                }
-                Event::DocType(_) => {
-                    self.err_at(before, "DOCTYPE", "<!DOCTYPE", "no DOCTYPE or entity declarations in a camt file");
-                    return;
-                }
-                Event::Eof => break,
-                Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
-            }
+        let input = self.input;
+        if let Err(e) = scan::scan(input, self) {
+            self.xml_err(&e);
+            return;
         }
-        if let Some((name, at)) = self.stack.last().cloned() {
-            self.err_at(at, &name, "end of file", &format!("</{name}> (the file is truncated)"));
+        if self.stopped {
+            return;
+        }
+        if let Some(open) = self.stack.last().copied() {
+            let name = local_name(open.name);
+            self.err_at(open.at, name, "end of file", &format!("</{name}> (the file is truncated)"));
         } else if !self.seen_root {
             self.err(1, "Document", "", "a camt XML document");
         }
     }
 
-    /// Handles a start tag; false stops the parse (root is not camt).
-    /// `at` is the tag's offset in the input.
-    fn start(&mut self, e: &BytesStart, at: u64) -> bool {
-        self.buf.clear();
-        self.has_ccy = false;
-        // Most tags have no attributes: no iterator for them.
-        let has_attributes = e.attributes_raw().bytes().any(|b| !b.is_ascii_whitespace());
-        let ns = if has_attributes { self.attributes(e) } else { None };
-        let name = local_name(self.text, e, at);
-        if !self.seen_root {
-            self.seen_root = true;
-            return self.root(name, ns.as_deref(), at);
+    /// From now on the element's text is collected in `buf`.
+    fn move_text_to_buf(&mut self) {
+        if !self.text_in_buf {
+            self.buf.clear();
+            self.buf.push_str(self.text);
+            self.text_in_buf = true;
         }
-        let depth = self.stack.len();
-        if self.stmt.is_none() {
-            let parent_ok = self.stack.last().is_some_and(|(p, _)| p.starts_with("BkToCstmr"));
-            if parent_ok && matches!(&*name, "Stmt" | "Ntfctn" | "Rpt") {
-                self.stmt = Some((depth, StmtB { line: self.lines.at(at), ..StmtB::default() }));
-            }
-        } else if self.ntry.is_none() && self.bal.is_none() {
-            if let Some((sd, _)) = &self.stmt {
-                if depth == sd + 1 && name == "Ntry" {
-                    self.ntry = Some((depth, NtryB::new(self.lines.at(at))));
-                } else if depth == sd + 1 && name == "Bal" {
-                    self.bal = Some((depth, BalB::default()));
-                }
-            }
-        } else if self.ntry.is_some() && self.tx.is_none() && name == "TxDtls" {
-            self.tx = Some((depth, TxB { line: self.lines.at(at), ..TxB::default() }));
+    }
+
+    /// Forgets the text read so far (at every start and end tag).
+    fn clear_text(&mut self) {
+        self.text = "";
+        if self.text_in_buf {
+            self.buf.clear();
+            self.text_in_buf = false;
         }
-        self.stack.push((name, at));
+    }
+
+    /// Handles a start tag; false stops the parse (root is not camt, or an
+    /// attribute is malformed).
+    #[inline]
+    fn start_element(&mut self, t: &StartTag<'a>) -> bool {
+        self.clear_text();
+        self.ccy = None;
+        let tag = Tag::of(t.local);
+        // Most tags have no attributes; the root comes once.
+        if !t.attrs.is_empty() || !self.seen_root {
+            return self.start_with_attributes_or_root(t, tag);
+        }
+        if matches!(tag, Tag::Stmt | Tag::Ntry | Tag::Bal | Tag::TxDtls) {
+            self.open_context(tag, t.at);
+        }
+        self.stack.push(tag, Open { name: t.name, at: t.at });
         true
     }
 
-    /// Reads the tag's `Ccy` attribute into `ccy_attr`; returns its ISO
-    /// 20022 namespace (`xmlns` or `xmlns:*`), if any.
-    fn attributes(&mut self, e: &BytesStart) -> Option<String> {
-        let mut ns = None;
-        for a in e.attributes().with_checks(false).flatten() {
-            let key = a.key.0;
-            let ccy = key == "Ccy" || key.ends_with(":Ccy");
-            if !(ccy || key == "xmlns" || key.starts_with("xmlns:")) {
-                continue;
+    /// `start_element` for a tag with attributes, or the root.
+    #[inline(never)]
+    fn start_with_attributes_or_root(&mut self, t: &StartTag<'a>, tag: Tag) -> bool {
+        let ns = if t.attrs.bytes().any(|b| !scan::is_space(b)) {
+            match self.attributes(t) {
+                Ok(ns) => ns,
+                Err(e) => {
+                    self.xml_err(&e);
+                    self.stopped = true;
+                    return false;
+                }
             }
-            let Ok(value) = a.normalized_value(quick_xml::XmlVersion::Implicit1_0) else { continue };
-            if ccy {
-                self.ccy_attr.clear();
-                self.ccy_attr.push_str(&value);
-                self.has_ccy = true;
-            } else if value.starts_with(NS_PREFIX) {
-                ns = Some(value.into_owned());
-            }
+        } else {
+            None
+        };
+        let open = Open { name: t.name, at: t.at };
+        if !self.seen_root {
+            self.seen_root = true;
+            let ok = self.root(tag, open, t.local, ns.as_deref());
+            self.stopped = !ok;
+            return ok;
         }
-        ns
+        self.open_context(tag, t.at);
+        self.stack.push(tag, open);
+        true
     }
 
-    fn root(&mut self, name: Cow<'a, str>, ns: Option<&str>, at: u64) -> bool {
-        if name != "Document" {
-            self.err_at(at, "Document", &name, "root element <Document> of a camt.052/053/054 message");
+    /// Opens the context (statement, entry, balance, transaction) that an
+    /// element with this tag starts where it is (at the top of the stack):
+    /// a `Stmt`/`Ntfctn`/`Rpt` in a `BkToCstmr*`, an `Ntry` or `Bal` in the
+    /// statement, a `TxDtls` anywhere in an entry.
+    #[inline(never)]
+    fn open_context(&mut self, tag: Tag, at: usize) {
+        let depth = self.stack.len();
+        if self.stmt.is_none() {
+            let parent_ok = self.stack.last_tag() == Some(Tag::BkToCstmr);
+            if parent_ok && tag == Tag::Stmt {
+                self.stmt = Some((depth, StmtB { line: self.lines.at(at), ..StmtB::default() }));
+            }
+        } else if self.ntry.is_none() && self.bal.is_none() {
+            if let Some((sd, s)) = &self.stmt {
+                if depth == sd + 1 && tag == Tag::Ntry {
+                    let first_tx = s.txs.len();
+                    self.ntry = Some((depth, NtryB::new(self.lines.at(at), first_tx)));
+                } else if depth == sd + 1 && tag == Tag::Bal {
+                    self.bal = Some((depth, BalB::default()));
+                }
+            }
+        } else if self.ntry.is_some() && self.tx.is_none() && tag == Tag::TxDtls {
+            self.tx = Some((depth, TxB { line: self.lines.at(at), ..TxB::default() }));
+        }
+    }
+
+    /// Reads the tag's attributes: keeps `Ccy` (any prefix) in `ccy`;
+    /// returns the ISO 20022 namespace (`xmlns` or `xmlns:*`), if any. Every
+    /// attribute must be well-formed, whatever its name.
+    fn attributes(&mut self, t: &StartTag<'a>) -> Result<Option<Cow<'a, str>>, XmlError> {
+        let mut ns = None;
+        let mut attrs = Attributes::new(t.attrs, t.attrs_at);
+        while let Some(a) = attrs.next_attr()? {
+            let value = scan::attr_value(a.raw, a.at)?;
+            if a.name == "Ccy" || a.name.ends_with(":Ccy") {
+                self.ccy = Some(value);
+            } else if (a.name == "xmlns" || a.name.starts_with("xmlns:")) && value.starts_with(NS_PREFIX) {
+                ns = Some(value);
+            }
+        }
+        Ok(ns)
+    }
+
+    fn root(&mut self, tag: Tag, open: Open<'a>, local: &str, ns: Option<&str>) -> bool {
+        let at = open.at;
+        if local != "Document" {
+            self.err_at(at, "Document", local, "root element <Document> of a camt.052/053/054 message");
             return false;
         }
         let ns = ns.unwrap_or("");
@@ -553,60 +853,37 @@ impl<'a> Parser<'a> {
             return false;
         }
         self.file.format = fmt.to_string();
-        self.stack.push((name, at));
+        self.stack.push(tag, open);
         true
     }
 
-    fn end(&mut self) {
+    #[inline]
+    fn end_element(&mut self) {
         let depth = self.stack.len();
-        let Some(&(_, at)) = self.stack.last() else {
+        let Some(&Open { at, .. }) = self.stack.last() else {
             return;
         };
-        // Taken out of `self` for the leaf handlers, put back (cleared, the
-        // allocation kept) below.
-        let mut text = std::mem::take(&mut self.buf);
-        let ccy_attr = std::mem::take(&mut self.ccy_attr);
-        let ccy = std::mem::take(&mut self.has_ccy).then_some(ccy_attr.as_str());
-        if self.tx.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.tx_leaf(&text, ccy, at);
-        } else if self.ntry.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.ntry_leaf(&text, ccy, at);
-        } else if self.bal.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.bal_leaf(&text, ccy, at);
-        } else if self.stmt.as_ref().is_some_and(|(d, _)| depth > *d + 1) {
-            self.stmt_leaf(&text, at);
-        } else if self.stmt.is_none() && depth == 4 && is(&self.stack[2..], &["GrpHdr", "CreDtTm"]) {
-            self.group_created = self.date(text.trim(), true, at, "GrpHdr/CreDtTm");
-        } else if self.stmt.is_none() && depth == 5 && is(&self.stack[2..4], &["GrpHdr", "MsgPgntn"]) {
-            self.group_paged |= other_page(&self.stack[4].0, text.trim());
+        let ccy = self.ccy.take();
+        if self.text_in_buf {
+            // Taken out of `self` for the rules, put back (cleared, the
+            // allocation kept).
+            let mut buf = std::mem::take(&mut self.buf);
+            self.read_leaf(depth, &buf, ccy.as_deref(), at);
+            buf.clear();
+            self.buf = buf;
+            self.text_in_buf = false;
+        } else {
+            self.read_leaf(depth, self.text, ccy.as_deref(), at);
         }
-        text.clear();
-        self.buf = text;
-        self.ccy_attr = ccy_attr;
+        self.text = "";
         // Close contexts whose element ends here.
         let closing = depth - 1;
         if self.tx.as_ref().is_some_and(|(d, _)| *d == closing) {
-            if let (Some((_, tx)), Some((_, n))) = (self.tx.take(), self.ntry.as_mut()) {
-                n.txs.push(tx);
-            }
+            self.close_tx();
         } else if self.ntry.as_ref().is_some_and(|(d, _)| *d == closing) {
-            if let (Some((_, n)), Some((_, s))) = (self.ntry.take(), self.stmt.as_mut()) {
-                s.entries.push(n);
-            }
+            self.close_ntry();
         } else if self.bal.as_ref().is_some_and(|(d, _)| *d == closing) {
-            if let (Some((_, b)), Some((_, s))) = (self.bal.take(), self.stmt.as_mut()) {
-                let signed = b.amount.map(|a| BalV {
-                    signed: if b.direction == Some(Direction::Debit) { -a.value } else { a.value },
-                    ccy: a.ccy,
-                    line: b.line,
-                });
-                match b.code.as_str() {
-                    "OPBD" if s.opening_opbd.is_none() => s.opening_opbd = signed,
-                    "PRCD" if s.opening_prcd.is_none() => s.opening_prcd = signed,
-                    "CLBD" if s.closing.is_none() => s.closing = signed,
-                    _ => {}
-                }
-            }
+            self.close_bal();
         } else if self.stmt.as_ref().is_some_and(|(d, _)| *d == closing) {
             if let Some((_, s)) = self.stmt.take() {
                 self.finish_stmt(s);
@@ -615,62 +892,115 @@ impl<'a> Parser<'a> {
         self.stack.pop();
     }
 
-    fn rel(&self, ctx_depth: usize) -> &[Open<'a>] {
-        self.stack.get(ctx_depth + 1..).unwrap_or(&[])
+    // The context closers are kept out of `end_element`, which runs for
+    // every element: inlined, their moves of whole entries made it slower.
+
+    #[inline(never)]
+    fn close_tx(&mut self) {
+        if let (Some((_, tx)), Some((_, n)), Some((_, s))) = (self.tx.take(), self.ntry.as_mut(), self.stmt.as_mut()) {
+            s.txs.push(tx);
+            n.txs.end = s.txs.len();
+        }
     }
 
-    fn stmt_leaf(&mut self, text: &str, at: u64) {
-        let Some((d, _)) = &self.stmt else { return };
-        let rel = self.rel(*d);
-        let t = text.trim();
-        if is(rel, &["Acct", "Id", "IBAN"]) || is(rel, &["Acct", "Id", "Othr", "Id"]) {
-            if let Some((_, s)) = self.stmt.as_mut() {
-                if s.account.is_empty() {
-                    s.account = t.to_string();
+    #[inline(never)]
+    fn close_ntry(&mut self) {
+        if let (Some((_, n)), Some((_, s))) = (self.ntry.take(), self.stmt.as_mut()) {
+            s.entries.push(n);
+        }
+    }
+
+    #[inline(never)]
+    fn close_bal(&mut self) {
+        if let (Some((_, b)), Some((_, s))) = (self.bal.take(), self.stmt.as_mut()) {
+            let signed = b.amount.map(|a| BalV {
+                signed: if b.direction == Some(Direction::Debit) { -a.value } else { a.value },
+                ccy: a.ccy,
+                line: b.line,
+            });
+            match b.code.as_str() {
+                "OPBD" if s.opening_opbd.is_none() => s.opening_opbd = signed,
+                "PRCD" if s.opening_prcd.is_none() => s.opening_prcd = signed,
+                "CLBD" if s.closing.is_none() => s.closing = signed,
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads the element ending now (at `depth`, with its text and `Ccy`)
+    /// by the rules of the innermost context it is in, if one applies.
+    #[inline]
+    fn read_leaf(&mut self, depth: usize, text: &str, ccy: Option<&str>, at: usize) {
+        if let Some(&(d, _)) = self.tx.as_ref().filter(|(d, _)| depth > d + 1) {
+            if let Some(rule) = TxRule::of(self.stack.tags_below(d)) {
+                self.tx_leaf(rule, text, ccy, at);
+            }
+        } else if let Some(&(d, _)) = self.ntry.as_ref().filter(|(d, _)| depth > d + 1) {
+            if let Some(rule) = NtryRule::of(self.stack.tags_below(d)) {
+                self.ntry_leaf(rule, text, ccy, at);
+            }
+        } else if let Some(&(d, _)) = self.bal.as_ref().filter(|(d, _)| depth > d + 1) {
+            if let Some(rule) = BalRule::of(self.stack.tags_below(d)) {
+                self.bal_leaf(rule, text, ccy, at);
+            }
+        } else if let Some(&(d, _)) = self.stmt.as_ref().filter(|(d, _)| depth > d + 1) {
+            if let Some(rule) = StmtRule::of(self.stack.tags_below(d)) {
+                self.stmt_leaf(rule, text, at);
+            }
+        } else if self.stmt.is_none() && (depth == 4 || depth == 5) {
+            // Below `Document` and `BkToCstmr*`.
+            if let Some(rule) = GroupRule::of(self.stack.tags_below(1)) {
+                self.group_leaf(rule, text, at);
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn group_leaf(&mut self, rule: GroupRule, text: &str, at: usize) {
+        match rule {
+            GroupRule::Created => self.group_created = self.date(trim(text), true, at, "GrpHdr/CreDtTm"),
+            GroupRule::Page(leaf) => self.group_paged |= other_page(leaf, trim(text)),
+        }
+    }
+
+    #[inline(never)]
+    fn stmt_leaf(&mut self, rule: StmtRule, text: &str, at: usize) {
+        let t = trim(text);
+        match rule {
+            StmtRule::Account => {
+                if let Some((_, s)) = self.stmt.as_mut() {
+                    if s.account.is_empty() {
+                        s.account = t.to_string();
+                    }
                 }
             }
-        } else if is(rel, &["CreDtTm"]) {
-            let v = self.date(t, true, at, "CreDtTm");
-            if let Some((_, s)) = self.stmt.as_mut() {
-                s.created = v;
+            StmtRule::Created => {
+                let v = self.date(t, true, at, "CreDtTm");
+                if let Some((_, s)) = self.stmt.as_mut() {
+                    s.created = v;
+                }
             }
-        } else if is(rel, &["Acct", "Ccy"]) {
-            match t.parse::<Currency>() {
+            StmtRule::Currency => match t.parse::<Currency>() {
                 Ok(c) => {
                     if let Some((_, s)) = self.stmt.as_mut() {
                         s.currency = Some(c);
                     }
                 }
                 Err(_) => self.err_at(at, "Acct/Ccy", t, "an ISO 4217 currency code like SEK"),
+            },
+            StmtRule::Page(leaf) => {
+                let paged = other_page(leaf, t);
+                if let Some((_, s)) = self.stmt.as_mut() {
+                    s.paged |= paged;
+                }
             }
-        } else if rel.len() == 2 && matches!(&*rel[0].0, "StmtPgntn" | "NtfctnPgntn" | "RptPgntn") {
-            let paged = other_page(&rel[1].0, t);
-            if let Some((_, s)) = self.stmt.as_mut() {
-                s.paged |= paged;
-            }
-        } else if rel.first().is_some_and(|(n, _)| n == "TxsSummry") {
-            self.summary_leaf(t, at);
+            StmtRule::Summary(field) => self.summary_leaf(field, t, at),
         }
     }
 
-    /// A leaf under `TxsSummry`: kept as text, checked when the statement ends.
-    fn summary_leaf(&mut self, t: &str, at: u64) {
-        let Some((d, _)) = &self.stmt else { return };
-        let rel = self.rel(*d);
-        let path: Vec<&str> = rel.iter().map(|(n, _)| &**n).collect();
-        let field: &'static str = match path.as_slice() {
-            ["TxsSummry", "TtlNtries", "NbOfNtries"] => "TxsSummry/TtlNtries/NbOfNtries",
-            ["TxsSummry", "TtlNtries", "Sum"] => "TxsSummry/TtlNtries/Sum",
-            ["TxsSummry", "TtlNtries", "TtlNetNtryAmt"] => "TxsSummry/TtlNtries/TtlNetNtryAmt",
-            ["TxsSummry", "TtlNtries", "TtlNetNtry", "Amt"] => "TxsSummry/TtlNtries/TtlNetNtry/Amt",
-            ["TxsSummry", "TtlNtries", "CdtDbtInd"] => "TxsSummry/TtlNtries/CdtDbtInd",
-            ["TxsSummry", "TtlNtries", "TtlNetNtry", "CdtDbtInd"] => "TxsSummry/TtlNtries/TtlNetNtry/CdtDbtInd",
-            ["TxsSummry", "TtlCdtNtries", "NbOfNtries"] => "TxsSummry/TtlCdtNtries/NbOfNtries",
-            ["TxsSummry", "TtlCdtNtries", "Sum"] => "TxsSummry/TtlCdtNtries/Sum",
-            ["TxsSummry", "TtlDbtNtries", "NbOfNtries"] => "TxsSummry/TtlDbtNtries/NbOfNtries",
-            ["TxsSummry", "TtlDbtNtries", "Sum"] => "TxsSummry/TtlDbtNtries/Sum",
-            _ => return,
-        };
+    /// A `TxsSummry` figure (`field` is its path): kept as text, checked
+    /// when the statement ends.
+    fn summary_leaf(&mut self, field: &'static str, t: &str, at: usize) {
         let fig = Fig { field, text: t.to_string(), line: self.lines.at(at) };
         if field.ends_with("CdtDbtInd") {
             let v = self.direction(t, at, field);
@@ -695,79 +1025,49 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn bal_leaf(&mut self, text: &str, ccy: Option<&str>, at: u64) {
-        let Some((d, _)) = &self.bal else { return };
-        let rel = self.rel(*d);
-        let t = text.trim();
-        if is(rel, &["Tp", "CdOrPrtry", "Cd"]) {
-            if let Some((_, b)) = self.bal.as_mut() {
-                b.code = t.to_string();
+    #[inline(never)]
+    fn bal_leaf(&mut self, rule: BalRule, text: &str, ccy: Option<&str>, at: usize) {
+        let t = trim(text);
+        match rule {
+            BalRule::Code => {
+                if let Some((_, b)) = self.bal.as_mut() {
+                    b.code = t.to_string();
+                }
             }
-        } else if is(rel, &["Amt"]) {
-            let v = self.amt(t, ccy, at, "Bal/Amt");
-            let line = self.lines.at(at);
-            if let Some((_, b)) = self.bal.as_mut() {
-                b.amount = v;
-                b.line = line;
+            BalRule::Amt => {
+                let v = self.amt(t, ccy, at, "Bal/Amt");
+                let line = self.lines.at(at);
+                if let Some((_, b)) = self.bal.as_mut() {
+                    b.amount = v;
+                    b.line = line;
+                }
             }
-        } else if is(rel, &["CdtDbtInd"]) {
-            let v = self.direction(t, at, "Bal/CdtDbtInd");
-            if let Some((_, b)) = self.bal.as_mut() {
-                b.direction = v;
+            BalRule::Dir => {
+                let v = self.direction(t, at, "Bal/CdtDbtInd");
+                if let Some((_, b)) = self.bal.as_mut() {
+                    b.direction = v;
+                }
             }
         }
     }
 
-    fn ntry_leaf(&mut self, text: &str, ccy: Option<&str>, at: u64) {
-        let Some((d, _)) = &self.ntry else { return };
-        let rel = self.rel(*d);
-        let t = text.trim();
-        enum F {
-            Amt,
-            Dir,
-            Rvsl,
-            Sts,
-            Bookg,
-            BookgTm,
-            Val,
-            ValTm,
-            Ref,
-        }
-        let f = if is(rel, &["Amt"]) {
-            F::Amt
-        } else if is(rel, &["CdtDbtInd"]) {
-            F::Dir
-        } else if is(rel, &["RvslInd"]) {
-            F::Rvsl
-        } else if is(rel, &["Sts"]) || is(rel, &["Sts", "Cd"]) || is(rel, &["Sts", "Prtry"]) {
-            F::Sts
-        } else if is(rel, &["BookgDt", "Dt"]) {
-            F::Bookg
-        } else if is(rel, &["BookgDt", "DtTm"]) {
-            F::BookgTm
-        } else if is(rel, &["ValDt", "Dt"]) {
-            F::Val
-        } else if is(rel, &["ValDt", "DtTm"]) {
-            F::ValTm
-        } else if is(rel, &["AcctSvcrRef"]) {
-            F::Ref
-        } else {
-            return;
-        };
-        match f {
-            F::Amt => {
+    #[inline(never)]
+    fn ntry_leaf(&mut self, rule: NtryRule, text: &str, ccy: Option<&str>, at: usize) {
+        let t = trim(text);
+        match rule {
+            NtryRule::Amt => {
                 let v = self.amt(t, ccy, at, "Ntry/Amt");
                 if let Some((_, n)) = self.ntry.as_mut() {
                     n.amt = v;
                 }
             }
-            F::Dir => {
+            NtryRule::Dir => {
                 let v = self.direction(t, at, "Ntry/CdtDbtInd");
                 if let Some((_, n)) = self.ntry.as_mut() {
                     n.direction = v;
                 }
             }
-            F::Rvsl => {
+            NtryRule::Reversal => {
                 let v = match t {
                     "true" | "1" => true,
                     "false" | "0" => false,
@@ -780,30 +1080,30 @@ impl<'a> Parser<'a> {
                     n.reversal = v;
                 }
             }
-            F::Sts => {
+            NtryRule::Status => {
                 if let Some((_, n)) = self.ntry.as_mut() {
                     if !t.is_empty() {
                         n.booked = t == "BOOK";
                     }
                 }
             }
-            F::Bookg | F::BookgTm | F::Val | F::ValTm => {
-                let (field, tm) = match f {
-                    F::Bookg => ("Ntry/BookgDt/Dt", false),
-                    F::BookgTm => ("Ntry/BookgDt/DtTm", true),
-                    F::Val => ("Ntry/ValDt/Dt", false),
-                    _ => ("Ntry/ValDt/DtTm", true),
+            NtryRule::Date { booking, date_time } => {
+                let field = match (booking, date_time) {
+                    (true, false) => "Ntry/BookgDt/Dt",
+                    (true, true) => "Ntry/BookgDt/DtTm",
+                    (false, false) => "Ntry/ValDt/Dt",
+                    (false, true) => "Ntry/ValDt/DtTm",
                 };
-                let v = self.date(t, tm, at, field);
+                let v = self.date(t, date_time, at, field);
                 if let Some((_, n)) = self.ntry.as_mut() {
-                    if matches!(f, F::Bookg | F::BookgTm) {
+                    if booking {
                         n.booking = n.booking.or(v);
                     } else {
                         n.value_date = n.value_date.or(v);
                     }
                 }
             }
-            F::Ref => {
+            NtryRule::BankRef => {
                 if let Some((_, n)) = self.ntry.as_mut() {
                     n.bank_ref = t.to_string();
                 }
@@ -811,53 +1111,64 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn tx_leaf(&mut self, text: &str, ccy: Option<&str>, at: u64) {
-        let Some((d, _)) = &self.tx else { return };
-        let rel = self.rel(*d);
-        let t = text.trim();
-        if is(rel, &["AmtDtls", "TxAmt", "Amt"]) {
-            let v = self.amt(t, ccy, at, "TxDtls/AmtDtls/TxAmt/Amt");
-            if let Some((_, x)) = self.tx.as_mut() {
-                x.tx_amt = v;
-            }
-        } else if is(rel, &["Amt"]) {
-            let v = self.amt(t, ccy, at, "TxDtls/Amt");
-            if let Some((_, x)) = self.tx.as_mut() {
-                x.amt = v;
-            }
-        } else if is(rel, &["CdtDbtInd"]) {
-            let v = self.direction(t, at, "TxDtls/CdtDbtInd");
-            if let Some((_, x)) = self.tx.as_mut() {
-                x.direction = v;
-            }
-        } else if is(rel, &["Refs", "AcctSvcrRef"]) {
-            if let Some((_, x)) = self.tx.as_mut() {
-                x.bank_ref = t.to_string();
-            }
-        } else if is(rel, &["RmtInf", "Strd", "CdtrRefInf", "Ref"]) {
-            if let Some((_, x)) = self.tx.as_mut() {
-                if x.structured_ref.is_none() {
-                    let mut r = String::with_capacity(t.len());
-                    r.extend(t.chars().filter(|c| !c.is_whitespace()));
-                    x.structured_ref = Some(r).filter(|r| !r.is_empty());
+    #[inline(never)]
+    fn tx_leaf(&mut self, rule: TxRule, text: &str, ccy: Option<&str>, at: usize) {
+        let t = trim(text);
+        match rule {
+            TxRule::TxAmt => {
+                let v = self.amt(t, ccy, at, "TxDtls/AmtDtls/TxAmt/Amt");
+                if let Some((_, x)) = self.tx.as_mut() {
+                    x.tx_amt = v;
                 }
             }
-        } else if is(rel, &["RmtInf", "Ustrd"]) {
-            if let Some((_, x)) = self.tx.as_mut() {
-                if !t.is_empty() {
-                    x.ustrd.push(t.to_string());
+            TxRule::Amt => {
+                let v = self.amt(t, ccy, at, "TxDtls/Amt");
+                if let Some((_, x)) = self.tx.as_mut() {
+                    x.amt = v;
                 }
             }
-        } else if is(rel, &["RltdPties", "Dbtr", "Nm"]) || is(rel, &["RltdPties", "Dbtr", "Pty", "Nm"]) {
-            if let Some((_, x)) = self.tx.as_mut() {
-                if x.payer.is_empty() {
-                    x.payer = t.to_string();
+            TxRule::Dir => {
+                let v = self.direction(t, at, "TxDtls/CdtDbtInd");
+                if let Some((_, x)) = self.tx.as_mut() {
+                    x.direction = v;
+                }
+            }
+            TxRule::BankRef => {
+                if let Some((_, x)) = self.tx.as_mut() {
+                    x.bank_ref = t.to_string();
+                }
+            }
+            TxRule::StructuredRef => {
+                if let Some((_, x)) = self.tx.as_mut() {
+                    if x.structured_ref.is_none() {
+                        // Whitespace removed; ASCII without any is taken as it is.
+                        let r = if t.bytes().all(|b| b.is_ascii_graphic()) {
+                            t.to_string()
+                        } else {
+                            t.chars().filter(|c| !c.is_whitespace()).collect()
+                        };
+                        x.structured_ref = Some(r).filter(|r| !r.is_empty());
+                    }
+                }
+            }
+            TxRule::Unstructured => {
+                if let Some((_, x)) = self.tx.as_mut() {
+                    if !t.is_empty() {
+                        x.ustrd.push(t.to_string());
+                    }
+                }
+            }
+            TxRule::Payer => {
+                if let Some((_, x)) = self.tx.as_mut() {
+                    if x.payer.is_empty() {
+                        x.payer = t.to_string();
+                    }
                 }
             }
         }
     }
 
-    fn amount(&mut self, t: &str, at: u64, field: &str) -> Option<Decimal> {
+    fn amount(&mut self, t: &str, at: usize, field: &str) -> Option<Decimal> {
         match parse_camt_amount(t) {
             Some(v) => Some(v),
             None => {
@@ -867,7 +1178,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn amt(&mut self, t: &str, ccy: Option<&str>, at: u64, field: &str) -> Option<Amt> {
+    fn amt(&mut self, t: &str, ccy: Option<&str>, at: usize, field: &str) -> Option<Amt> {
         let value = self.amount(t, at, field)?;
         let ccy = match ccy {
             None => None,
@@ -882,7 +1193,7 @@ impl<'a> Parser<'a> {
         Some(Amt { value, ccy })
     }
 
-    fn direction(&mut self, t: &str, at: u64, field: &str) -> Option<Direction> {
+    fn direction(&mut self, t: &str, at: usize, field: &str) -> Option<Direction> {
         match t {
             "CRDT" => Some(Direction::Credit),
             "DBIT" => Some(Direction::Debit),
@@ -893,7 +1204,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn date(&mut self, t: &str, date_time: bool, at: u64, field: &str) -> Option<NaiveDate> {
+    fn date(&mut self, t: &str, date_time: bool, at: usize, field: &str) -> Option<NaiveDate> {
         let part = if date_time { t.get(..10).unwrap_or(t) } else { t };
         let ok = !date_time || t.as_bytes().get(10) == Some(&b'T');
         match parse_ymd(part) {
@@ -911,7 +1222,9 @@ impl<'a> Parser<'a> {
             self.err(s.line, "Acct/Id", "", "an account identifier in Acct/Id/IBAN or Acct/Id/Othr/Id");
         }
         self.check_controls(&s);
-        let StmtB { account, currency, opening_opbd, opening_prcd, closing, created, entries, .. } = s;
+        let StmtB { account, currency, opening_opbd, opening_prcd, closing, created, entries, mut txs, .. } = s;
+        let most = entries.iter().map(|n| n.txs.len().max(1)).sum();
+        self.file.transactions.reserve(most);
         let mut produced = 0usize;
         for mut n in entries {
             if n.had_error {
@@ -925,13 +1238,13 @@ impl<'a> Parser<'a> {
                 self.err(n.line, "Ntry/BookgDt", "", "a booking date (BookgDt/Dt or BookgDt/DtTm) or a value date");
                 continue;
             };
-            let split_amounts = n.txs.len() < 2 || n.txs.iter().all(|x| x.tx_amt.or(x.amt).is_some());
-            if n.txs.is_empty() || !split_amounts {
-                n.txs.clear();
-                n.txs.push(TxB { line: n.line, ..TxB::default() });
-            }
-            let batch = n.txs.len() > 1;
-            for (i, x) in n.txs.into_iter().enumerate() {
+            let own: &mut [TxB] = txs.get_mut(n.txs.clone()).unwrap_or_default();
+            let split_amounts = own.len() < 2 || own.iter().all(|x| x.tx_amt.or(x.amt).is_some());
+            let mut whole_entry = [TxB { line: n.line, ..TxB::default() }];
+            let list = if own.is_empty() || !split_amounts { &mut whole_entry[..] } else { own };
+            let batch = list.len() > 1;
+            for (i, slot) in list.iter_mut().enumerate() {
+                let x = std::mem::take(slot);
                 let Some(amt) = x.tx_amt.or(x.amt).or(n.amt) else {
                     self.err(x.line, "Ntry/Amt", "", "an amount (Ntry/Amt or TxDtls/AmtDtls/TxAmt/Amt)");
                     continue;
@@ -951,7 +1264,10 @@ impl<'a> Parser<'a> {
                     (false, false) => std::mem::take(&mut n.bank_ref),
                 };
                 let structured_ref = x.structured_ref.unwrap_or_default();
-                let unstructured = x.ustrd.join(" ").trim().to_string();
+                // The lines are trimmed and not empty: joined, they need no
+                // trimming again.
+                let mut ustrd = x.ustrd;
+                let unstructured = if ustrd.len() == 1 { ustrd.pop().unwrap_or_default() } else { ustrd.join(" ") };
                 let mut t = BankTransaction {
                     payment_id: String::new(),
                     key: String::new(),
@@ -991,9 +1307,8 @@ impl<'a> Parser<'a> {
             Direction::Credit => "credit",
             Direction::Debit => "debit",
         };
-        let amount = canonical(t.amount.amount());
         let mut key = String::with_capacity(
-            t.account.len() + t.bank_ref.len() + t.structured_ref.len() + t.unstructured.len() + amount.len() + 32,
+            t.account.len() + t.bank_ref.len() + t.structured_ref.len() + t.unstructured.len() + 64,
         );
         key.push_str(&t.account);
         key.push('|');
@@ -1005,7 +1320,7 @@ impl<'a> Parser<'a> {
         key.push('|');
         key.push_str(dir);
         key.push('|');
-        key.push_str(&amount);
+        push_canonical(&mut key, t.amount.amount());
         if t.bank_ref.is_empty() {
             key.push('|');
             key.push_str(&t.structured_ref);
@@ -1181,21 +1496,9 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// The local name (prefix removed) of the start tag `e` found at offset `at`
-/// of `text`: borrowed from `text`, not copied, when the tag is there as
-/// read (it always is; the copy is only a fallback).
-fn local_name<'a>(text: &'a str, e: &BytesStart, at: u64) -> Cow<'a, str> {
-    let qname = e.name().into_inner();
-    // As `BytesStart::local_name`: everything after the first `:`.
-    let local = qname.bytes().position(|b| b == b':').map_or(qname, |i| qname.get(i + 1..).unwrap_or_default());
-    let from = usize::try_from(at).ok().and_then(|p| p.checked_add(1));
-    let end = from.and_then(|p| p.checked_add(qname.len()));
-    match (from, end) {
-        (Some(from), Some(end)) if text.get(from..end) == Some(qname) => {
-            Cow::Borrowed(text.get(end - local.len()..end).unwrap_or_default())
-        }
-        _ => Cow::Owned(local.to_string()),
-    }
+/// The local name of a tag name: everything after the first `:`.
+fn local_name(name: &str) -> &str {
+    name.split_once(':').map_or(name, |(_, local)| local)
 }
 
 /// `YYYY-MM-DD` as chrono's `%Y-%m-%d` reads it. The common shape (exactly
@@ -1240,13 +1543,50 @@ fn push_date(out: &mut String, d: NaiveDate) {
     push_digits(out, d.day(), 2);
 }
 
+/// Appends `canonical(d)` (the amount as keys write it: trailing zeros
+/// dropped, at least two decimals), built from the digits for the usual
+/// amounts (non-negative, at most 20 digits; camt amounts have at most 18)
+/// instead of normalizing and formatting a `Decimal`. The test
+/// `push_canonical_is_canonical` holds it to `canonical`.
+fn push_canonical(out: &mut String, d: Decimal) {
+    let (mut mantissa, mut scale) = (d.mantissa(), d.scale());
+    if d.is_sign_negative() || !(0..100_000_000_000_000_000_000).contains(&mantissa) {
+        out.push_str(&canonical(d));
+        return;
+    }
+    while scale > 2 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    while scale < 2 {
+        mantissa *= 10;
+        scale += 1;
+    }
+    // Digits from the right, with the point `scale` digits in and at least
+    // one digit before it.
+    let mut buf = [0u8; 64];
+    let mut pos = buf.len();
+    let mut written = 0;
+    while mantissa > 0 || written <= scale {
+        if written == scale && written > 0 {
+            pos -= 1;
+            buf[pos] = b'.';
+        }
+        pos -= 1;
+        buf[pos] = b'0' + (mantissa % 10) as u8;
+        mantissa /= 10;
+        written += 1;
+    }
+    out.push_str(std::str::from_utf8(buf.get(pos..).unwrap_or_default()).unwrap_or_default());
+}
+
 /// true if a pagination leaf (`PgNb`, `LastPgInd`) shows that its message or
 /// statement is not the only page: a page number other than 1, or not the
 /// last page.
-fn other_page(leaf: &str, t: &str) -> bool {
+fn other_page(leaf: Tag, t: &str) -> bool {
     match leaf {
-        "PgNb" => t.parse::<u64>().ok() != Some(1),
-        "LastPgInd" => matches!(t, "false" | "0"),
+        Tag::PgNb => t.parse::<u64>().ok() != Some(1),
+        Tag::LastPgInd => matches!(t, "false" | "0"),
         _ => false,
     }
 }
@@ -1831,6 +2171,18 @@ mod tests {
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
             let _ = parse(&bytes);
             let _ = sniff(&bytes);
+        }
+
+        /// Keys write amounts exactly as `canonical` does.
+        #[test]
+        fn push_canonical_is_canonical(mantissa in any::<i64>(), wide in any::<u64>(), scale in 0u32..=28) {
+            for m in [i128::from(mantissa), i128::from(wide) << 32, i128::from(mantissa % 100_000)] {
+                if let Ok(d) = Decimal::try_from_i128_with_scale(m, scale) {
+                    let mut s = String::new();
+                    push_canonical(&mut s, d);
+                    prop_assert_eq!(s, canonical(d));
+                }
+            }
         }
 
         /// The direct readers give exactly what the generic parsers give.
