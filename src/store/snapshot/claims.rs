@@ -20,29 +20,28 @@ use crate::model::{
 };
 use crate::store::Error;
 
+/// One row per claim: everything but its histories.
 pub const CLAIMS: &str = "claims.parquet";
+/// One row per change of a claim's principal (payments, direct payments,
+/// credit notes).
 pub const PRINCIPAL_CHANGES: &str = "claim_principal_changes.parquet";
+/// One row per fee charged on a claim.
 pub const FEES: &str = "claim_fees.parquet";
+/// One row per letter sent for a claim.
 pub const LETTERS: &str = "claim_letters.parquet";
+/// One row per credit note applied to a claim.
 pub const CREDIT_NOTES: &str = "claim_credit_notes.parquet";
+
+/// The value of a small enum whose word (`word`) is `s`, if any.
+fn from_word<T: Copy>(values: &[T], word: fn(T) -> &'static str, s: &str) -> Option<T> {
+    values.iter().copied().find(|v| word(*v) == s)
+}
 
 fn debtor_type(kind: DebtorKind) -> &'static str {
     match kind {
         DebtorKind::Consumer => "consumer",
         DebtorKind::Business => "business",
     }
-}
-
-fn parse_debtor_type(s: &str) -> Option<DebtorKind> {
-    match s {
-        "consumer" => Some(DebtorKind::Consumer),
-        "business" => Some(DebtorKind::Business),
-        _ => None,
-    }
-}
-
-fn parse_channel(s: &str) -> Option<Channel> {
-    [Channel::Paper, Channel::Email, Channel::Einvoice].into_iter().find(|c| c.as_str() == s)
 }
 
 fn cause(c: PrincipalCause) -> &'static str {
@@ -53,12 +52,8 @@ fn cause(c: PrincipalCause) -> &'static str {
     }
 }
 
-fn parse_cause(s: &str) -> Option<PrincipalCause> {
-    [PrincipalCause::Payment, PrincipalCause::DirectPayment, PrincipalCause::CreditNote]
-        .into_iter()
-        .find(|c| cause(*c) == s)
-}
-
+/// A fee's kind as the snapshot names it (serde's names, which the older
+/// JSON columns used; `FeeKind::as_str` is the name in outputs).
 fn fee_kind(k: FeeKind) -> &'static str {
     match k {
         FeeKind::Reminder => "reminder",
@@ -67,74 +62,95 @@ fn fee_kind(k: FeeKind) -> &'static str {
     }
 }
 
+fn parse_debtor_type(s: &str) -> Option<DebtorKind> {
+    from_word(&[DebtorKind::Consumer, DebtorKind::Business], debtor_type, s)
+}
+
+fn parse_channel(s: &str) -> Option<Channel> {
+    from_word(&[Channel::Paper, Channel::Email, Channel::Einvoice], Channel::as_str, s)
+}
+
+fn parse_cause(s: &str) -> Option<PrincipalCause> {
+    from_word(&[PrincipalCause::Payment, PrincipalCause::DirectPayment, PrincipalCause::CreditNote], cause, s)
+}
+
 fn parse_fee_kind(s: &str) -> Option<FeeKind> {
-    [FeeKind::Reminder, FeeKind::Collection, FeeKind::LateCompensation].into_iter().find(|k| fee_kind(*k) == s)
+    from_word(&[FeeKind::Reminder, FeeKind::Collection, FeeKind::LateCompensation], fee_kind, s)
 }
 
 fn parse_letter_kind(s: &str) -> Option<LetterKind> {
-    [LetterKind::Reminder, LetterKind::Collection].into_iter().find(|k| k.as_str() == s)
+    from_word(&[LetterKind::Reminder, LetterKind::Collection], LetterKind::as_str, s)
 }
 
 /// The five tables of the claims, in file order: (file name, how to
 /// build the table).
 pub fn tables<'a>(claims: &'a [&'a Claim]) -> Vec<(&'static str, super::BuildTable<'a>)> {
-    /// One history entry: the claim's number and the entry.
-    fn history<'a, T>(claims: &[&'a Claim], entries: impl Fn(&'a Claim) -> &'a [T]) -> Vec<(u64, &'a T)> {
-        claims.iter().flat_map(|c| entries(c).iter().map(|e| (c.claim_no, e))).collect()
-    }
     vec![
         (CLAIMS, Box::new(|| claims_table(claims))),
         (
             PRINCIPAL_CHANGES,
             Box::new(|| {
-                let changes = history(claims, |c| &c.principal_changes);
-                let mut t = TableBuilder::new(&changes);
-                t.count("claim_no", |(no, _)| *no);
-                t.date("from", |(_, c)| c.from);
-                t.amount("delta", |(_, c)| c.delta);
-                t.word("cause", |(_, c)| cause(c.cause));
-                t.to_parquet()
+                history_table(
+                    claims,
+                    |c| &c.principal_changes,
+                    |t| {
+                        t.date("from", |(_, c)| c.from);
+                        t.amount("delta", |(_, c)| c.delta);
+                        t.word("cause", |(_, c)| cause(c.cause));
+                    },
+                )
             }),
         ),
         (
             FEES,
             Box::new(|| {
-                let fees = history(claims, |c| &c.fees);
-                let mut t = TableBuilder::new(&fees);
-                t.count("claim_no", |(no, _)| *no);
-                t.word("kind", |(_, f)| fee_kind(f.kind));
-                t.amount("amount", |(_, f)| f.amount);
-                t.date("date", |(_, f)| f.date);
-                t.word("rule", |(_, f)| &f.rule);
-                t.to_parquet()
+                history_table(
+                    claims,
+                    |c| &c.fees,
+                    |t| {
+                        t.word("kind", |(_, f)| fee_kind(f.kind));
+                        t.amount("amount", |(_, f)| f.amount);
+                        t.date("date", |(_, f)| f.date);
+                        t.word("rule", |(_, f)| &f.rule);
+                    },
+                )
             }),
         ),
         (
             LETTERS,
             Box::new(|| {
-                let letters = history(claims, |c| &c.letters);
-                let mut t = TableBuilder::new(&letters);
-                t.count("claim_no", |(no, _)| *no);
-                t.word("kind", |(_, l)| l.kind.as_str());
-                t.date("date", |(_, l)| l.date);
-                t.date("pay_by", |(_, l)| l.pay_by);
-                t.amount("amount_due", |(_, l)| l.amount_due);
-                t.to_parquet()
+                history_table(
+                    claims,
+                    |c| &c.letters,
+                    |t| {
+                        t.word("kind", |(_, l)| l.kind.as_str());
+                        t.date("date", |(_, l)| l.date);
+                        t.date("pay_by", |(_, l)| l.pay_by);
+                        t.amount("amount_due", |(_, l)| l.amount_due);
+                    },
+                )
             }),
         ),
-        (
-            CREDIT_NOTES,
-            Box::new(|| {
-                let notes = history(claims, |c| &c.credit_notes);
-                let mut t = TableBuilder::new(&notes);
-                t.count("claim_no", |(no, _)| *no);
-                t.text("credit_note", |(_, n)| n);
-                t.to_parquet()
-            }),
-        ),
+        (CREDIT_NOTES, Box::new(|| history_table(claims, |c| &c.credit_notes, |t| t.text("credit_note", |(_, n)| n)))),
     ]
 }
 
+/// A history table: one row per entry of `entries` of each claim, in the
+/// claims' order, starting with the claim's `claim_no`; `columns` adds the
+/// entry's columns.
+fn history_table<'a, T: Sync + 'a>(
+    claims: &[&'a Claim],
+    entries: impl Fn(&'a Claim) -> &'a [T],
+    columns: impl FnOnce(&mut TableBuilder<'_, (u64, &'a T)>),
+) -> PolarsResult<Vec<u8>> {
+    let rows: Vec<(u64, &T)> = claims.iter().flat_map(|c| entries(c).iter().map(|e| (c.claim_no, e))).collect();
+    let mut t = TableBuilder::new(&rows);
+    t.count("claim_no", |(no, _)| *no);
+    columns(&mut t);
+    t.to_parquet()
+}
+
+/// `claims.parquet`: one row per claim, in claim-id order.
 fn claims_table(claims: &[&Claim]) -> PolarsResult<Vec<u8>> {
     let mut t = TableBuilder::new(claims);
     t.text("claim_id", |c| &c.claim_id);
@@ -187,7 +203,10 @@ fn history_ranges(history: &Table, claim_nos: &[u64]) -> Result<Vec<Range<usize>
         return Err(history.row_error(
             "claim_no",
             row,
-            &format!("claim_no {} is not a claim of claims.parquet, or the rows are out of the claims' order", owners[row]),
+            &format!(
+                "claim_no {} is not a claim of claims.parquet, or the rows are out of the claims' order",
+                owners[row]
+            ),
         ));
     }
     Ok(ranges)
@@ -205,7 +224,8 @@ pub fn read(
     notes: &Table,
 ) -> Result<BTreeMap<String, Arc<Claim>>, Error> {
     let t = claims;
-    let claim_nos = t.counts("claim_no")?;
+    // A history row finds its claim by `claim_no`: it must name one claim.
+    let claim_nos = t.unique_counts("claim_no")?;
     let change_rows = history_ranges(changes, &claim_nos)?;
     let fee_rows = history_ranges(fees, &claim_nos)?;
     let letter_rows = history_ranges(letters, &claim_nos)?;
@@ -228,7 +248,7 @@ pub fn read(
     let note_number = notes.texts("credit_note")?;
 
     let text = |name: &str| t.texts(name);
-    let (claim_id, creditor_id, invoice_number) = (text("claim_id")?, text("creditor_id")?, text("invoice_number")?);
+    let (claim_id, creditor_id, invoice_number) = (t.keys("claim_id")?, text("creditor_id")?, text("invoice_number")?);
     let (invoice_reference, agency_reference, description) =
         (text("invoice_reference")?, text("agency_reference")?, text("description")?);
     let debtor = DebtorTexts {
@@ -246,8 +266,13 @@ pub fn read(
     let currency = t.words("currency", Currency::from_str_exact)?;
     let channel = t.words("channel", parse_channel)?;
     let stage = t.words("stage", Stage::parse)?;
-    let (invoice_date, due_date, effective_due, admitted_on, stage_since) =
-        (t.dates("invoice_date")?, t.dates("due_date")?, t.dates("effective_due")?, t.dates("admitted_on")?, t.dates("stage_since")?);
+    let (invoice_date, due_date, effective_due, admitted_on, stage_since) = (
+        t.dates("invoice_date")?,
+        t.dates("due_date")?,
+        t.dates("effective_due")?,
+        t.dates("admitted_on")?,
+        t.dates("stage_since")?,
+    );
     let reminded = t.flags("reminded_by_creditor")?;
     let (principal_original, interest_paid, fees_paid) =
         (t.amounts("principal_original")?, t.amounts("interest_paid")?, t.amounts("fees_paid")?);
@@ -305,8 +330,7 @@ pub fn read(
             (claim.claim_id.clone(), Arc::new(claim))
         })
         .collect_into_vec(&mut rows);
-    // Sorted by claim id already: the map is built without comparisons
-    // beyond one pass.
+    // Sorted by claim id (checked above): the map is built in one pass.
     Ok(rows.into_iter().collect())
 }
 

@@ -12,9 +12,12 @@ use crate::engine::BookedPayment;
 use crate::model::{Currency, Event};
 use crate::store::Error;
 
+/// One row per booked bank transaction, in idempotency-key order.
 pub const PAYMENTS: &str = "payments.parquet";
+/// One row per audit event of the day, in the order the night made them.
 pub const EVENTS: &str = "events.parquet";
 
+/// `payments.parquet` as Parquet bytes.
 pub fn payments_table(payments: &[&BookedPayment]) -> PolarsResult<Vec<u8>> {
     let mut t = TableBuilder::new(payments);
     t.text("payment_id", |p| &p.payment_id);
@@ -34,6 +37,7 @@ pub fn payments_table(payments: &[&BookedPayment]) -> PolarsResult<Vec<u8>> {
     t.to_parquet()
 }
 
+/// `events.parquet` as Parquet bytes.
 pub fn events_table(events: &[Event]) -> PolarsResult<Vec<u8>> {
     let mut t = TableBuilder::new(events);
     t.date("date", |e| e.date);
@@ -52,7 +56,7 @@ pub fn events_table(events: &[Event]) -> PolarsResult<Vec<u8>> {
 /// `Error::Snapshot` naming the file, column and row of the first bad value.
 pub fn read_payments(t: &Table) -> Result<BTreeMap<String, BookedPayment>, Error> {
     let (payment_id, key, outcome, claim_id) =
-        (t.texts("payment_id")?, t.texts("key")?, t.texts("outcome")?, t.texts("claim_id")?);
+        (t.texts("payment_id")?, t.keys("key")?, t.texts("outcome")?, t.texts("claim_id")?);
     let (account, bank_ref, reference) = (t.texts("account")?, t.texts("bank_ref")?, t.texts("reference")?);
     let (booked_on, booking_date) = (t.dates("booked_on")?, t.dates("booking_date")?);
     let currency = t.words("currency", Currency::from_str_exact)?;

@@ -86,7 +86,8 @@ pub fn read(dir: &Path, date: NaiveDate) -> Result<State, Error> {
     // The claims and the payments are independent: read them side by side.
     let (claims, payments) = rayon::join(
         || {
-            let files = [claims::CLAIMS, claims::PRINCIPAL_CHANGES, claims::FEES, claims::LETTERS, claims::CREDIT_NOTES];
+            let files =
+                [claims::CLAIMS, claims::PRINCIPAL_CHANGES, claims::FEES, claims::LETTERS, claims::CREDIT_NOTES];
             let tables = files.par_iter().map(|file| Table::read(&dir.join(file))).collect::<Result<Vec<_>, _>>()?;
             match &tables[..] {
                 [claims, changes, fees, letters, notes] => claims::read(claims, changes, fees, letters, notes),

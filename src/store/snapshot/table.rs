@@ -46,9 +46,13 @@ enum Field<'a, R> {
     /// A word from a small vocabulary (a stage, a currency, a rule): stored
     /// as a dictionary.
     Word(Box<dyn for<'r> Fn(&'r R) -> &'r str + Send + Sync + 'a>),
+    /// A whole number (UInt64).
     Count(Box<dyn Fn(&R) -> u64 + Send + Sync + 'a>),
+    /// A Boolean.
     Flag(Box<dyn Fn(&R) -> bool + Send + Sync + 'a>),
+    /// A Date (days from 1970-01-01).
     Date(Box<dyn Fn(&R) -> NaiveDate + Send + Sync + 'a>),
+    /// An amount: three columns (see the module doc).
     Amount(Box<dyn Fn(&R) -> Decimal + Send + Sync + 'a>),
 }
 
@@ -217,11 +221,14 @@ impl<'f, 'a, R> Filling<'f, 'a, R> {
             Filling::Text(_, values) => vec![values.finish().into_series()],
             Filling::Count(name, _, values) => vec![UInt64Chunked::from_vec(name.into(), values).into_series()],
             Filling::Flag(name, _, values) => vec![BooleanChunked::from_slice(name.into(), &values).into_series()],
-            Filling::Date(name, _, values) => vec![Int32Chunked::from_vec(name.into(), values).into_date().into_series()],
+            Filling::Date(name, _, values) => {
+                vec![Int32Chunked::from_vec(name.into(), values).into_date().into_series()]
+            }
             Filling::Amount(name, _, values) => values.finish(name),
         }
     }
 }
+
 /// The values of an amount column: mantissas and scales, and the rows too
 /// wide for them with their exact text.
 struct AmountValues {
@@ -402,6 +409,32 @@ impl Table {
         let ca = self.required(name, &DataType::String)?.str().map_err(|e| self.error(e.to_string()))?;
         let values = ca.downcast_iter().flat_map(|chunk| chunk.values_iter());
         self.decoded(name, values, |text| parse(text).ok_or(text), |text| format!("unknown value {text:?}"))
+    }
+
+    /// A String column with a value in every row, sorted and without
+    /// repeats: the keys of a map, as the writer leaves them. A repeated
+    /// key would otherwise be dropped without a word when the map is built.
+    pub fn keys(&self, name: &str) -> Result<Texts<'_>, Error> {
+        let keys = self.texts(name)?;
+        let unsorted = (1..self.len()).into_par_iter().find_first(|&row| keys.get(row - 1) >= keys.get(row));
+        match unsorted {
+            Some(row) => Err(self.row_error(name, row, &format!("{:?} repeats or is out of order", keys.get(row)))),
+            None => Ok(keys),
+        }
+    }
+
+    /// A UInt64 column with a value in every row and none twice.
+    pub fn unique_counts(&self, name: &str) -> Result<Vec<u64>, Error> {
+        let counts = self.counts(name)?;
+        let mut sorted = counts.clone();
+        sorted.par_sort_unstable();
+        match sorted.windows(2).find(|pair| pair[0] == pair[1]) {
+            Some(pair) => {
+                let row = counts.iter().rposition(|&c| c == pair[1]).unwrap_or(0);
+                Err(self.row_error(name, row, &format!("{} appears twice", pair[1])))
+            }
+            None => Ok(counts),
+        }
     }
 
     /// A UInt64 column with a value in every row.
