@@ -217,30 +217,34 @@ mod snapshot {
             invoice_date: day(0),
             due_date: day(i % 30),
             effective_due: day(i % 30 + 1),
-            currency: if i % 50 == 0 { Currency::EUR } else { Currency::SEK },
+            currency: if i.is_multiple_of(50) { Currency::EUR } else { Currency::SEK },
             invoice_reference: format!("{}", 7_000_000 + i),
             agency_reference: format!("{}{}", 1001 + i, i % 10),
             debtor: Debtor {
                 id: format!("{:06}-{:04}", 500_000 + i % 400_000, i % 10_000),
-                kind: if i % 5 == 0 { DebtorKind::Business } else { DebtorKind::Consumer },
+                kind: if i.is_multiple_of(5) { DebtorKind::Business } else { DebtorKind::Consumer },
                 name: format!("Gäldenär Åsa Öberg {i}"),
                 address1: format!("Storgatan {}", 1 + i % 120),
-                address2: if i % 4 == 0 { format!("c/o Ærø {i}") } else { String::new() },
+                address2: if i.is_multiple_of(4) { format!("c/o Ærø {i}") } else { String::new() },
                 postcode: format!("{} {:02}", 100 + i % 900, i % 100),
                 city: ["Stockholm", "Göteborg", "Malmö", "Umeå", "Luleå"][i % 5].into(),
                 country: "SE".into(),
-                email: if i % 3 == 0 { format!("debtor{i}@example.se") } else { String::new() },
+                email: if i.is_multiple_of(3) { format!("debtor{i}@example.se") } else { String::new() },
                 language: "sv".into(),
             },
             channel: [Channel::Paper, Channel::Email, Channel::Einvoice][i % 3],
-            description: if i % 2 == 0 { format!("Konsulttjänster oktober, order {i}") } else { String::new() },
-            reminded_by_creditor: i % 7 == 0,
+            description: if i.is_multiple_of(2) {
+                format!("Konsulttjänster oktober, order {i}")
+            } else {
+                String::new()
+            },
+            reminded_by_creditor: i.is_multiple_of(7),
             admitted_on: day(30),
             principal_original: principal,
             principal_changes: changes,
             interest_paid: Decimal::new((i % 5000) as i64, 2),
             fees,
-            fees_paid: Decimal::new(if i % 4 == 0 { 6000 } else { 0 }, 2),
+            fees_paid: Decimal::new(if i.is_multiple_of(4) { 6000 } else { 0 }, 2),
             letters,
             stage: [
                 Stage::Reminder,
@@ -249,7 +253,7 @@ mod snapshot {
                 Stage::Closed(ClosedReason::Paid),
             ][i % 4],
             stage_since: day(44),
-            credit_notes: if i % 10 == 0 { vec![format!("K-{i}")] } else { Vec::new() },
+            credit_notes: if i.is_multiple_of(10) { vec![format!("K-{i}")] } else { Vec::new() },
         }
     }
 
@@ -264,8 +268,8 @@ mod snapshot {
             booking_date: day(39 + i % 60),
             amount,
             currency: Currency::SEK,
-            outcome: if i % 30 == 0 { "suspense".into() } else { "allocated".into() },
-            claim_id: if i % 30 == 0 {
+            outcome: if i.is_multiple_of(30) { "suspense".into() } else { "allocated".into() },
+            claim_id: if i.is_multiple_of(30) {
                 String::new()
             } else {
                 format!("55{:08}-{}", 61_234_567 + (claim % 10) * 1_111, 100_000 + claim)
@@ -273,7 +277,7 @@ mod snapshot {
             account: "SE4550000000058398257466".into(),
             bank_ref,
             reference: format!("{}{}", 1001 + claim, claim % 10),
-            fees: Decimal::new(if i % 3 == 0 { 6000 } else { 0 }, 2),
+            fees: Decimal::new(if i.is_multiple_of(3) { 6000 } else { 0 }, 2),
             interest: Decimal::new((i % 977) as i64, 2),
             principal: amount - Decimal::new((i % 977) as i64, 2),
         }
@@ -283,7 +287,7 @@ mod snapshot {
         Event {
             date: day(100),
             claim_id: format!("55{:08}-{}", 61_234_567 + (i % 10) * 1_111, 100_000 + i),
-            payment_id: if i % 2 == 0 { format!("P{:016X}", i) } else { String::new() },
+            payment_id: if i.is_multiple_of(2) { format!("P{:016X}", i) } else { String::new() },
             kind: ["allocation", "letter", "fee", "stage"][i % 4].into(),
             amount: Decimal::new((i % 100_000) as i64, 2),
             rule: ["allocation: fees, interest, principal", "ladder", "se::inkassoavgift (lag 1981:739 3 §)", "ladder"]
@@ -351,8 +355,7 @@ mod snapshot {
         );
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = tmp.path().join("state").join(day(100).to_string());
-        let (write_wall, write_cpu, ()) =
-            best_of_3(|| snapshot::write(&dir, &state, &events).expect("snapshot write"));
+        let (write_wall, write_cpu, ()) = best_of_3(|| snapshot::write(&dir, &state, &events).expect("snapshot write"));
         let (read_wall, read_cpu, back) = best_of_3(|| snapshot::read(&dir, day(100)).expect("snapshot read"));
         assert!(back == state, "the snapshot read back differs from the state written");
         let back_events = snapshot::read_events(&dir).expect("events read");
