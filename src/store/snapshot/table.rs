@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 
 use polars_parquet::write::{
     array_to_columns, compress, fallible_streaming_iterator, to_parquet_schema, CompressedPage, CompressionOptions,
-    DynIter, DynStreamingIterator, Encoding, FileWriter, ParquetType, Version, WriteOptions,
+    DynIter, DynStreamingIterator, Encoding, FileWriter, ParquetType, Version, WriteOptions, ZstdLevel,
 };
 
 use crate::store::money_columns::{
@@ -26,8 +26,12 @@ use crate::store::money_columns::{
 };
 use crate::store::{io, Error};
 
-/// The compression of every snapshot file (schemas/state.md says why).
-const COMPRESSION: CompressionOptions = CompressionOptions::Zstd(None);
+/// The compression of every snapshot file (schemas/state.md says why):
+/// zstd at level 1, about as small as the default level here and cheaper
+/// to write (measured in BENCHMARKS.md).
+fn compression() -> CompressionOptions {
+    CompressionOptions::Zstd(ZstdLevel::try_new(1).ok())
+}
 
 /// Rows per Parquet row group. Fixed, so that the same rows always give
 /// the same bytes; a row group is the unit of parallel work. Tests use
@@ -123,9 +127,16 @@ impl<'a, R: Sync> TableBuilder<'a, R> {
         let schema = schema.to_arrow(CompatLevel::newest());
         let parquet_schema = to_parquet_schema(&schema)?;
         let options = WriteOptions {
-            statistics: StatisticsOptions::default(),
+            // Nothing filters the state by column statistics: none written.
+            statistics: StatisticsOptions {
+                min_value: false,
+                max_value: false,
+                distinct_count: false,
+                null_count: false,
+                binary_statistics_truncate_length: None,
+            },
             version: Version::V1,
-            compression: COMPRESSION,
+            compression: compression(),
             data_page_size: None,
         };
         let encodings: Vec<Encoding> = self.fields.iter().flat_map(|(_, field)| field.encodings()).copied().collect();
