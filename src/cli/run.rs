@@ -179,7 +179,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
 
     // Inputs: parse in parallel, keep file order.
     inbox::clear_crash_leftovers(&data, date)?;
-    let inbox::Collected { files, duplicates: duplicate_files, waiting } =
+    let inbox::Collected { mut files, duplicates: mut duplicate_files, waiting } =
         inbox::collect(&data, date, config.inbox.settle_seconds, use_inbox)?;
     clock.step("collect inbox");
     let parsed: Vec<Result<Input, Vec<ingest::Error>>> = files
@@ -196,6 +196,13 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
         })
         .collect();
     clock.step("parse inputs");
+    // Every readable file is archived (in parallel: mostly waiting for fsync).
+    files
+        .par_iter()
+        .zip(&parsed)
+        .filter(|(_, result)| result.is_ok())
+        .map(|(f, _)| inbox::archive(&data, date, f).map(drop).map_err(Error::from))
+        .collect::<Result<(), Error>>()?;
     let mut inputs = Inputs::default();
     let mut records = Vec::new();
     let mut rejected_rows = Vec::new();
@@ -218,26 +225,22 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
                 rec.rejected_rows = rejects.len();
                 inputs.receivables.extend(rows);
                 rejected_rows.extend(rejects);
-                inbox::archive(&data, date, f)?;
             }
             Ok(Input::Bank(b)) => {
                 rec.format = b.format.clone();
                 rec.records = b.transactions.len();
                 skipped_not_booked += b.skipped_not_booked;
                 inputs.transactions.extend(b.transactions);
-                inbox::archive(&data, date, f)?;
             }
             Ok(Input::Approvals(a)) => {
                 rec.format = "approvals_csv".into();
                 rec.records = a.len();
                 inputs.approvals.extend(a);
-                inbox::archive(&data, date, f)?;
             }
             Ok(Input::Matches(m)) => {
                 rec.format = "matches_csv".into();
                 rec.records = m.len();
                 inputs.matches.extend(m);
-                inbox::archive(&data, date, f)?;
             }
             Err(errors) => {
                 rec.status = "quarantined".into();
@@ -265,6 +268,9 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
             errors: vec!["same content as another input of the day: no effect".into()],
         });
     }
+    for f in files.iter_mut().chain(duplicate_files.iter_mut()) {
+        f.bytes = Vec::new(); // archived or quarantined: not needed in memory any more
+    }
     clock.step("archive inputs");
     if strict && !quarantined.is_empty() {
         return Err(Error::Failed(format!(
@@ -290,6 +296,8 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
         )));
     }
 
+    // Freed while the outputs are built: the memory is reused for them.
+    rayon::spawn(move || drop((prev, inputs)));
     clock.step("invariant checks");
 
     // Outputs.
