@@ -367,6 +367,8 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
             let _ = std::fs::remove_file(p);
         }
     }
+    // A night's state and outputs take seconds to free: not on the way out.
+    rayon::spawn(move || drop((day, plan)));
     Ok(summary)
 }
 
