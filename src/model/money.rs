@@ -167,13 +167,18 @@ pub fn parse_amount(s: &str) -> Result<Decimal, MoneyError> {
 }
 
 /// Formats an amount the way every CSV we write does: two decimals, `.`.
+/// Rounded half away from zero to öre first (`-0.001` is `0.00`); written
+/// from the integer number of öre (faster than `Decimal`'s `Display`).
 pub fn fmt_amount(d: Decimal) -> String {
     let mut r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    if r.is_zero() {
-        r = Decimal::ZERO;
-    }
     r.rescale(2);
-    r.to_string()
+    if r.scale() != 2 {
+        return r.to_string(); // beyond 7.9e26: no room for two decimals
+    }
+    let ore = r.mantissa();
+    let sign = if ore < 0 { "-" } else { "" };
+    let ore = ore.unsigned_abs();
+    format!("{sign}{}.{:02}", ore / 100, ore % 100)
 }
 
 /// Every place an amount is rounded, with the rule that decides how.
@@ -214,5 +219,22 @@ mod tests {
         assert_eq!(Rounding::InterestToOre.apply(dec!(0.124999)), dec!(0.12));
         assert_eq!(fmt_amount(dec!(5)), "5.00");
         assert_eq!(fmt_amount(dec!(-0.001)), "0.00");
+        assert_eq!(fmt_amount(dec!(-0.005)), "-0.01");
+        assert_eq!(fmt_amount(dec!(-12.5)), "-12.50");
+        assert_eq!(fmt_amount(dec!(79228162514264337593543950.335)), "79228162514264337593543950.34");
+    }
+
+    proptest::proptest! {
+        /// The same text as `Decimal`'s own formatting of the rounded amount.
+        #[test]
+        fn fmt_amount_is_decimals_own_text(mantissa in proptest::num::i64::ANY, scale in 0u32..8) {
+            let d = Decimal::new(mantissa, scale);
+            let mut r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+            if r.is_zero() {
+                r = Decimal::ZERO;
+            }
+            r.rescale(2);
+            proptest::prop_assert_eq!(fmt_amount(d), r.to_string());
+        }
     }
 }
