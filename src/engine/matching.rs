@@ -199,47 +199,63 @@ pub enum ByReference {
 }
 
 impl Index {
-    /// Builds the lookup tables; the normalised keys are computed in
-    /// parallel, then inserted in claim order.
+    /// Builds the lookup tables: the normalised keys are computed in
+    /// parallel, then each table is filled in claim order, the tables in
+    /// parallel.
     pub fn new(claims: &BTreeMap<String, Arc<Claim>>) -> Index {
         use rayon::prelude::*;
         let claims: Vec<&Claim> = claims.values().map(|c| &**c).collect();
         let n = claims.len();
-        let keys: Vec<_> = claims
+        let (invoice_refs, (invoice_nos, names)): (Vec<String>, (Vec<String>, Vec<String>)) = claims
             .par_iter()
             .map(|c| {
-                let name = (!c.stage.is_closed()).then(|| normalize_name(&c.debtor.name));
-                (normalize_reference(&c.invoice_reference), normalize_reference(&c.invoice_number), name)
+                let name = if c.stage.is_closed() { String::new() } else { normalize_name(&c.debtor.name) };
+                (normalize_reference(&c.invoice_reference), (normalize_reference(&c.invoice_number), name))
             })
-            .collect();
-        let mut ix = Index {
-            ids: Vec::with_capacity(n),
-            by_agency_ref: FastMap::with_capacity_and_hasher(n, Default::default()),
-            by_invoice_ref: Chains::new(n, n),
-            by_invoice_no: Chains::new(n, n),
-            by_letter_amount: Chains::new(n / 4, n),
-            by_name_block: Chains::new(n.min(1 << 16), n),
-            names: Vec::with_capacity(n),
+            .unzip();
+        let positions = || (0..n as Pos).zip(&claims);
+        let chains = |keys: Vec<String>| {
+            let mut table = Chains::new(n, n);
+            for (pos, key) in (0..n as Pos).zip(keys).filter(|(_, key)| !key.is_empty()) {
+                table.insert(key, pos);
+            }
+            table
         };
-        for (pos, (c, (invoice_ref, invoice_no, name))) in claims.into_iter().zip(keys).enumerate() {
-            let pos = pos as Pos;
-            ix.ids.push(c.claim_id.clone());
-            ix.by_agency_ref.insert(c.agency_reference.clone(), pos);
-            if !invoice_ref.is_empty() {
-                ix.by_invoice_ref.insert(invoice_ref, pos);
-            }
-            if !invoice_no.is_empty() {
-                ix.by_invoice_no.insert(invoice_no, pos);
-            }
-            if let Some(name) = &name {
-                if let Some(l) = c.letters.last() {
-                    ix.by_letter_amount.insert((c.currency, l.amount_due), pos);
-                }
-                ix.by_name_block.insert(name_block(name), pos);
-            }
-            ix.names.push(name.unwrap_or_default());
-        }
-        ix
+        let ((ids, by_agency_ref), ((by_invoice_ref, by_invoice_no), (by_letter_amount, by_name_block))) = rayon::join(
+            || {
+                rayon::join(
+                    || claims.iter().map(|c| c.claim_id.clone()).collect(),
+                    || {
+                        let mut table = FastMap::with_capacity_and_hasher(n, Default::default());
+                        for (pos, c) in positions() {
+                            table.insert(c.agency_reference.clone(), pos);
+                        }
+                        table
+                    },
+                )
+            },
+            || {
+                rayon::join(
+                    || rayon::join(|| chains(invoice_refs), || chains(invoice_nos)),
+                    || {
+                        // Open claims only (their normalised name is set).
+                        let open = || positions().filter(|(pos, _)| !names[*pos as usize].is_empty());
+                        let mut amounts = Chains::new(n / 4, n);
+                        for (pos, c) in open() {
+                            if let Some(l) = c.letters.last() {
+                                amounts.insert((c.currency, l.amount_due), pos);
+                            }
+                        }
+                        let mut blocks = Chains::new(n.min(1 << 16), n);
+                        for (pos, _) in open() {
+                            blocks.insert(name_block(&names[pos as usize]), pos);
+                        }
+                        (amounts, blocks)
+                    },
+                )
+            },
+        );
+        Index { ids, by_agency_ref, by_invoice_ref, by_invoice_no, by_letter_amount, by_name_block, names }
     }
 
     /// Claims whose agency or invoice reference is `token` (normalised).
