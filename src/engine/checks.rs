@@ -154,7 +154,7 @@ fn bank_txn_booked_once(prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
             && outcomes.contains_key(d.payment_id.as_str())
             && !day.state.payments.contains_key(&d.key)
         {
-            out.push(v("bank_txn_booked_once", &d.payment_id, "a duplicate was booked".into()));
+            out.push(v("bank_txn_booked_once", d.payment_id.as_str(), "a duplicate was booked".into()));
         }
     }
     out

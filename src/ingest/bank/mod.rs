@@ -8,6 +8,8 @@ pub mod nets_ocr;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
+use compact_str::CompactString;
+
 use crate::model::{BankTransaction, Currency};
 use rust_decimal::Decimal;
 
@@ -51,19 +53,17 @@ pub(crate) fn canonical(d: Decimal) -> String {
 /// digits. The id only names the payment in outputs and `matches.csv`;
 /// booking-once compares the whole key, so the id needs no cryptographic
 /// strength, and XXH3 costs ~20 ns where software SHA-256 cost ~560 ns per
-/// key on a CPU without SHA instructions (BENCHMARKS.md).
-pub(crate) fn payment_id(key: &str) -> String {
-    let mut s = String::with_capacity(17);
-    s.push('P');
-    push_hex16(&mut s, xxhash_rust::xxh3::xxh3_64(key.as_bytes()));
-    s
-}
-
-fn push_hex16(s: &mut String, v: u64) {
+/// key on a CPU without SHA instructions (BENCHMARKS.md). The 17 bytes are
+/// written into a buffer and stored inline in the `CompactString` (no heap).
+pub(crate) fn payment_id(key: &str) -> CompactString {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for shift in (0..16).rev() {
-        s.push(char::from(HEX[(v >> (4 * shift)) as usize & 15]));
+    let hash = xxhash_rust::xxh3::xxh3_64(key.as_bytes());
+    let mut id = [b'P'; 17];
+    for (i, digit) in id.iter_mut().skip(1).enumerate() {
+        *digit = HEX[(hash >> (60 - 4 * i)) as usize & 15];
     }
+    // Always ASCII: `P` and hex digits.
+    CompactString::from_utf8(id).unwrap_or_default()
 }
 
 /// Appends `n` in decimal, zero-padded to at least `width` digits (at most

@@ -82,6 +82,7 @@
 use std::borrow::Cow;
 
 use chrono::{Datelike, NaiveDate};
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use super::{canonical, ore_len, payment_id, push_number, BankFile, KeyRepeats, Statement};
@@ -648,15 +649,15 @@ impl<'a> Parser<'a> {
             payment_id: payment_id(&key),
             key,
             source: Source { file: String::new(), line: tx.line },
-            account: account.to_string(),
-            bank_ref: tx.bank_ref.to_string(),
+            account: CompactString::from(account),
+            bank_ref: CompactString::from(tx.bank_ref),
             booking_date: date,
             amount: Money::new(amount, Currency::NOK),
             direction: tx.direction,
             reversal: tx.reversal,
-            structured_ref: kid.to_string(),
-            unstructured: tx.text.unwrap_or_default().to_string(),
-            payer: String::new(),
+            structured_ref: CompactString::from(kid),
+            unstructured: CompactString::from(tx.text.unwrap_or_default()),
+            payer: CompactString::default(),
         });
     }
 
