@@ -50,11 +50,7 @@ fn booked_record(tx: &BankTransaction, date: NaiveDate) -> BookedPayment {
         claim_id: String::new(),
         account: tx.account.to_string(),
         bank_ref: tx.bank_ref.to_string(),
-        reference: if tx.structured_ref.is_empty() {
-            tx.unstructured.to_string()
-        } else {
-            tx.structured_ref.to_string()
-        },
+        reference: if tx.structured_ref.is_empty() { &tx.unstructured } else { &tx.structured_ref }.to_string(),
         fees: Decimal::ZERO,
         interest: Decimal::ZERO,
         principal: Decimal::ZERO,
