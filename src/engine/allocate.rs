@@ -267,7 +267,7 @@ fn reverse(state: &mut State, tx: &BankTransaction, date: NaiveDate, events: &mu
                 && p.amount == tx.amount.amount()
                 && p.currency == tx.amount.currency()
                 && if tx.bank_ref.is_empty() || p.bank_ref.is_empty() {
-                    &p.reference == reference
+                    p.reference == reference
                 } else {
                     p.bank_ref == tx.bank_ref
                 }

@@ -74,10 +74,11 @@
 //! are built, counted on the keys' parts (`KeyParts`: account, bank
 //! reference and amount as numbers) by `super::KeyRepeats`, which needs
 //! no search while the keys ascend (the usual Nets order) and searches the
-//! earlier ascending runs when they do not. Codes, digits and signs of a
-//! record are checked on a byte copy of it (`Rec::ascii`). What is left is
-//! mostly allocating (and the caller freeing) the five strings of each
-//! transaction.
+//! earlier ascending runs from where the previous key was found when they
+//! do not. Codes, digits and signs of a record are checked on a byte copy
+//! of it (`Rec::ascii`). Account, bank reference, KID and text are
+//! `CompactString`s, inline up to 24 bytes, so a transaction allocates one
+//! heap string, its key.
 
 use std::borrow::Cow;
 
