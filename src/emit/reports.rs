@@ -100,15 +100,16 @@ pub fn suspense(items: &[SuspenseItem]) -> Vec<u8> {
         &sorted,
         |s| {
             let p = &s.payment;
-            let reference = if p.structured_ref.is_empty() { p.unstructured.clone() } else { p.structured_ref.clone() };
+            let reference =
+                if p.structured_ref.is_empty() { p.unstructured.to_string() } else { p.structured_ref.to_string() };
             vec![
-                p.payment_id.clone(),
+                p.payment_id.to_string(),
                 p.source.file.clone(),
                 p.booking_date.to_string(),
                 fmt_amount(p.amount.amount()),
                 p.amount.currency().code().into(),
                 reference,
-                p.payer.clone(),
+                p.payer.to_string(),
                 s.reason.clone(),
             ]
         },
@@ -123,12 +124,12 @@ pub fn refunds(items: &[Refund]) -> Vec<u8> {
     });
     to_bytes(&["payment_id", "claim_id", "booking_date", "amount", "currency", "payer", "reason"], &sorted, |r| {
         vec![
-            r.payment.payment_id.clone(),
+            r.payment.payment_id.to_string(),
             r.claim_id.clone(),
             r.payment.booking_date.to_string(),
             fmt_amount(r.amount),
             r.payment.amount.currency().code().into(),
-            r.payment.payer.clone(),
+            r.payment.payer.to_string(),
             r.reason.into(),
         ]
     })

@@ -40,7 +40,7 @@ pub struct Booked {
 
 fn booked_record(tx: &BankTransaction, date: NaiveDate) -> BookedPayment {
     BookedPayment {
-        payment_id: tx.payment_id.clone(),
+        payment_id: tx.payment_id.to_string(),
         key: tx.key.clone(),
         booked_on: date,
         booking_date: tx.booking_date,
@@ -48,9 +48,9 @@ fn booked_record(tx: &BankTransaction, date: NaiveDate) -> BookedPayment {
         currency: tx.amount.currency(),
         outcome: String::new(),
         claim_id: String::new(),
-        account: tx.account.clone(),
-        bank_ref: tx.bank_ref.clone(),
-        reference: if tx.structured_ref.is_empty() { tx.unstructured.clone() } else { tx.structured_ref.clone() },
+        account: tx.account.to_string(),
+        bank_ref: tx.bank_ref.to_string(),
+        reference: if tx.structured_ref.is_empty() { &tx.unstructured } else { &tx.structured_ref }.to_string(),
         fees: Decimal::ZERO,
         interest: Decimal::ZERO,
         principal: Decimal::ZERO,
@@ -222,18 +222,18 @@ fn release_from_suspense(
             continue; // it stays in suspense
         }
         let tx = BankTransaction {
-            payment_id: record.payment_id.clone(),
+            payment_id: record.payment_id.as_str().into(),
             key: record.key.clone(),
             source: Source { file: format!("suspense of {}", record.booked_on), line: 0 },
-            account: record.account.clone(),
-            bank_ref: record.bank_ref.clone(),
+            account: record.account.as_str().into(),
+            bank_ref: record.bank_ref.as_str().into(),
             booking_date: record.booking_date,
             amount: Money::new(record.amount, record.currency),
             direction: Direction::Credit,
             reversal: false,
-            structured_ref: String::new(),
-            unstructured: record.reference.clone(),
-            payer: String::new(),
+            structured_ref: "".into(),
+            unstructured: record.reference.as_str().into(),
+            payer: "".into(),
         };
         let mut booked = record.clone();
         settle_one(
@@ -267,7 +267,7 @@ fn reverse(state: &mut State, tx: &BankTransaction, date: NaiveDate, events: &mu
                 && p.amount == tx.amount.amount()
                 && p.currency == tx.amount.currency()
                 && if tx.bank_ref.is_empty() || p.bank_ref.is_empty() {
-                    &p.reference == reference
+                    p.reference == reference
                 } else {
                     p.bank_ref == tx.bank_ref
                 }
@@ -313,10 +313,10 @@ fn reverse(state: &mut State, tx: &BankTransaction, date: NaiveDate, events: &mu
             "bank reversal",
             format!("{} reverses {} booked {}", tx.payment_id, orig.payment_id, orig.booking_date),
         );
-        e.payment_id = tx.payment_id.clone();
+        e.payment_id = tx.payment_id.to_string();
         events.push(e);
         out.allocations.push(Allocation {
-            payment_id: tx.payment_id.clone(),
+            payment_id: tx.payment_id.to_string(),
             claim_id: claim.claim_id.clone(),
             creditor_id: claim.creditor_id.clone(),
             invoice_number: claim.invoice_number.clone(),
@@ -388,7 +388,7 @@ pub fn allocate(
             tx.payment_id, split.fees, split.interest, split.principal
         ),
     );
-    e.payment_id = tx.payment_id.clone();
+    e.payment_id = tx.payment_id.to_string();
     events.push(e);
     // Interest left is computed only when principal and fees are paid.
     if claim.principal_now().is_zero()
@@ -398,7 +398,7 @@ pub fn allocate(
         close(claim, ClosedReason::Paid, date, events);
     }
     Ok(Allocation {
-        payment_id: tx.payment_id.clone(),
+        payment_id: tx.payment_id.to_string(),
         claim_id: claim.claim_id.clone(),
         creditor_id: claim.creditor_id.clone(),
         invoice_number: claim.invoice_number.clone(),

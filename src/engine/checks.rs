@@ -153,7 +153,7 @@ fn bank_txn_booked_once(prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
             && ended.contains_key(d.payment_id.as_str())
             && !day.state.payments.contains_key(&d.key)
         {
-            out.push(v("bank_txn_booked_once", &d.payment_id, "a duplicate was booked".into()));
+            out.push(v("bank_txn_booked_once", d.payment_id.as_str(), "a duplicate was booked".into()));
         }
     }
     out

@@ -82,11 +82,11 @@ fn inv_ref(invoice: &str) -> String {
 
 fn payment(reference: &str, text: &str, amount: Decimal, booked: &str, n: u32) -> BankTransaction {
     BankTransaction {
-        payment_id: format!("P{n}"),
+        payment_id: format!("P{n}").into(),
         key: format!("K{n}"),
         source: Source { file: "camt.xml".into(), line: n },
         account: "SE45".into(),
-        bank_ref: format!("B{n}"),
+        bank_ref: format!("B{n}").into(),
         booking_date: d(booked),
         amount: Money::new(amount, Currency::SEK),
         direction: Direction::Credit,

@@ -66,13 +66,15 @@
 //! built with `push_str` and `super::push_ore`, not `format!`. Repeats of
 //! keys with a bank reference are counted on their parts
 //! (`super::KeyRepeats`), without any search while those keys ascend, as
-//! BGC serial numbers do in a file. What is left is mostly allocating (and
-//! the caller freeing) the six strings of each transaction.
+//! BGC serial numbers do in a file. The texts of a transaction are
+//! `CompactString`s, inline up to 24 bytes, so a typical transaction
+//! allocates one heap string, its key.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use super::{ore_len, payment_id, push_number, push_ore, BankFile, KeyRepeats, Statement};
@@ -184,9 +186,10 @@ fn trim_latin1(b: &[u8]) -> &[u8] {
     rest.get(from..to).unwrap_or_default()
 }
 
-/// ISO-8859-1 bytes as a `String` (ASCII, the usual case, is only copied).
-fn latin1_string(b: &[u8]) -> String {
-    encoding_rs::mem::decode_latin1(b).into_owned()
+/// ISO-8859-1 bytes as a `CompactString` (ASCII, the usual case, is only
+/// copied; inline up to 24 bytes).
+fn latin1_string(b: &[u8]) -> CompactString {
+    CompactString::from(encoding_rs::mem::decode_latin1(b))
 }
 
 /// ISO-8859-1, or UTF-8 when the bytes are valid UTF-8 with non-ASCII in them.
@@ -358,7 +361,7 @@ impl Record {
     }
 
     /// Positions `from..=to` with every white space character removed.
-    fn without_blanks(&self, from: usize, to: usize) -> String {
+    fn without_blanks(&self, from: usize, to: usize) -> CompactString {
         if !self.chars.is_empty() {
             return self.field(from, to).chars().filter(|c| !c.is_whitespace()).collect();
         }
@@ -398,7 +401,7 @@ fn digits_value(digits: &[u8]) -> u64 {
 /// payment id are filled in by the 15.
 struct Section {
     line: u32,
-    account: String,
+    account: CompactString,
     /// `account` as a number (0 when invalid), for the key counts.
     account_num: u64,
     currency: Option<Currency>,
@@ -469,7 +472,7 @@ impl KeyCounts {
             push_number(&mut key, *seen as u64, 1);
             *seen += 1;
         } else {
-            for part in [&t.bank_ref, date, direction] {
+            for part in [t.bank_ref.as_str(), date, direction] {
                 key.push_str(part);
                 key.push('|');
             }
@@ -629,10 +632,10 @@ impl Parser {
         }
         let bg = rec.field(3, 12);
         let (account, account_num) = if is_digits(&bg) && bg.bytes().any(|b| b != b'0') {
-            (bg.trim_start_matches('0').to_string(), bg.parse().unwrap_or(u64::MAX))
+            (CompactString::from(bg.trim_start_matches('0')), bg.parse().unwrap_or(u64::MAX))
         } else {
             self.err(line, "TK05 payee bankgiro", &bg, "10 digits, zero-filled, not all zeros");
-            (String::new(), 0)
+            (CompactString::default(), 0)
         };
         let ccy = rec.field(23, 25);
         let currency = match Currency::from_str_exact(&ccy) {
@@ -676,20 +679,20 @@ impl Parser {
             self.err(line, &format!("TK{tk} payment channel code"), &channel.to_string(), "a digit 1 to 4");
         }
         let bank_ref = match rec.digits(58, 69) {
-            Some(serial) if serial.iter().all(|&b| b == b'0') => String::new(),
+            Some(serial) if serial.iter().all(|&b| b == b'0') => CompactString::default(),
             Some(serial) => latin1_string(serial),
             None => {
                 let serial = rec.field(58, 69);
                 if !serial.trim().is_empty() {
                     self.err(line, &format!("TK{tk} BGC serial number"), &serial, "12 digits");
                 }
-                String::new()
+                CompactString::default()
             }
         };
         let (structured_ref, unstructured) = if refcode == '2' {
-            (rec.without_blanks(13, 37), String::new())
+            (rec.without_blanks(13, 37), CompactString::default())
         } else {
-            (String::new(), rec.text(13, 37).into_owned())
+            (CompactString::default(), CompactString::from(rec.text(13, 37)))
         };
         let Some(s) = self.section.as_mut() else { return };
         s.net = match (s.net, ore) {
@@ -698,7 +701,7 @@ impl Parser {
             _ => None,
         };
         self.file.transactions.push(BankTransaction {
-            payment_id: String::new(),
+            payment_id: CompactString::default(),
             key: String::new(),
             source: Source { file: String::new(), line },
             account: s.account.clone(),
@@ -712,7 +715,7 @@ impl Parser {
             reversal: false,
             structured_ref,
             unstructured,
-            payer: String::new(),
+            payer: CompactString::default(),
         });
     }
 
@@ -756,10 +759,10 @@ impl Parser {
             "26" => {
                 let (name, extra) = (rec.text(3, 37), rec.text(38, 72));
                 t.payer = match (name.is_empty(), extra.is_empty()) {
-                    (_, true) => name.into_owned(),
-                    (true, false) => extra.into_owned(),
+                    (_, true) => CompactString::from(name),
+                    (true, false) => CompactString::from(extra),
                     (false, false) => {
-                        let mut payer = String::with_capacity(name.len() + 1 + extra.len());
+                        let mut payer = CompactString::with_capacity(name.len() + 1 + extra.len());
                         payer.push_str(&name);
                         payer.push(' ');
                         payer.push_str(&extra);
@@ -845,7 +848,7 @@ impl Parser {
         }
         let entries = transactions.len() - first;
         self.file.statements.push(Statement {
-            account: s.account,
+            account: s.account.into_string(),
             currency: s.currency,
             opening: None,
             closing: None,

@@ -8,6 +8,8 @@ pub mod nets_ocr;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
+use compact_str::CompactString;
+
 use crate::model::{BankTransaction, Currency};
 use rust_decimal::Decimal;
 
@@ -51,37 +53,30 @@ pub(crate) fn canonical(d: Decimal) -> String {
 /// digits. The id only names the payment in outputs and `matches.csv`;
 /// booking-once compares the whole key, so the id needs no cryptographic
 /// strength, and XXH3 costs ~20 ns where software SHA-256 cost ~560 ns per
-/// key on a CPU without SHA instructions (BENCHMARKS.md).
-pub(crate) fn payment_id(key: &str) -> String {
-    let mut s = String::with_capacity(17);
-    s.push('P');
-    push_hex16(&mut s, xxhash_rust::xxh3::xxh3_64(key.as_bytes()));
-    s
-}
-
-fn push_hex16(s: &mut String, v: u64) {
+/// key on a CPU without SHA instructions (BENCHMARKS.md). The 17 bytes are
+/// written into a buffer and stored inline in the `CompactString` (no heap).
+pub(crate) fn payment_id(key: &str) -> CompactString {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for shift in (0..16).rev() {
-        s.push(char::from(HEX[(v >> (4 * shift)) as usize & 15]));
+    let hash = xxhash_rust::xxh3::xxh3_64(key.as_bytes()).to_be_bytes();
+    let mut id = [b'P'; 17];
+    for (pair, byte) in id.get_mut(1..).unwrap_or_default().chunks_exact_mut(2).zip(hash) {
+        pair.copy_from_slice(&[HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 15)]]);
     }
+    // Always ASCII: `P` and hex digits.
+    CompactString::from_utf8(id).unwrap_or_default()
 }
 
-/// Appends `n` in decimal, zero-padded to at least `width` digits (at most
-/// 20), without `format!`.
+/// Appends `n` in decimal, zero-padded to at least `width` digits, without
+/// `format!`: `itoa` writes two digits per step into a stack buffer, which
+/// is appended in one copy (a digit at a time cost ~15 instructions per
+/// digit, a tenth of a Nets transaction's key).
 pub(crate) fn push_number(s: &mut String, n: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let mut start = buf.len();
-    let mut rest = n;
-    while start > 0 && (rest > 0 || buf.len() - start < width.max(1)) {
-        start -= 1;
-        if let Some(digit) = buf.get_mut(start) {
-            *digit = b'0' + (rest % 10) as u8;
-        }
-        rest /= 10;
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(n);
+    for _ in digits.len()..width {
+        s.push('0');
     }
-    for &digit in buf.get(start..).unwrap_or_default() {
-        s.push(char::from(digit));
-    }
+    s.push_str(digits);
 }
 
 /// Appends an amount given in minor units (öre, øre) as `canonical` writes
@@ -109,16 +104,20 @@ enum SeenKeys<K> {
     /// All keys in file order, cut into ascending runs (each key greater
     /// than the one before) at `starts`. A bank file is usually one run, or
     /// a few (two dates, two accounts, serial numbers starting over). A key
-    /// can equal at most one key of each earlier run, found by binary
-    /// search; within its own run it equals none.
-    Runs { keys: Vec<K>, starts: Vec<usize> },
+    /// can equal at most one key of each earlier run; within its own run it
+    /// equals none. `cursors[i]` is where in earlier run `i` the previous
+    /// key of the current run would go: the keys of a run ascend, so each
+    /// is searched from there on (`lower_bound_from`), a step or two when
+    /// two runs hold the same keys, instead of a binary search of the whole
+    /// run with a cache miss at each step.
+    Runs { keys: Vec<K>, starts: Vec<usize>, cursors: Vec<usize> },
     /// Beyond `MAX_RUNS` runs: the number of occurrences of each key.
     Table(HashMap<K, usize, BuildHasherDefault<PartsHasher>>),
 }
 
 impl<K> Default for KeyRepeats<K> {
     fn default() -> KeyRepeats<K> {
-        KeyRepeats { seen: SeenKeys::Runs { keys: Vec::new(), starts: vec![0] } }
+        KeyRepeats { seen: SeenKeys::Runs { keys: Vec::new(), starts: vec![0], cursors: Vec::new() } }
     }
 }
 
@@ -128,19 +127,26 @@ const MAX_RUNS: usize = 16;
 impl<K: Copy + Ord + Hash> KeyRepeats<K> {
     /// Room for `n` keys.
     pub(crate) fn with_capacity(n: usize) -> KeyRepeats<K> {
-        KeyRepeats { seen: SeenKeys::Runs { keys: Vec::with_capacity(n), starts: vec![0] } }
+        KeyRepeats { seen: SeenKeys::Runs { keys: Vec::with_capacity(n), starts: vec![0], cursors: Vec::new() } }
     }
 
     /// How many earlier keys of the file equal `key`, which is counted too.
     pub(crate) fn count(&mut self, key: K) -> usize {
-        if let SeenKeys::Runs { keys, starts } = &mut self.seen {
+        if let SeenKeys::Runs { keys, starts, cursors } = &mut self.seen {
             if keys.last().is_some_and(|&last| last >= key) {
                 starts.push(keys.len());
+                // A new run: every earlier run is searched from its start.
+                cursors.clear();
+                cursors.resize(starts.len() - 1, 0);
             }
             if starts.len() <= MAX_RUNS {
                 // The runs before the one `key` belongs to.
                 let earlier_runs = starts.windows(2).filter_map(|run| keys.get(run[0]..run[1]));
-                let repeats = earlier_runs.filter(|run| run.binary_search(&key).is_ok()).count();
+                let mut repeats = 0;
+                for (run, cursor) in earlier_runs.zip(cursors.iter_mut()) {
+                    *cursor = lower_bound_from(run, *cursor, &key);
+                    repeats += usize::from(run.get(*cursor) == Some(&key));
+                }
                 keys.push(key);
                 return repeats;
             }
@@ -159,6 +165,21 @@ impl<K: Copy + Ord + Hash> KeyRepeats<K> {
             SeenKeys::Runs { .. } => 0,
         }
     }
+}
+
+/// The first index from `from` on whose key is not less than `key`, in an
+/// ascending slice whose keys before `from` are all less than `key`:
+/// galloping (1, 2, 4, ... ahead of `from`), then a binary search within
+/// the last gallop. A few steps when the answer is near `from`.
+fn lower_bound_from<K: Ord>(run: &[K], from: usize, key: &K) -> usize {
+    let rest = run.get(from..).unwrap_or_default();
+    // Invariant: every key of `rest[..reach / 2]` is less than `key`.
+    let mut reach = 1;
+    while reach < rest.len() && rest.get(reach - 1).is_some_and(|k| k < key) {
+        reach *= 2;
+    }
+    let (lo, hi) = (reach / 2, reach.min(rest.len()));
+    from + lo + rest.get(lo..hi).unwrap_or_default().partition_point(|k| k < key)
 }
 
 /// A multiply-rotate hasher for key parts (small integers and dates):
@@ -243,6 +264,28 @@ mod tests {
             assert_eq!(ascending.count(k), 0);
         }
         assert!(matches!(ascending.seen, SeenKeys::Runs { ref starts, .. } if starts == &[0]), "one run");
+    }
+
+    proptest::proptest! {
+        /// Ascending runs of keys that overlap in any way (the runs of a
+        /// bank file), and `lower_bound_from` against a linear search.
+        #[test]
+        fn key_repeats_count_like_naive_over_overlapping_runs(
+            runs in proptest::collection::vec(proptest::collection::btree_set(0u64..60, 0..40), 0..8),
+        ) {
+            let keys: Vec<u64> = runs.iter().flatten().copied().collect();
+            let (counted, naive) = repeats_both_ways(&keys);
+            proptest::prop_assert_eq!(counted, naive);
+            for run in &runs {
+                let run: Vec<u64> = run.iter().copied().collect();
+                for key in 0..61 {
+                    let want = run.iter().position(|&k| k >= key).unwrap_or(run.len());
+                    for from in 0..=want {
+                        proptest::prop_assert_eq!(lower_bound_from(&run, from, &key), want);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

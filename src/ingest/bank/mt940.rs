@@ -509,15 +509,15 @@ impl Parser {
                 payment_id: payment_id(&key),
                 key,
                 source: Source { file: String::new(), line: e.line },
-                account: account.clone(),
-                bank_ref: e.bank_ref.clone(),
+                account: account.as_str().into(),
+                bank_ref: e.bank_ref.as_str().into(),
                 booking_date: date,
                 amount: Money::new(e.amount, ccy),
                 direction: e.direction,
                 reversal: e.reversal,
-                structured_ref: info.structured_ref,
-                unstructured: info.unstructured,
-                payer: info.payer,
+                structured_ref: info.structured_ref.into(),
+                unstructured: info.unstructured.into(),
+                payer: info.payer.into(),
             });
         }
         self.statements.push(Statement {

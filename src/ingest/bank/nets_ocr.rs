@@ -74,14 +74,16 @@
 //! are built, counted on the keys' parts (`KeyParts`: account, bank
 //! reference and amount as numbers) by `super::KeyRepeats`, which needs
 //! no search while the keys ascend (the usual Nets order) and searches the
-//! earlier ascending runs when they do not. Codes, digits and signs of a
-//! record are checked on a byte copy of it (`Rec::ascii`). What is left is
-//! mostly allocating (and the caller freeing) the five strings of each
-//! transaction.
+//! earlier ascending runs from where the previous key was found when they
+//! do not. Codes, digits and signs of a record are checked on a byte copy
+//! of it (`Rec::ascii`). Account, bank reference, KID and text are
+//! `CompactString`s, inline up to 24 bytes, so a transaction allocates one
+//! heap string, its key.
 
 use std::borrow::Cow;
 
 use chrono::{Datelike, NaiveDate};
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use super::{canonical, ore_len, payment_id, push_number, BankFile, KeyRepeats, Statement};
@@ -648,15 +650,15 @@ impl<'a> Parser<'a> {
             payment_id: payment_id(&key),
             key,
             source: Source { file: String::new(), line: tx.line },
-            account: account.to_string(),
-            bank_ref: tx.bank_ref.to_string(),
+            account: CompactString::from(account),
+            bank_ref: CompactString::from(tx.bank_ref),
             booking_date: date,
             amount: Money::new(amount, Currency::NOK),
             direction: tx.direction,
             reversal: tx.reversal,
-            structured_ref: kid.to_string(),
-            unstructured: tx.text.unwrap_or_default().to_string(),
-            payer: String::new(),
+            structured_ref: CompactString::from(kid),
+            unstructured: CompactString::from(tx.text.unwrap_or_default()),
+            payer: CompactString::default(),
         });
     }
 

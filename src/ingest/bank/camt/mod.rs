@@ -115,6 +115,7 @@ use std::fmt::Write as _;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use super::{canonical, payment_id, BankFile, Statement};
@@ -242,10 +243,11 @@ struct TxB {
     tx_amt: Option<Amt>,
     amt: Option<Amt>,
     direction: Option<Direction>,
-    bank_ref: String,
-    structured_ref: Option<String>,
-    ustrd: Vec<String>,
-    payer: String,
+    bank_ref: CompactString,
+    structured_ref: Option<CompactString>,
+    /// The non-empty `Ustrd` lines, trimmed, joined by one space.
+    ustrd: CompactString,
+    payer: CompactString,
 }
 
 struct NtryB {
@@ -258,7 +260,7 @@ struct NtryB {
     booked: bool,
     booking: Option<NaiveDate>,
     value_date: Option<NaiveDate>,
-    bank_ref: String,
+    bank_ref: CompactString,
     /// This entry's `TxDtls`: indexes into `StmtB::txs`.
     txs: std::ops::Range<usize>,
     /// An error was already reported inside this entry.
@@ -277,7 +279,7 @@ impl NtryB {
             booked: true,
             booking: None,
             value_date: None,
-            bank_ref: String::new(),
+            bank_ref: CompactString::default(),
             txs: first_tx..first_tx,
             had_error: false,
         }
@@ -331,7 +333,7 @@ struct SummaryB {
 #[derive(Default)]
 struct StmtB {
     line: u32,
-    account: String,
+    account: CompactString,
     currency: Option<Currency>,
     opening_opbd: Option<BalV>,
     opening_prcd: Option<BalV>,
@@ -970,7 +972,7 @@ impl<'a> Parser<'a> {
             StmtRule::Account => {
                 if let Some((_, s)) = self.stmt.as_mut() {
                     if s.account.is_empty() {
-                        s.account = t.to_string();
+                        s.account = t.into();
                     }
                 }
             }
@@ -1105,7 +1107,7 @@ impl<'a> Parser<'a> {
             }
             NtryRule::BankRef => {
                 if let Some((_, n)) = self.ntry.as_mut() {
-                    n.bank_ref = t.to_string();
+                    n.bank_ref = t.into();
                 }
             }
         }
@@ -1135,15 +1137,15 @@ impl<'a> Parser<'a> {
             }
             TxRule::BankRef => {
                 if let Some((_, x)) = self.tx.as_mut() {
-                    x.bank_ref = t.to_string();
+                    x.bank_ref = t.into();
                 }
             }
             TxRule::StructuredRef => {
                 if let Some((_, x)) = self.tx.as_mut() {
                     if x.structured_ref.is_none() {
                         // Whitespace removed; ASCII without any is taken as it is.
-                        let r = if t.bytes().all(|b| b.is_ascii_graphic()) {
-                            t.to_string()
+                        let r: CompactString = if t.bytes().all(|b| b.is_ascii_graphic()) {
+                            t.into()
                         } else {
                             t.chars().filter(|c| !c.is_whitespace()).collect()
                         };
@@ -1154,14 +1156,17 @@ impl<'a> Parser<'a> {
             TxRule::Unstructured => {
                 if let Some((_, x)) = self.tx.as_mut() {
                     if !t.is_empty() {
-                        x.ustrd.push(t.to_string());
+                        if !x.ustrd.is_empty() {
+                            x.ustrd.push(' ');
+                        }
+                        x.ustrd.push_str(t);
                     }
                 }
             }
             TxRule::Payer => {
                 if let Some((_, x)) = self.tx.as_mut() {
                     if x.payer.is_empty() {
-                        x.payer = t.to_string();
+                        x.payer = t.into();
                     }
                 }
             }
@@ -1266,10 +1271,9 @@ impl<'a> Parser<'a> {
                 let structured_ref = x.structured_ref.unwrap_or_default();
                 // The lines are trimmed and not empty: joined, they need no
                 // trimming again.
-                let mut ustrd = x.ustrd;
-                let unstructured = if ustrd.len() == 1 { ustrd.pop().unwrap_or_default() } else { ustrd.join(" ") };
+                let unstructured = x.ustrd;
                 let mut t = BankTransaction {
-                    payment_id: String::new(),
+                    payment_id: CompactString::default(),
                     key: String::new(),
                     source: Source { file: String::new(), line: x.line },
                     account: account.clone(),
@@ -1290,7 +1294,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.file.statements.push(Statement {
-            account,
+            account: account.into_string(),
             currency,
             opening: opening_opbd.or(opening_prcd).map(|b| b.signed),
             closing: closing.map(|b| b.signed),
