@@ -247,6 +247,19 @@ fn a_run_gives_exactly_what_the_generator_intended() {
     assert!(alloc.iter().any(|a| a["method"] == "agency_ocr"));
 }
 
+/// Runs night `i` of `expected.json` (its files dropped into the inbox
+/// first, except night 0's, which are there) and checks it.
+fn run_and_check(dir: &Path, i: usize, night: &Value, date: &str) {
+    if i > 0 {
+        for f in night["files"].as_array().unwrap() {
+            let f = f.as_str().unwrap();
+            std::fs::copy(dir.join("days").join(date).join(f), dir.join("inbox").join(f)).unwrap();
+        }
+    }
+    let run = run(dir, date);
+    check_night(dir, night, &run);
+}
+
 #[test]
 fn consecutive_nights_continue_the_claim_numbers() {
     let tmp = tempfile::tempdir().unwrap();
@@ -260,14 +273,7 @@ fn consecutive_nights_continue_the_claim_numbers() {
         let date = night["date"].as_str().unwrap().to_string();
         assert_eq!(n(&night["first_claim_no"]), next, "{date}");
         next += n(&night["claims_admitted"]);
-        if i > 0 {
-            for f in night["files"].as_array().unwrap() {
-                let f = f.as_str().unwrap();
-                std::fs::copy(dir.join("days").join(&date).join(f), dir.join("inbox").join(f)).unwrap();
-            }
-        }
-        let run = run(dir, &date);
-        check_night(dir, night, &run);
+        run_and_check(dir, i, night, &date);
     }
     assert_eq!(
         nights.iter().map(|n| n["date"].as_str().unwrap()).collect::<Vec<_>>(),
@@ -289,13 +295,6 @@ fn a_large_first_night_builds_up_the_state() {
     assert_eq!((n(&nights[1]["receivable_rows"]), n(&nights[1]["bank_entries"])), (100, 150));
     for (i, night) in nights.iter().enumerate() {
         let date = night["date"].as_str().unwrap().to_string();
-        if i > 0 {
-            for f in night["files"].as_array().unwrap() {
-                let f = f.as_str().unwrap();
-                std::fs::copy(dir.join("days").join(&date).join(f), dir.join("inbox").join(f)).unwrap();
-            }
-        }
-        let run = run(dir, &date);
-        check_night(dir, night, &run);
+        run_and_check(dir, i, night, &date);
     }
 }
