@@ -225,7 +225,7 @@ mod snapshot {
             currency: if i.is_multiple_of(50) { Currency::EUR } else { Currency::SEK },
             invoice_reference: format!("{}", 7_000_000 + i),
             agency_reference: format!("{}{}", 1001 + i, i % 10),
-            debtor: Debtor {
+            debtor: std::sync::Arc::new(Debtor {
                 id: format!("{:06}-{:04}", 500_000 + i % 400_000, i % 10_000),
                 kind: if i.is_multiple_of(5) { DebtorKind::Business } else { DebtorKind::Consumer },
                 name: format!("Gäldenär Åsa Öberg {i}"),
@@ -236,7 +236,7 @@ mod snapshot {
                 country: "SE".into(),
                 email: if i.is_multiple_of(3) { format!("debtor{i}@example.se") } else { String::new() },
                 language: "sv".into(),
-            },
+            }),
             channel: [Channel::Paper, Channel::Email, Channel::Einvoice][i % 3],
             description: if i.is_multiple_of(2) {
                 format!("Konsulttjänster oktober, order {i}")

@@ -4,6 +4,7 @@
 //! nights while the creditor's export still lists them.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{Months, NaiveDate};
 
@@ -55,7 +56,7 @@ pub fn admit(
                     currency: row.currency,
                     invoice_reference: row.reference.clone(),
                     agency_reference: pack.agency_reference(claim_no),
-                    debtor: row.debtor.clone(),
+                    debtor: Arc::new(row.debtor.clone()),
                     channel: row.channel,
                     description: row.description.clone(),
                     reminded_by_creditor: row.reminded_by_creditor,

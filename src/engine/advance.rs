@@ -13,7 +13,7 @@
 //! Steps compare dates, so a night after a gap catches up: each claim takes
 //! at most one step a night, and the letter's figures are as of that night.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
@@ -23,7 +23,8 @@ use rust_decimal::Decimal;
 use super::accrue::{balance, interest_due};
 use super::{close, event, Admitted, Awaiting, EngineError, Packs, State};
 use crate::model::{
-    Claim, ClosedReason, Config, Event, Fee, FeeKind, FeeLine, Letter, LetterKind, Rounding, Sender, SentLetter, Stage,
+    Claim, ClosedReason, Config, Creditor, Event, Fee, FeeKind, FeeLine, Letter, LetterKind, Rounding, Sender,
+    SentLetter, Stage,
 };
 use crate::rules::RulePack;
 
@@ -49,6 +50,8 @@ pub fn advance(
     date: NaiveDate,
     events: &mut Vec<Event>,
 ) -> Result<Ladder, EngineError> {
+    // The sender block is the same on every letter of a creditor.
+    let senders: Senders = config.creditors.iter().map(|c| (c.id.as_str(), Arc::new(sender(config, c)))).collect();
     // Each open claim takes its step independently: in parallel, in claim
     // order; then the letters and events are gathered in that order.
     let mut open: Vec<&mut Arc<Claim>> = state.claims.values_mut().filter(|c| !c.stage.is_closed()).collect();
@@ -56,7 +59,7 @@ pub fn advance(
         .par_iter_mut()
         .map(|claim| -> Result<_, EngineError> {
             let mut claim_events = Vec::new();
-            let letter = step_claim(claim, admitted, approved, config, packs, date, &mut claim_events)?;
+            let letter = step_claim(claim, admitted, approved, config, &senders, packs, date, &mut claim_events)?;
             Ok((letter, claim_events))
         })
         .collect();
@@ -86,6 +89,25 @@ pub fn advance(
     Ok(Ladder { letters, awaiting })
 }
 
+/// Each creditor's sender block, by creditor id.
+type Senders<'a> = BTreeMap<&'a str, Arc<Sender>>;
+
+/// The agency and creditor details printed on a creditor's letters.
+fn sender(config: &Config, creditor: &Creditor) -> Sender {
+    Sender {
+        agency_name: config.agency.name.clone(),
+        agency_org_no: config.agency.org_no.clone(),
+        agency_address: config.agency.address.clone(),
+        agency_phone: config.agency.phone.clone(),
+        agency_email: config.agency.email.clone(),
+        bankgiro: config.agency.bankgiro.clone(),
+        iban: config.agency.iban.clone(),
+        bic: config.agency.bic.clone(),
+        creditor_name: creditor.name.clone(),
+        creditor_org_no: creditor.id.clone(),
+    }
+}
+
 /// One open claim's step tonight: closed when nothing is owed, else the
 /// next rung of the ladder if its time has come; the letter sent, if any.
 /// The claim is copied (copy on write) only when it changes.
@@ -94,11 +116,13 @@ fn step_claim(
     admitted: &Admitted,
     approved: &BTreeSet<String>,
     config: &Config,
+    senders: &Senders,
     packs: &Packs,
     date: NaiveDate,
     events: &mut Vec<Event>,
 ) -> Result<Option<Letter>, EngineError> {
     let Some(creditor) = config.creditor(&claim.creditor_id) else { return Ok(None) };
+    let Some(sender) = senders.get(claim.creditor_id.as_str()) else { return Ok(None) };
     let pack = packs.get(&claim.creditor_id).expect("invariant: admitted claims have a pack");
     let policy = &creditor.policy;
     let owed = balance(claim, date, pack)?;
@@ -144,7 +168,7 @@ fn step_claim(
             return Ok(None);
         }
     };
-    send_letter(Arc::make_mut(claim), kind, config, policy, pack, date, events).map(Some)
+    send_letter(Arc::make_mut(claim), kind, sender, policy, pack, date, events).map(Some)
 }
 
 enum Step {
@@ -166,7 +190,7 @@ fn set_stage(claim: &mut Claim, stage: Stage, date: NaiveDate, events: &mut Vec<
 fn send_letter(
     claim: &mut Claim,
     kind: LetterKind,
-    config: &Config,
+    sender: &Arc<Sender>,
     policy: &crate::model::Policy,
     pack: &dyn RulePack,
     date: NaiveDate,
@@ -175,7 +199,7 @@ fn send_letter(
     let charged: Vec<FeeKind> = claim.fees.iter().map(|f| f.kind).collect();
     for fee in pack.fees_for_letter(kind, claim.debtor.kind, policy, &charged) {
         events.push(event(date, &claim.claim_id, "fee", fee.amount, fee.rule, fee.kind.as_str().to_string()));
-        claim.fees.push(Fee { kind: fee.kind, amount: fee.amount, date, rule: fee.rule.to_string() });
+        claim.fees.push(Fee { kind: fee.kind, amount: fee.amount, date, rule: fee.rule.into() });
     }
     let (interest, segments) = interest_due(claim, date, pack)?;
     let principal = claim.principal_now();
@@ -197,7 +221,6 @@ fn send_letter(
         "ladder",
         format!("{} pay by {pay_by}", kind.as_str()),
     ));
-    let creditor = config.creditor(&claim.creditor_id);
     let paid_so_far = claim.fees_paid
         + claim.interest_paid
         + claim
@@ -230,18 +253,7 @@ fn send_letter(
         fee_lines: claim.fees.iter().map(|f| FeeLine { kind: f.kind, amount: f.amount }).collect(),
         amount_due,
         reference: claim.agency_reference.clone(),
-        sender: Sender {
-            agency_name: config.agency.name.clone(),
-            agency_org_no: config.agency.org_no.clone(),
-            agency_address: config.agency.address.clone(),
-            agency_phone: config.agency.phone.clone(),
-            agency_email: config.agency.email.clone(),
-            bankgiro: config.agency.bankgiro.clone(),
-            iban: config.agency.iban.clone(),
-            bic: config.agency.bic.clone(),
-            creditor_name: creditor.map(|c| c.name.clone()).unwrap_or_default(),
-            creditor_org_no: claim.creditor_id.clone(),
-        },
+        sender: sender.clone(),
         file: String::new(),
         page: 0,
     })

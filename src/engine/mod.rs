@@ -309,14 +309,21 @@ fn closing_rule(reason: ClosedReason) -> &'static str {
 }
 
 /// An event on a claim.
-pub(crate) fn event(date: NaiveDate, claim_id: &str, kind: &str, amount: Decimal, rule: &str, detail: String) -> Event {
+pub(crate) fn event(
+    date: NaiveDate,
+    claim_id: &str,
+    kind: &'static str,
+    amount: Decimal,
+    rule: &'static str,
+    detail: String,
+) -> Event {
     Event {
         date,
         claim_id: claim_id.to_string(),
         payment_id: String::new(),
-        kind: kind.to_string(),
+        kind: kind.into(),
         amount,
-        rule: rule.to_string(),
+        rule: rule.into(),
         detail,
     }
 }

@@ -1,5 +1,8 @@
 //! A claim: one overdue invoice taken over for collection, and its debtor.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -183,7 +186,7 @@ pub struct Fee {
     pub kind: FeeKind,
     pub amount: Decimal,
     pub date: NaiveDate,
-    pub rule: String,
+    pub rule: Cow<'static, str>,
 }
 
 /// Letter kinds of the ladder.
@@ -234,7 +237,8 @@ pub struct Claim {
     pub invoice_reference: String,
     /// The agency's OCR reference printed on its letters.
     pub agency_reference: String,
-    pub debtor: Debtor,
+    /// Shared: a claim copied on write keeps the same debtor.
+    pub debtor: Arc<Debtor>,
     pub channel: Channel,
     pub description: String,
     pub reminded_by_creditor: bool,

@@ -1,5 +1,7 @@
 //! A letter to a debtor: everything printed on it and listed in the manifest.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -56,7 +58,7 @@ pub struct Letter {
     pub invoice_date: NaiveDate,
     pub due_date: NaiveDate,
     pub description: String,
-    pub debtor: Debtor,
+    pub debtor: Arc<Debtor>,
     pub kind: LetterKind,
     pub language: String,
     pub channel: Channel,
@@ -77,7 +79,8 @@ pub struct Letter {
     pub amount_due: Decimal,
     /// The OCR reference to pay with.
     pub reference: String,
-    pub sender: Sender,
+    /// The same for every letter of a creditor (shared).
+    pub sender: Arc<Sender>,
     /// Batch file (relative to `out/D/letters/`) and page, set when rendered.
     pub file: String,
     pub page: u32,

@@ -11,6 +11,8 @@ mod money;
 mod payment;
 mod receivable;
 
+use std::borrow::Cow;
+
 pub use claim::*;
 pub use config::*;
 pub use journal::*;
@@ -46,9 +48,10 @@ pub struct Event {
     /// Payment id, or empty.
     pub payment_id: String,
     /// e.g. `admitted`, `refused`, `letter`, `fee`, `allocation`, `direct_payment`.
-    pub kind: String,
+    /// (`Cow`: the engine's kinds and rules are constants, not allocated per event.)
+    pub kind: Cow<'static, str>,
     pub amount: Decimal,
     /// The rule that decided it, e.g. `se::late_interest`.
-    pub rule: String,
+    pub rule: Cow<'static, str>,
     pub detail: String,
 }

@@ -32,7 +32,7 @@ fn collection_letter() -> Letter {
         description: "Elförbrukning oktober–november 2024, anläggnings-ID 735999100012345678, \
                       Storgatan 1, Västerås. Fast avgift och energiskatt ingår."
             .into(),
-        debtor: Debtor {
+        debtor: std::sync::Arc::new(Debtor {
             id: "K-100045".into(),
             kind: DebtorKind::Consumer,
             name: "Åsa Öberg".into(),
@@ -43,7 +43,7 @@ fn collection_letter() -> Letter {
             country: "SE".into(),
             email: "asa.oberg@example.se".into(),
             language: "sv".into(),
-        },
+        }),
         kind: LetterKind::Collection,
         language: "sv".into(),
         channel: Channel::Paper,
@@ -79,7 +79,7 @@ fn collection_letter() -> Letter {
         ],
         amount_due: dec!(10306.30),
         reference: "20250000123456".into(),
-        sender: Sender {
+        sender: std::sync::Arc::new(Sender {
             agency_name: "Nordisk Inkasso AB".into(),
             agency_org_no: "556000-0001".into(),
             agency_address: "Box 123, 111 22 Stockholm".into(),
@@ -90,7 +90,7 @@ fn collection_letter() -> Letter {
             bic: "ESSESESS".into(),
             creditor_name: "Mälarenergi Försäljning AB".into(),
             creditor_org_no: "556554-1778".into(),
-        },
+        }),
         file: String::new(),
         page: 0,
     }
@@ -235,8 +235,8 @@ fn characters_beyond_latin1_extract_and_fonts_are_embedded() {
     let plain = render_letter(&collection_letter()).unwrap();
     assert!(plain.len() < 60_000, "an e-mailed letter is {} bytes", plain.len());
     let mut letter = collection_letter();
-    letter.debtor.name = "Łukasz Żółć-Šimková".into();
-    letter.debtor.address2 = "Ωmega Hus 中".into();
+    std::sync::Arc::make_mut(&mut letter.debtor).name = "Łukasz Żółć-Šimková".into();
+    std::sync::Arc::make_mut(&mut letter.debtor).address2 = "Ωmega Hus 中".into();
     letter.description = "Avgift för ŋ-tjänst, ärende ﬁ 7".into();
     let bytes = render_letter(&letter).unwrap();
     assert_eq!(bytes, render_letter(&letter).unwrap(), "deterministic");
@@ -293,7 +293,7 @@ fn batch_of_three_with_a_long_description() {
     long.description =
         format!("{}SLUTET AV BESKRIVNINGEN", "Abonnemang och förbrukning enligt avtal, se bilaga. ".repeat(18));
     assert!(long.description.chars().count() <= 1000);
-    long.sender.creditor_name = "Långbeskrivning Energi AB".into();
+    std::sync::Arc::make_mut(&mut long.sender).creditor_name = "Långbeskrivning Energi AB".into();
     let letters = vec![reminder_letter(), long, collection_letter()];
     let (bytes, firsts) = render_batch(&letters).unwrap();
     let file = write(dir.path(), "batch.pdf", &bytes);

@@ -53,7 +53,7 @@ mod tests {
             invoice_date: d(2024, 11, 20),
             due_date: d(2024, 12, 20),
             description: description.into(),
-            debtor: Debtor {
+            debtor: std::sync::Arc::new(Debtor {
                 id: "K-77".into(),
                 kind: DebtorKind::Consumer,
                 name: "Åsa Öberg".into(),
@@ -64,7 +64,7 @@ mod tests {
                 country: "SE".into(),
                 email: String::new(),
                 language: "sv".into(),
-            },
+            }),
             kind,
             language: "sv".into(),
             channel: Channel::Paper,
@@ -100,7 +100,7 @@ mod tests {
             ],
             amount_due: dec!(10306.30),
             reference: "1234567897".into(),
-            sender: Sender {
+            sender: std::sync::Arc::new(Sender {
                 agency_name: "Nordisk Inkasso AB".into(),
                 agency_org_no: "556000-0001".into(),
                 agency_address: "Box 123, 111 22 Stockholm".into(),
@@ -111,7 +111,7 @@ mod tests {
                 bic: "ESSESESS".into(),
                 creditor_name: "Elhandel i Mälardalen AB".into(),
                 creditor_org_no: "556677-8899".into(),
-            },
+            }),
             file: String::new(),
             page: 0,
         }

@@ -801,10 +801,12 @@ mod tests {
         assert_eq!(check_layout(&sample(LetterKind::Collection, "Kort")), 1);
         assert_eq!(check_layout(&sample(LetterKind::Reminder, "Kort")), 1);
         let mut l = sample(LetterKind::Collection, &"Mycket lång text. ".repeat(300));
-        l.debtor.name = "Anna-Karin Åkerström-Ölundsdotter Näslund med ett mycket långt namn".into();
-        l.debtor.address2 = "c/o Bergström, Lägenhet 1102, Trappuppgång B, våning 11".into();
-        l.debtor.country = "NO".into();
-        l.sender.creditor_name = "Långt Bolagsnamn ".repeat(8);
+        std::sync::Arc::make_mut(&mut l.debtor).name =
+            "Anna-Karin Åkerström-Ölundsdotter Näslund med ett mycket långt namn".into();
+        std::sync::Arc::make_mut(&mut l.debtor).address2 =
+            "c/o Bergström, Lägenhet 1102, Trappuppgång B, våning 11".into();
+        std::sync::Arc::make_mut(&mut l.debtor).country = "NO".into();
+        std::sync::Arc::make_mut(&mut l.sender).creditor_name = "Långt Bolagsnamn ".repeat(8);
         l.invoice_number = "INV-2024-000000000001234567890".into();
         assert!(check_layout(&l) >= 2);
         // Words longer than a line are broken, not cut.

@@ -310,7 +310,7 @@ pub fn read(
                         kind: fee_kind[r],
                         amount: fee_amount[r],
                         date: fee_date[r],
-                        rule: fee_rule.get(r).to_owned(),
+                        rule: fee_rule.get(r).to_owned().into(),
                     })
                     .collect(),
                 fees_paid: fees_paid[i],
@@ -348,8 +348,8 @@ struct DebtorTexts<'a> {
 }
 
 impl DebtorTexts<'_> {
-    fn get(&self, i: usize, kind: DebtorKind) -> Debtor {
-        Debtor {
+    fn get(&self, i: usize, kind: DebtorKind) -> Arc<Debtor> {
+        Arc::new(Debtor {
             id: self.id.get(i).to_owned(),
             kind,
             name: self.name.get(i).to_owned(),
@@ -360,6 +360,6 @@ impl DebtorTexts<'_> {
             country: self.country.get(i).to_owned(),
             email: self.email.get(i).to_owned(),
             language: self.language.get(i).to_owned(),
-        }
+        })
     }
 }

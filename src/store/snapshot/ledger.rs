@@ -103,9 +103,9 @@ pub fn read_events(t: &Table) -> Result<Vec<Event>, Error> {
             date: date[i],
             claim_id: claim_id.get(i).to_owned(),
             payment_id: payment_id.get(i).to_owned(),
-            kind: kind.get(i).to_owned(),
+            kind: kind.get(i).to_owned().into(),
             amount: amount[i],
-            rule: rule.get(i).to_owned(),
+            rule: rule.get(i).to_owned().into(),
             detail: detail.get(i).to_owned(),
         })
         .collect_into_vec(&mut events);

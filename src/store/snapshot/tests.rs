@@ -87,7 +87,7 @@ fn claim(i: usize) -> Claim {
         ][i % 6],
         invoice_reference: text(i + 1, "ref"),
         agency_reference: text(i + 2, "ocr"),
-        debtor: Debtor {
+        debtor: std::sync::Arc::new(Debtor {
             id: text(i + 3, "id"),
             kind: if i.is_multiple_of(2) { DebtorKind::Consumer } else { DebtorKind::Business },
             name: text(i + 4, "name"),
@@ -98,7 +98,7 @@ fn claim(i: usize) -> Claim {
             country: text(i + 4, "ctry"),
             email: text(i, "mail"),
             language: text(i + 1, "lang"),
-        },
+        }),
         channel: [Channel::Paper, Channel::Email, Channel::Einvoice][i % 3],
         description: text(i + 2, "descr"),
         reminded_by_creditor: i.is_multiple_of(3),
@@ -117,7 +117,7 @@ fn claim(i: usize) -> Claim {
                 kind: [FeeKind::Reminder, FeeKind::Collection, FeeKind::LateCompensation][k % 3],
                 amount: amount(i + k + 2),
                 date: day(k as i64 * 3),
-                rule: text(i + k, "rule"),
+                rule: text(i + k, "rule").into(),
             })
             .collect(),
         fees_paid: amount(i + 6),
@@ -159,9 +159,9 @@ fn event(i: usize) -> Event {
         date: day(0),
         claim_id: text(i, "claim"),
         payment_id: text(i + 1, "pay"),
-        kind: text(i + 2, "kind"),
+        kind: text(i + 2, "kind").into(),
         amount: amount(i),
-        rule: text(i + 3, "rule"),
+        rule: text(i + 3, "rule").into(),
         detail: text(i + 4, "detail"),
     }
 }
