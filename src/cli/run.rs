@@ -3,8 +3,9 @@
 //! 1. Lock the data directory; load `inkasso.toml`; fix the date.
 //! 2. Read the state of the last committed day before D.
 //! 3. Collect the inputs (inbox + anything already archived for D), detect
-//!    and parse them in parallel; archive the good, quarantine the bad.
-//! 4. Run the engine (pure), then every invariant check.
+//!    and parse them in parallel; quarantine the bad.
+//! 4. Run the engine (pure) while the inputs are fingerprinted (SHA-256)
+//!    and archived, then every invariant check.
 //! 5. Write the outputs, then `state/D/`, then `out/D/run.json` last: the
 //!    day is committed when run.json is in place. Then clear the inbox.
 //!
@@ -196,28 +197,46 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
         })
         .collect();
     clock.step("parse inputs");
-    // Every readable file is archived (in parallel: mostly waiting for fsync).
-    files
-        .par_iter()
-        .zip(&parsed)
-        .filter(|(_, result)| result.is_ok())
-        .map(|(f, _)| inbox::archive(&data, date, f).map(drop).map_err(Error::from))
-        .collect::<Result<(), Error>>()?;
     let mut inputs = Inputs::default();
     let mut records = Vec::new();
     let mut rejected_rows = Vec::new();
     let mut quarantined = Vec::new();
     let mut skipped_not_booked = 0usize;
-    for (f, result) in files.iter().zip(parsed) {
+    for (f, result) in files.iter().zip(&parsed) {
         let mut rec = InputRecord {
             name: f.name.clone(),
-            sha256: f.sha256.clone(),
+            sha256: String::new(), // after `fingerprint`, below
             format: String::new(),
             status: "ok".into(),
             records: 0,
             rejected_rows: 0,
             errors: Vec::new(),
         };
+        match result {
+            Ok(_) => {}
+            Err(errors) => {
+                rec.status = "quarantined".into();
+                rec.errors = errors.iter().map(ToString::to_string).collect();
+                let text = format!(
+                    "inkasso rejected {} on {date}: the file was not processed. Fix it and drop it into the inbox again.\n\n{}\n",
+                    f.name,
+                    rec.errors.join("\n")
+                );
+                inbox::quarantine(&data, date, f, &text)?;
+                quarantined.push(f.name.clone());
+            }
+        }
+        records.push(rec);
+    }
+    if strict && !quarantined.is_empty() {
+        return Err(Error::Failed(format!(
+            "--strict: {} file(s) rejected ({}); nothing committed",
+            quarantined.len(),
+            quarantined.join(", ")
+        )));
+    }
+    let is_ok: Vec<bool> = parsed.iter().map(Result::is_ok).collect();
+    for (rec, result) in records.iter_mut().zip(parsed) {
         match result {
             Ok(Input::Receivables { rows, rejects }) => {
                 rec.format = "receivables_csv".into();
@@ -242,22 +261,39 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
                 rec.records = m.len();
                 inputs.matches.extend(m);
             }
-            Err(errors) => {
-                rec.status = "quarantined".into();
-                rec.errors = errors.iter().map(ToString::to_string).collect();
-                let text = format!(
-                    "inkasso rejected {} on {date}: the file was not processed. Fix it and drop it into the inbox again.\n\n{}\n",
-                    f.name,
-                    rec.errors.join("\n")
-                );
-                inbox::quarantine(&data, date, f, &text)?;
-                quarantined.push(f.name.clone());
-            }
+            Err(_) => {}
         }
-        records.push(rec);
+    }
+    clock.step("sort inputs");
+
+    // The day itself (pure), beside the inputs' SHA-256 and archive copies
+    // (every readable file, and the repeated copies): the engine's booking
+    // of payments runs on one core, the fingerprints take the other.
+    let (day, archived) = rayon::join(
+        || engine::day(&prev, &inputs, &config, date),
+        || -> Result<(), Error> {
+            inbox::fingerprint(&mut files);
+            inbox::fingerprint(&mut duplicate_files);
+            files
+                .par_iter()
+                .zip(&is_ok)
+                .filter(|(_, ok)| **ok)
+                .map(|(f, _)| f)
+                .chain(duplicate_files.par_iter())
+                .map(|f| inbox::archive(&data, date, f).map(drop).map_err(Error::from))
+                .collect::<Result<(), Error>>()?;
+            for f in files.iter_mut().chain(duplicate_files.iter_mut()) {
+                f.bytes = Vec::new(); // archived or quarantined: not needed in memory any more
+            }
+            Ok(())
+        },
+    );
+    archived?;
+    let mut day = day.map_err(|e| Error::Failed(format!("day {date}: {e}; nothing committed")))?;
+    for (rec, f) in records.iter_mut().zip(&files) {
+        rec.sha256.clone_from(&f.sha256);
     }
     for f in &duplicate_files {
-        inbox::archive(&data, date, f)?;
         records.push(InputRecord {
             name: f.name.clone(),
             sha256: f.sha256.clone(),
@@ -268,22 +304,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
             errors: vec!["same content as another input of the day: no effect".into()],
         });
     }
-    for f in files.iter_mut().chain(duplicate_files.iter_mut()) {
-        f.bytes = Vec::new(); // archived or quarantined: not needed in memory any more
-    }
-    clock.step("archive inputs");
-    if strict && !quarantined.is_empty() {
-        return Err(Error::Failed(format!(
-            "--strict: {} file(s) rejected ({}); nothing committed",
-            quarantined.len(),
-            quarantined.join(", ")
-        )));
-    }
-
-    // The day itself (pure) and its invariants.
-    let mut day = engine::day(&prev, &inputs, &config, date)
-        .map_err(|e| Error::Failed(format!("day {date}: {e}; nothing committed")))?;
-    clock.step("engine");
+    clock.step("engine + archive");
     tamper_for_tests(&mut day);
     let packs = Packs::new(&config).map_err(|e| Error::Failed(e.to_string()))?;
     let (check_names, violations) = checks::run(&prev, &day, &packs);

@@ -51,7 +51,8 @@ pub fn advance(
     events: &mut Vec<Event>,
 ) -> Result<Ladder, EngineError> {
     // The sender block is the same on every letter of a creditor.
-    let senders: Senders = config.creditors.iter().map(|c| (c.id.as_str(), Arc::new(sender(config, c)))).collect();
+    let creditors: Creditors =
+        config.creditors.iter().map(|c| (c.id.as_str(), (c, Arc::new(sender(config, c))))).collect();
     // Each open claim takes its step independently: in parallel, in claim
     // order; then the letters and events are gathered in that order.
     let mut open: Vec<&mut Arc<Claim>> = state.claims.values_mut().filter(|c| !c.stage.is_closed()).collect();
@@ -59,7 +60,7 @@ pub fn advance(
         .par_iter_mut()
         .map(|claim| -> Result<_, EngineError> {
             let mut claim_events = Vec::new();
-            let letter = step_claim(claim, admitted, approved, config, &senders, packs, date, &mut claim_events)?;
+            let letter = step_claim(claim, admitted, approved, &creditors, packs, date, &mut claim_events)?;
             Ok((letter, claim_events))
         })
         .collect();
@@ -89,8 +90,8 @@ pub fn advance(
     Ok(Ladder { letters, awaiting })
 }
 
-/// Each creditor's sender block, by creditor id.
-type Senders<'a> = BTreeMap<&'a str, Arc<Sender>>;
+/// The configured creditors and their sender blocks, by creditor id.
+type Creditors<'a> = BTreeMap<&'a str, (&'a Creditor, Arc<Sender>)>;
 
 /// The agency and creditor details printed on a creditor's letters.
 fn sender(config: &Config, creditor: &Creditor) -> Sender {
@@ -115,14 +116,12 @@ fn step_claim(
     claim: &mut Arc<Claim>,
     admitted: &Admitted,
     approved: &BTreeSet<String>,
-    config: &Config,
-    senders: &Senders,
+    creditors: &Creditors,
     packs: &Packs,
     date: NaiveDate,
     events: &mut Vec<Event>,
 ) -> Result<Option<Letter>, EngineError> {
-    let Some(creditor) = config.creditor(&claim.creditor_id) else { return Ok(None) };
-    let Some(sender) = senders.get(claim.creditor_id.as_str()) else { return Ok(None) };
+    let Some((creditor, sender)) = creditors.get(claim.creditor_id.as_str()) else { return Ok(None) };
     let pack = packs.get(&claim.creditor_id).expect("invariant: admitted claims have a pack");
     let policy = &creditor.policy;
     let owed = balance(claim, date, pack)?;

@@ -1,7 +1,12 @@
 //! The night's input files: those in `inbox/` plus those already archived
 //! for the day (a crashed or repeated run of the same day finds its inputs
-//! there). Files are identified by sha256: the same content twice is one
-//! input and a recorded duplicate.
+//! there). The same content twice is one input and a recorded duplicate;
+//! files are named by their sha256 in the archive and in run.json.
+//!
+//! Speed: `collect` compares contents (a 128-bit XXH3 digest, then the
+//! bytes themselves), not SHA-256: hashing a night's ~1 GB of inputs with
+//! SHA-256 takes ~5 s of CPU on a CPU without SHA instructions, so
+//! `fingerprint` runs later, beside the engine, and the archive follows it.
 //!
 //! Upload conventions (README "Operations"): names ending `.part`, `.tmp` or
 //! `.filepart`, or starting with `.`, are uploads in progress and ignored.
@@ -23,7 +28,10 @@ pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
 pub struct InputFile {
     /// The name it arrived with.
     pub name: String,
+    /// Filled by `fingerprint` (known from the name for an archived copy).
     pub sha256: String,
+    /// XXH3-128 of the content: finds candidate duplicates in `collect`.
+    digest: u128,
     pub bytes: Vec<u8>,
     /// Where it sits in the inbox (removed after commit), if it came from there.
     pub inbox_path: Option<PathBuf>,
@@ -59,8 +67,10 @@ pub struct Collected {
     pub waiting: Vec<String>,
 }
 
-/// Collects the inputs of day `date`, sorted by (name, sha256); the second
-/// and later copies of the same content are returned in `duplicates`.
+/// Collects the inputs of day `date`, sorted by name (the same name by
+/// content, archived copy first); the second and later copies of the same
+/// content are returned in `duplicates`. `sha256` is filled for archived
+/// copies only: see `fingerprint`.
 /// Inbox files modified within `settle_seconds` are left in the inbox.
 ///
 /// # Errors
@@ -70,8 +80,8 @@ pub fn collect(data: &DataDir, date: NaiveDate, settle_seconds: u64, use_inbox: 
     #[allow(clippy::disallowed_methods)]
     let now = std::time::SystemTime::now();
     let mut waiting = Vec::new();
-    // (path, input name, inbox copy): read and fingerprinted in parallel below.
-    let mut found: Vec<(PathBuf, String, Option<PathBuf>)> = Vec::new();
+    // (path, input name, inbox copy, sha256 if archived): read in parallel below.
+    let mut found: Vec<(PathBuf, String, Option<PathBuf>, String)> = Vec::new();
     let archive = data.archive(date);
     for path in list(&archive)? {
         let fname = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -80,7 +90,8 @@ pub fn collect(data: &DataDir, date: NaiveDate, settle_seconds: u64, use_inbox: 
         }
         // Archived as <sha256>-<name>.
         let name = fname.get(65..).unwrap_or(&fname).to_string();
-        found.push((path, name, None));
+        let sha256 = fname.get(..64).unwrap_or_default().to_string();
+        found.push((path, name, None, sha256));
     }
     let inbox = if use_inbox { list(&data.inbox())? } else { Vec::new() };
     for path in inbox {
@@ -96,27 +107,37 @@ pub fn collect(data: &DataDir, date: NaiveDate, settle_seconds: u64, use_inbox: 
                 continue;
             }
         }
-        found.push((path.clone(), name, Some(path)));
+        found.push((path.clone(), name, Some(path), String::new()));
     }
     let mut files = found
         .into_par_iter()
-        .map(|(path, name, inbox_path)| read(&path, name, inbox_path))
+        .map(|(path, name, inbox_path, sha256)| read(&path, name, inbox_path, sha256))
         .collect::<Result<Vec<_>, _>>()?;
     files.sort_by(|a, b| {
-        (&a.name, &a.sha256, a.inbox_path.is_some()).cmp(&(&b.name, &b.sha256, b.inbox_path.is_some()))
+        (&a.name, a.too_large, &a.bytes, a.inbox_path.is_some()).cmp(&(
+            &b.name,
+            b.too_large,
+            &b.bytes,
+            b.inbox_path.is_some(),
+        ))
     });
     let mut unique: Vec<InputFile> = Vec::new();
     let mut duplicates = Vec::new();
-    for f in files {
+    for mut f in files {
         // A too-large file's key is a stand-in (its size), not its content:
         // two of the same size are two inputs, never a duplicate.
-        let same = unique.iter_mut().find(|u| f.too_large.is_none() && u.too_large.is_none() && u.sha256 == f.sha256);
+        let same = unique
+            .iter_mut()
+            .find(|u| f.too_large.is_none() && u.too_large.is_none() && u.digest == f.digest && u.bytes == f.bytes);
         if let Some(first) = same {
             if first.inbox_path.is_none() && f.inbox_path.is_some() && first.name == f.name {
                 // The archived copy of this very file (a repeated run): the
                 // inbox copy is removed after commit, not a duplicate.
                 first.inbox_path = f.inbox_path;
                 continue;
+            }
+            if f.sha256.is_empty() {
+                f.sha256.clone_from(&first.sha256); // known when `first` is archived
             }
             duplicates.push(f);
         } else {
@@ -142,14 +163,21 @@ fn list(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
-fn read(path: &Path, name: String, inbox_path: Option<PathBuf>) -> Result<InputFile, Error> {
+fn read(path: &Path, name: String, inbox_path: Option<PathBuf>, sha256: String) -> Result<InputFile, Error> {
     let len = std::fs::metadata(path).map_err(io(path))?.len();
     if len > MAX_INPUT_BYTES {
         let sha256 = format!("{:064x}", len); // stand-in key: never read whole
-        return Ok(InputFile { name, sha256, bytes: Vec::new(), inbox_path, too_large: Some(len) });
+        return Ok(InputFile { name, sha256, digest: 0, bytes: Vec::new(), inbox_path, too_large: Some(len) });
     }
     let bytes = std::fs::read(path).map_err(io(path))?;
-    Ok(InputFile { name, sha256: sha256_hex(&bytes), bytes, inbox_path, too_large: None })
+    let digest = xxhash_rust::xxh3::xxh3_128(&bytes);
+    Ok(InputFile { name, sha256, digest, bytes, inbox_path, too_large: None })
+}
+
+/// Fills in the sha256 of every file that does not have it yet (read from
+/// the inbox), in parallel. Needed before `archive` and for run.json.
+pub fn fingerprint(files: &mut [InputFile]) {
+    files.par_iter_mut().filter(|f| f.sha256.is_empty()).for_each(|f| f.sha256 = sha256_hex(&f.bytes));
 }
 
 /// Removes the temp files (`.tmp-*`, see `atomic::write`) a crashed run left
@@ -219,11 +247,12 @@ fn fit(name: &str, reserve: usize) -> &str {
 }
 
 /// Copies a file into `archive/D/<sha256>-<name>` (immutable; skipped when
-/// present). A long name is cut to fit.
+/// present). A long name is cut to fit. `fingerprint` first.
 ///
 /// # Errors
 /// `Error::Io` naming the archive path.
 pub fn archive(data: &DataDir, date: NaiveDate, f: &InputFile) -> Result<PathBuf, Error> {
+    debug_assert_eq!(f.sha256.len(), 64, "fingerprint() before archive()");
     let path = data.archive(date).join(format!("{}-{}", f.sha256, fit(&f.name, 65)));
     if !path.exists() {
         atomic::write(&path, &f.bytes)?;
@@ -254,6 +283,36 @@ pub fn quarantine(data: &DataDir, date: NaiveDate, f: &InputFile, explanation: &
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// Contents are compared, not names: an archived copy found again in the
+    /// inbox is one input, the same content under another name a duplicate,
+    /// and every sha256 (from the archive name or computed) is the content's.
+    #[test]
+    fn collect_compares_contents_and_fingerprint_fills_every_sha256() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path());
+        let date = NaiveDate::from_ymd_opt(2025, 1, 3).unwrap();
+        std::fs::create_dir_all(data.inbox()).unwrap();
+        std::fs::create_dir_all(data.archive(date)).unwrap();
+        let (a, b) = (b"a,b\n1,2\n".to_vec(), b"a,b\n0,9\n".to_vec());
+        std::fs::write(data.archive(date).join(format!("{}-x.csv", sha256_hex(&a))), &a).unwrap();
+        std::fs::write(data.inbox().join("x.csv"), &a).unwrap(); // the archived copy again
+        std::fs::write(data.inbox().join("y.csv"), &a).unwrap(); // same content, other name
+        std::fs::write(data.inbox().join("z.csv"), &b).unwrap();
+        let mut c = collect(&data, date, 0, true).unwrap();
+        let names = |fs: &[InputFile]| fs.iter().map(|f| f.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&c.files), ["x.csv", "z.csv"]);
+        assert_eq!(names(&c.duplicates), ["y.csv"]);
+        assert!(c.files[0].inbox_path.is_some(), "the inbox copy of x.csv is removed after commit");
+        assert!(c.files[1].sha256.is_empty(), "computed later, by fingerprint");
+        fingerprint(&mut c.files);
+        fingerprint(&mut c.duplicates);
+        assert_eq!(c.files[0].sha256, sha256_hex(&a));
+        assert_eq!(c.files[1].sha256, sha256_hex(&b));
+        assert_eq!(c.duplicates[0].sha256, sha256_hex(&a));
+    }
+
     #[test]
     fn sha256_hex_matches_the_fips_180_examples() {
         assert_eq!(super::sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
