@@ -238,6 +238,7 @@ pub struct Claim {
     /// The agency's OCR reference printed on its letters.
     pub agency_reference: String,
     /// Shared: a claim copied on write keeps the same debtor.
+    #[serde(with = "super::shared")]
     pub debtor: Arc<Debtor>,
     pub channel: Channel,
     pub description: String,

@@ -58,6 +58,7 @@ pub struct Letter {
     pub invoice_date: NaiveDate,
     pub due_date: NaiveDate,
     pub description: String,
+    #[serde(with = "super::shared")]
     pub debtor: Arc<Debtor>,
     pub kind: LetterKind,
     pub language: String,
@@ -80,6 +81,7 @@ pub struct Letter {
     /// The OCR reference to pay with.
     pub reference: String,
     /// The same for every letter of a creditor (shared).
+    #[serde(with = "super::shared")]
     pub sender: Arc<Sender>,
     /// Batch file (relative to `out/D/letters/`) and page, set when rendered.
     pub file: String,

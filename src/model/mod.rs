@@ -55,3 +55,20 @@ pub struct Event {
     pub rule: Cow<'static, str>,
     pub detail: String,
 }
+
+/// Serde for a shared (`Arc`) field without serde's `rc` feature (which
+/// would rebuild every crate that uses serde): written and read as the
+/// value itself.
+pub(crate) mod shared {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(value: &Arc<T>, s: S) -> Result<S::Ok, S::Error> {
+        T::serialize(value, s)
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Arc<T>, D::Error> {
+        T::deserialize(d).map(Arc::new)
+    }
+}
