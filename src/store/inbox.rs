@@ -217,13 +217,22 @@ pub fn clear_consumed(data: &DataDir, day: NaiveDate) -> Result<(), Error> {
             continue;
         }
         let quarantined = data.quarantine(day).join(fit(&name, ".error.txt".len()));
+        // Only a file whose name the day kept is read (and hashed): a
+        // night's new files are left alone at once.
+        let archived_as = |a: &String| a.get(64..) == Some(&format!("-{}", fit(&name, 65)));
+        let maybe_archived = archived.iter().any(archived_as);
+        if !maybe_archived && !quarantined.exists() {
+            continue;
+        }
         let len = std::fs::metadata(&path).map_err(io(&path))?.len();
         if len > MAX_INPUT_BYTES {
             continue;
         }
         let bytes = std::fs::read(&path).map_err(io(&path))?;
-        let sha = sha256_hex(&bytes);
-        let in_archive = archived.iter().any(|a| a == &format!("{sha}-{}", fit(&name, 65)));
+        let in_archive = maybe_archived && {
+            let sha = sha256_hex(&bytes);
+            archived.iter().any(|a| a == &format!("{sha}-{}", fit(&name, 65)))
+        };
         let in_quarantine = std::fs::read(&quarantined).is_ok_and(|q| q == bytes);
         if in_archive || in_quarantine {
             std::fs::remove_file(&path).map_err(io(&path))?;
@@ -311,6 +320,31 @@ mod tests {
         assert_eq!(c.files[0].sha256, sha256_hex(&a));
         assert_eq!(c.files[1].sha256, sha256_hex(&b));
         assert_eq!(c.duplicates[0].sha256, sha256_hex(&a));
+    }
+
+    /// A run that crashed after committing day D leaves D's inputs in the
+    /// inbox: the copies with the same name and content as D's archived or
+    /// quarantined files are removed, everything else stays for the night.
+    #[test]
+    fn clear_consumed_removes_only_the_day_s_own_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path());
+        let day = NaiveDate::from_ymd_opt(2025, 1, 3).unwrap();
+        for d in [data.inbox(), data.archive(day), data.quarantine(day)] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        let (a, b) = (b"a,b\n1,2\n".to_vec(), b"a,b\n0,9\n".to_vec());
+        std::fs::write(data.archive(day).join(format!("{}-x.csv", sha256_hex(&a))), &a).unwrap();
+        std::fs::write(data.archive(day).join(format!("{}-z.csv", sha256_hex(&a))), &a).unwrap();
+        std::fs::write(data.quarantine(day).join("q.csv"), &b).unwrap();
+        for (name, bytes) in [("x.csv", &a), ("y.csv", &a), ("z.csv", &b), ("q.csv", &b)] {
+            std::fs::write(data.inbox().join(name), bytes).unwrap();
+        }
+        clear_consumed(&data, day).unwrap();
+        let mut left: Vec<String> =
+            list(&data.inbox()).unwrap().iter().map(|p| p.file_name().unwrap().to_string_lossy().into()).collect();
+        left.sort();
+        assert_eq!(left, ["y.csv", "z.csv"], "y.csv is new, z.csv has other content than the archived z.csv");
     }
 
     #[test]
