@@ -355,6 +355,8 @@ struct TxB<'a> {
     number: &'a str,
     date: Option<NaiveDate>,
     bank_ref: &'a str,
+    /// `bank_ref` as a number (`digits_number`), for the key counts.
+    bank_ref_number: u64,
     direction: Direction,
     reversal: bool,
     ore: Option<i64>,
@@ -588,6 +590,8 @@ impl<'a> Parser<'a> {
             number: num,
             date,
             bank_ref: r.get(15, 31),
+            // As `digits_number(bank_ref)`, from the record's byte copy.
+            bank_ref_number: r.number(15, 31).and_then(|n| u64::try_from(n).ok()).unwrap_or(u64::MAX),
             direction,
             ore,
             kid,
@@ -663,8 +667,7 @@ impl<'a> Parser<'a> {
         };
         let mut key = base_key(account, tx.bank_ref, &text, tx.direction, ore);
         self.date_text = Some((date, text));
-        let parts =
-            (a.account_number, digits_number(tx.bank_ref), ore << 1 | u64::from(tx.direction == Direction::Debit));
+        let parts = (a.account_number, tx.bank_ref_number, ore << 1 | u64::from(tx.direction == Direction::Debit));
         let repeats = self.keys.count(parts);
         if repeats > 0 {
             key.push('|');
