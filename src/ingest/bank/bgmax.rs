@@ -2,9 +2,10 @@
 //!
 //! Rules:
 //! - Input is ISO-8859-1, read as bytes (one byte, one character): only the
-//!   fields read are decoded (`encoding_rs::mem::decode_latin1`, borrowed
-//!   when ASCII), and a record is copied only to pad it or expand a TAB.
-//!   One exception: bytes that are valid UTF-8 *and* contain non-ASCII
+//!   fields read are decoded (`encoding_rs::mem::decode_latin1`). ASCII is
+//!   the same text in both encodings and is read as UTF-8 (below), its
+//!   fields being slices of the text. One exception: bytes that are valid
+//!   UTF-8 *and* contain non-ASCII
 //!   characters are decoded as UTF-8 (a file re-saved by an editor; genuine
 //!   ISO-8859-1 Swedish text is practically never valid UTF-8, since an `å`
 //!   byte followed by ASCII is not). A UTF-8 BOM is then skipped, and the
@@ -59,8 +60,11 @@
 //! Speed (target 400 MB/s, `benches/throughput.rs`): a line that is an
 //! 80-byte record followed by CR or LF is split off without searching
 //! (`line_len`); a record is copied once into an 80-byte array (`Record`),
-//! and codes, amounts and serial numbers are read from its bytes; only the
-//! text fields that end up in a transaction are decoded. Each 20/21 record
+//! and codes, amounts and serial numbers are read from its bytes. An ASCII
+//! file passes the one UTF-8 check of the whole file, and the text fields of
+//! its records are trimmed slices of the text (`Record::ascii`), copied
+//! once into their `CompactString`; only an ISO-8859-1 file's fields are
+//! decoded. Each 20/21 record
 //! becomes its `BankTransaction` at once, and the section's 15 fills in
 //! booking date, key and payment id (`Parser::finish_section`). Keys are
 //! built with `push_str` and `super::push_ore`, not `format!`. Repeats of

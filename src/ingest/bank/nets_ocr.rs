@@ -68,9 +68,11 @@
 //! offsets, which are byte offsets for the ASCII records of practice), so
 //! only the strings of a `BankTransaction` are allocated. An 80-character
 //! record followed by a newline is split off without searching
-//! (`Lines`), and a line starting with a letter or digit is not searched
-//! for blanks. Dates and numbers are read digit by digit; the key is built
-//! by `base_key` without `format!`. Repeated keys get their `|{n}` as they
+//! (`Lines`; such a record is known to be printable ASCII and is not
+//! checked again by `Rec::new`), and a line starting with a letter or digit
+//! is not searched for blanks. Dates and numbers are read digit by digit;
+//! the key is built by `base_key` without `format!`, with the date text
+//! written once per run of equal booking dates (`Parser::date_text`). Repeated keys get their `|{n}` as they
 //! are built, counted on the keys' parts (`KeyParts`: account, bank
 //! reference and amount as numbers) by `super::KeyRepeats`, which needs
 //! no search while the keys ascend (the usual Nets order) and searches the
