@@ -241,35 +241,43 @@ fn for_each_record<'a>(text: Text<'a>, mut f: impl FnMut(u32, Text<'a>)) {
         }
         return;
     }
-    match text {
-        Text::Latin1(b) => {
-            let mut records = b.chunks(RECORD_LEN).peekable();
-            let mut line = 0u32;
-            while let Some(rec) = records.next() {
-                line = line.saturating_add(1);
-                let last = records.peek().is_none();
-                if !last || !Text::Latin1(rec).is_blank() {
-                    f(line, Text::Latin1(rec));
-                }
+    // One byte per character (ISO-8859-1, or ASCII read as UTF-8): a
+    // record every 80 bytes.
+    let bytes_are_chars = match text {
+        Text::Latin1(_) => true,
+        Text::Utf8(s) => s.is_ascii(),
+    };
+    if bytes_are_chars {
+        let mut line = 0u32;
+        let mut start = 0;
+        while start < bytes.len() {
+            line = line.saturating_add(1);
+            let end = (start + RECORD_LEN).min(bytes.len());
+            let rec = text.slice(start, end);
+            if end < bytes.len() || !rec.is_blank() {
+                f(line, rec);
             }
+            start = end;
         }
-        Text::Utf8(s) => {
-            let mut line = 0u32;
-            let mut start = 0;
-            let mut n = 0;
-            for (i, _) in s.char_indices() {
-                if n == RECORD_LEN {
-                    line = line.saturating_add(1);
-                    f(line, Text::Utf8(s.get(start..i).unwrap_or_default()));
-                    start = i;
-                    n = 0;
-                }
-                n += 1;
+        return;
+    }
+    // UTF-8 with non-ASCII characters: every 80 characters.
+    if let Text::Utf8(s) = text {
+        let mut line = 0u32;
+        let mut start = 0;
+        let mut n = 0;
+        for (i, _) in s.char_indices() {
+            if n == RECORD_LEN {
+                line = line.saturating_add(1);
+                f(line, Text::Utf8(s.get(start..i).unwrap_or_default()));
+                start = i;
+                n = 0;
             }
-            let rest = s.get(start..).unwrap_or_default();
-            if !rest.trim().is_empty() {
-                f(line.saturating_add(1), Text::Utf8(rest));
-            }
+            n += 1;
+        }
+        let rest = s.get(start..).unwrap_or_default();
+        if !rest.trim().is_empty() {
+            f(line.saturating_add(1), Text::Utf8(rest));
         }
     }
 }
