@@ -2,9 +2,10 @@
 //!
 //! Rules:
 //! - Input is ISO-8859-1, read as bytes (one byte, one character): only the
-//!   fields read are decoded (`encoding_rs::mem::decode_latin1`, borrowed
-//!   when ASCII), and a record is copied only to pad it or expand a TAB.
-//!   One exception: bytes that are valid UTF-8 *and* contain non-ASCII
+//!   fields read are decoded (`encoding_rs::mem::decode_latin1`). ASCII is
+//!   the same text in both encodings and is read as UTF-8 (below), its
+//!   fields being slices of the text. One exception: bytes that are valid
+//!   UTF-8 *and* contain non-ASCII
 //!   characters are decoded as UTF-8 (a file re-saved by an editor; genuine
 //!   ISO-8859-1 Swedish text is practically never valid UTF-8, since an `å`
 //!   byte followed by ASCII is not). A UTF-8 BOM is then skipped, and the
@@ -59,8 +60,11 @@
 //! Speed (target 400 MB/s, `benches/throughput.rs`): a line that is an
 //! 80-byte record followed by CR or LF is split off without searching
 //! (`line_len`); a record is copied once into an 80-byte array (`Record`),
-//! and codes, amounts and serial numbers are read from its bytes; only the
-//! text fields that end up in a transaction are decoded. Each 20/21 record
+//! and codes, amounts and serial numbers are read from its bytes. An ASCII
+//! file passes the one UTF-8 check of the whole file, and the text fields of
+//! its records are trimmed slices of the text (`Record::ascii`), copied
+//! once into their `CompactString`; only an ISO-8859-1 file's fields are
+//! decoded. Each 20/21 record
 //! becomes its `BankTransaction` at once, and the section's 15 fills in
 //! booking date, key and payment id (`Parser::finish_section`). Keys are
 //! built with `push_str` and `super::push_ore`, not `format!`. Repeats of
@@ -145,11 +149,15 @@ impl<'a> Text<'a> {
         }
     }
 
-    /// Nothing but white space (as `str::trim` sees it).
+    /// Nothing but white space (as `str::trim` sees it). A record starts
+    /// with its code, so nearly every line is decided by its first byte.
     fn is_blank(self) -> bool {
         match self {
             Text::Latin1(b) => b.iter().all(|&c| is_latin1_space(c)),
-            Text::Utf8(s) => s.trim().is_empty(),
+            Text::Utf8(s) => {
+                let code = s.as_bytes().first().is_some_and(|&c| c.is_ascii() && !is_latin1_space(c));
+                !code && s.trim().is_empty()
+            }
         }
     }
 
@@ -171,6 +179,12 @@ fn is_latin1_space(b: u8) -> bool {
 /// of blanks, the padding of fixed-width fields, are skipped eight at a
 /// time.
 fn trim_latin1(b: &[u8]) -> &[u8] {
+    let (start, end) = trim_range(b);
+    b.get(start..end).unwrap_or_default()
+}
+
+/// `start..end` of `trim_latin1(b)` in `b`.
+fn trim_range(b: &[u8]) -> (usize, usize) {
     const BLANKS: [u8; 8] = [b' '; 8];
     let mut start = 0;
     while b.get(start..start + 8).is_some_and(|eight| eight == BLANKS) {
@@ -183,7 +197,7 @@ fn trim_latin1(b: &[u8]) -> &[u8] {
     let rest = b.get(start..end).unwrap_or_default();
     let from = rest.iter().position(|&c| !is_latin1_space(c)).unwrap_or(rest.len());
     let to = rest.iter().rposition(|&c| !is_latin1_space(c)).map_or(from, |i| i + 1);
-    rest.get(from..to).unwrap_or_default()
+    (start + from, start + to)
 }
 
 /// ISO-8859-1 bytes as a `CompactString` (ASCII, the usual case, is only
@@ -193,13 +207,14 @@ fn latin1_string(b: &[u8]) -> CompactString {
 }
 
 /// ISO-8859-1, or UTF-8 when the bytes are valid UTF-8 with non-ASCII in them.
+/// ASCII, the usual case, is the same text either way; it is taken as UTF-8,
+/// so that records are `&str`s from the start (`Record::ascii`) and no field
+/// needs decoding.
 fn decode(bytes: &[u8]) -> Text<'_> {
-    if !bytes.is_ascii() {
-        if let Ok(s) = std::str::from_utf8(bytes) {
-            return Text::Utf8(s.strip_prefix('\u{feff}').unwrap_or(s));
-        }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Text::Utf8(s.strip_prefix('\u{feff}').unwrap_or(s)),
+        Err(_) => Text::Latin1(bytes),
     }
-    Text::Latin1(bytes)
 }
 
 /// Calls `f(line number, record text)` for each record: lines when there
@@ -226,35 +241,43 @@ fn for_each_record<'a>(text: Text<'a>, mut f: impl FnMut(u32, Text<'a>)) {
         }
         return;
     }
-    match text {
-        Text::Latin1(b) => {
-            let mut records = b.chunks(RECORD_LEN).peekable();
-            let mut line = 0u32;
-            while let Some(rec) = records.next() {
-                line = line.saturating_add(1);
-                let last = records.peek().is_none();
-                if !last || !Text::Latin1(rec).is_blank() {
-                    f(line, Text::Latin1(rec));
-                }
+    // One byte per character (ISO-8859-1, or ASCII read as UTF-8): a
+    // record every 80 bytes.
+    let bytes_are_chars = match text {
+        Text::Latin1(_) => true,
+        Text::Utf8(s) => s.is_ascii(),
+    };
+    if bytes_are_chars {
+        let mut line = 0u32;
+        let mut start = 0;
+        while start < bytes.len() {
+            line = line.saturating_add(1);
+            let end = (start + RECORD_LEN).min(bytes.len());
+            let rec = text.slice(start, end);
+            if end < bytes.len() || !rec.is_blank() {
+                f(line, rec);
             }
+            start = end;
         }
-        Text::Utf8(s) => {
-            let mut line = 0u32;
-            let mut start = 0;
-            let mut n = 0;
-            for (i, _) in s.char_indices() {
-                if n == RECORD_LEN {
-                    line = line.saturating_add(1);
-                    f(line, Text::Utf8(s.get(start..i).unwrap_or_default()));
-                    start = i;
-                    n = 0;
-                }
-                n += 1;
+        return;
+    }
+    // UTF-8 with non-ASCII characters: every 80 characters.
+    if let Text::Utf8(s) = text {
+        let mut line = 0u32;
+        let mut start = 0;
+        let mut n = 0;
+        for (i, _) in s.char_indices() {
+            if n == RECORD_LEN {
+                line = line.saturating_add(1);
+                f(line, Text::Utf8(s.get(start..i).unwrap_or_default()));
+                start = i;
+                n = 0;
             }
-            let rest = s.get(start..).unwrap_or_default();
-            if !rest.trim().is_empty() {
-                f(line.saturating_add(1), Text::Utf8(rest));
-            }
+            n += 1;
+        }
+        let rest = s.get(start..).unwrap_or_default();
+        if !rest.trim().is_empty() {
+            f(line.saturating_add(1), Text::Utf8(rest));
         }
     }
 }
@@ -274,7 +297,7 @@ fn line_len(rest: &[u8]) -> usize {
 }
 
 /// One record, padded with blanks to 80 characters.
-struct Record {
+struct Record<'a> {
     /// One byte per character: the ISO-8859-1 byte; in a UTF-8 file the
     /// character when it is ASCII, 0xFF when not (no digit, blank or code
     /// letter, so codes and numbers can be read from here alone).
@@ -282,24 +305,33 @@ struct Record {
     /// A UTF-8 record with non-ASCII characters: its characters, from which
     /// texts are read. Empty for every other record.
     chars: Vec<char>,
+    /// The record as written when it is ASCII without a TAB (nearly every
+    /// record): character positions are byte offsets in it, and texts are
+    /// slices of it, with no decoding. It may be shorter than 80 (the rest
+    /// is padding, blanks).
+    ascii: Option<&'a str>,
 }
 
-impl Record {
+impl<'a> Record<'a> {
     /// Expands TABs (8-column stops) and pads to 80 characters; `Err(length)`
     /// when the record is longer than 80. Without a TAB, an ISO-8859-1 (or
-    /// ASCII) record is only copied.
-    fn new(raw: Text<'_>) -> Result<Record, usize> {
-        let latin1 = match raw {
-            Text::Latin1(b) => b,
-            Text::Utf8(s) if s.is_ascii() => s.as_bytes(),
-            Text::Utf8(s) => return Record::from_chars(s),
+    /// ASCII) record is only copied, and an ASCII record of an ASCII or
+    /// UTF-8 file keeps its text, of which its texts are slices
+    /// (`Record::ascii`).
+    fn new(raw: Text<'a>) -> Result<Record<'a>, usize> {
+        let latin1 = raw.bytes();
+        // No early exit: a few vector compares.
+        let (tabs, high) =
+            latin1.iter().fold((0u8, 0u8), |(tabs, high), &c| (tabs | u8::from(c == b'\t'), high | (c & 0x80)));
+        let utf8 = match raw {
+            Text::Utf8(s) if high != 0 => return Record::from_chars(s),
+            Text::Utf8(s) => Some(s),
+            Text::Latin1(_) => None,
         };
         let mut bytes = [b' '; RECORD_LEN];
-        // No early exit: a few vector compares.
-        let tabs = latin1.iter().fold(0u8, |n, &c| n | u8::from(c == b'\t'));
         if latin1.len() <= RECORD_LEN && tabs == 0 {
             bytes.get_mut(..latin1.len()).unwrap_or_default().copy_from_slice(latin1);
-            return Ok(Record { bytes, chars: Vec::new() });
+            return Ok(Record { bytes, chars: Vec::new(), ascii: utf8 });
         }
         let mut expanded = Vec::with_capacity(RECORD_LEN);
         for &c in latin1 {
@@ -311,11 +343,11 @@ impl Record {
         }
         let n = expanded.len();
         bytes.get_mut(..n).ok_or(n)?.copy_from_slice(&expanded);
-        Ok(Record { bytes, chars: Vec::new() })
+        Ok(Record { bytes, chars: Vec::new(), ascii: None })
     }
 
     /// A UTF-8 record with non-ASCII characters.
-    fn from_chars(s: &str) -> Result<Record, usize> {
+    fn from_chars(s: &str) -> Result<Record<'a>, usize> {
         let mut chars = Vec::with_capacity(RECORD_LEN);
         for c in s.chars() {
             if c == '\t' {
@@ -332,7 +364,7 @@ impl Record {
         for (b, c) in bytes.iter_mut().zip(&chars) {
             *b = u8::try_from(*c).ok().filter(u8::is_ascii).unwrap_or(0xFF);
         }
-        Ok(Record { bytes, chars })
+        Ok(Record { bytes, chars, ascii: None })
     }
 
     /// The transaction code, positions 1-2.
@@ -350,11 +382,27 @@ impl Record {
         }
     }
 
+    /// Positions `from..=to` of an ASCII record (`Record::ascii`), without
+    /// white space at either end (the padding after a short record is
+    /// blanks, which are cut anyway).
+    fn ascii_text(&self, from: usize, to: usize) -> Option<&'a str> {
+        let s = self.ascii?;
+        let (from, to) = ((from - 1).min(s.len()), to.min(s.len()));
+        let (start, end) = trim_range(s.as_bytes().get(from..to).unwrap_or_default());
+        // Cut next to ASCII characters: character boundaries.
+        s.get(from + start..from + end)
+    }
+
     /// Positions `from..=to` without white space at either end (as
     /// `str::trim` cuts it).
-    fn text(&self, from: usize, to: usize) -> Cow<'_, str> {
-        if self.chars.is_empty() {
-            encoding_rs::mem::decode_latin1(trim_latin1(self.bytes.get(from - 1..to).unwrap_or_default()))
+    fn text(&self, from: usize, to: usize) -> Cow<'a, str> {
+        if let Some(text) = self.ascii_text(from, to) {
+            Cow::Borrowed(text)
+        } else if self.chars.is_empty() {
+            Cow::Owned(
+                encoding_rs::mem::decode_latin1(trim_latin1(self.bytes.get(from - 1..to).unwrap_or_default()))
+                    .into_owned(),
+            )
         } else {
             Cow::Owned(self.field(from, to).trim().to_string())
         }
@@ -362,6 +410,11 @@ impl Record {
 
     /// Positions `from..=to` with every white space character removed.
     fn without_blanks(&self, from: usize, to: usize) -> CompactString {
+        if let Some(text) = self.ascii_text(from, to) {
+            if !text.bytes().any(is_latin1_space) {
+                return CompactString::from(text);
+            }
+        }
         if !self.chars.is_empty() {
             return self.field(from, to).chars().filter(|c| !c.is_whitespace()).collect();
         }
@@ -548,7 +601,7 @@ impl Parser {
         self.errors.push(Error::new(line, field, value, expected));
     }
 
-    fn record(&mut self, line: u32, rec: &Record) {
+    fn record(&mut self, line: u32, rec: &Record<'_>) {
         let first = !self.seen_any;
         self.seen_any = true;
         self.last_line = line;
@@ -570,15 +623,20 @@ impl Parser {
             self.err(line, &format!("TK{tk}"), &tk, "nothing after the 70 closing record");
             return;
         }
-        // Two ASCII digits from here on, when the code is known.
-        let tk = std::str::from_utf8(&code).unwrap_or_default();
+        // The code as text for the records that name it (no UTF-8 check of
+        // the two bytes per record).
         match &code {
-            b"01" => self.err(line, "TK01", tk, "one 01 opening record, at the start of the file"),
+            b"01" => self.err(line, "TK01", "01", "one 01 opening record, at the start of the file"),
             b"05" => self.section_open(line, rec),
-            b"20" => self.payment(line, rec, tk, Direction::Credit),
-            b"21" => self.payment(line, rec, tk, Direction::Debit),
-            b"22" | b"23" => self.extra_ref(line, rec, tk),
-            b"25" | b"26" | b"27" | b"28" | b"29" => self.payment_info(line, rec, tk),
+            b"20" => self.payment(line, rec, "20", Direction::Credit),
+            b"21" => self.payment(line, rec, "21", Direction::Debit),
+            b"22" => self.extra_ref(line, rec, "22"),
+            b"23" => self.extra_ref(line, rec, "23"),
+            b"25" => self.payment_info(line, rec, "25"),
+            b"26" => self.payment_info(line, rec, "26"),
+            b"27" => self.payment_info(line, rec, "27"),
+            b"28" => self.payment_info(line, rec, "28"),
+            b"29" => self.payment_info(line, rec, "29"),
             b"15" => self.deposit(line, rec),
             b"70" => self.closing(line, rec),
             [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => {} // unknown type: ignored (manual)
@@ -586,7 +644,7 @@ impl Parser {
         }
     }
 
-    fn opening(&mut self, line: u32, rec: &Record) {
+    fn opening(&mut self, line: u32, rec: &Record<'_>) {
         let layout = rec.field(3, 22);
         if layout.trim_end() != "BGMAX" {
             self.err(line, "TK01 layout name", &layout, "BGMAX");
@@ -621,7 +679,7 @@ impl Parser {
         Some(s)
     }
 
-    fn section_open(&mut self, line: u32, rec: &Record) {
+    fn section_open(&mut self, line: u32, rec: &Record<'_>) {
         if let Some(s) = self.abandon_section() {
             self.err(
                 line,
@@ -651,7 +709,7 @@ impl Parser {
 
     /// A 20 (credit) or 21 (deduction) record: a transaction of the section,
     /// completed by the records after it and by the section's 15.
-    fn payment(&mut self, line: u32, rec: &Record, tk: &str, direction: Direction) {
+    fn payment(&mut self, line: u32, rec: &Record<'_>, tk: &str, direction: Direction) {
         if direction == Direction::Credit {
             self.n20 += 1;
         } else {
@@ -680,7 +738,10 @@ impl Parser {
         }
         let bank_ref = match rec.digits(58, 69) {
             Some(serial) if serial.iter().all(|&b| b == b'0') => CompactString::default(),
-            Some(serial) => latin1_string(serial),
+            // Digits: ASCII, nothing to trim.
+            Some(serial) => {
+                rec.ascii.and_then(|s| s.get(57..69)).map_or_else(|| latin1_string(serial), CompactString::from)
+            }
             None => {
                 let serial = rec.field(58, 69);
                 if !serial.trim().is_empty() {
@@ -729,7 +790,7 @@ impl Parser {
         self.file.transactions.last_mut()
     }
 
-    fn extra_ref(&mut self, line: u32, rec: &Record, tk: &str) {
+    fn extra_ref(&mut self, line: u32, rec: &Record<'_>, tk: &str) {
         self.n22 += 1;
         if rec.digits(38, 55).is_none() {
             self.err(
@@ -747,7 +808,7 @@ impl Parser {
         }
     }
 
-    fn payment_info(&mut self, line: u32, rec: &Record, tk: &str) {
+    fn payment_info(&mut self, line: u32, rec: &Record<'_>, tk: &str) {
         let Some(t) = self.current(line, tk) else { return };
         match tk {
             "25" => {
@@ -774,7 +835,7 @@ impl Parser {
         }
     }
 
-    fn deposit(&mut self, line: u32, rec: &Record) {
+    fn deposit(&mut self, line: u32, rec: &Record<'_>) {
         self.n15 += 1;
         let Some(s) = self.section.take() else {
             self.err(line, "TK15", "15", "a deposit record closing a section (after a 05 record)");
@@ -856,7 +917,7 @@ impl Parser {
         });
     }
 
-    fn closing(&mut self, line: u32, rec: &Record) {
+    fn closing(&mut self, line: u32, rec: &Record<'_>) {
         self.closed = true;
         if let Some(s) = self.abandon_section() {
             self.err(line, "TK70", "70", format!("a 15 deposit record closing the section opened on line {}", s.line));

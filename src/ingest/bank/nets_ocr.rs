@@ -68,9 +68,11 @@
 //! offsets, which are byte offsets for the ASCII records of practice), so
 //! only the strings of a `BankTransaction` are allocated. An 80-character
 //! record followed by a newline is split off without searching
-//! (`Lines`), and a line starting with a letter or digit is not searched
-//! for blanks. Dates and numbers are read digit by digit; the key is built
-//! by `base_key` without `format!`. Repeated keys get their `|{n}` as they
+//! (`Lines`; such a record is known to be printable ASCII and is not
+//! checked again by `Rec::new`), and a line starting with a letter or digit
+//! is not searched for blanks. Dates and numbers are read digit by digit;
+//! the key is built by `base_key` without `format!`, with the date text
+//! written once per run of equal booking dates (`Parser::date_text`). Repeated keys get their `|{n}` as they
 //! are built, counted on the keys' parts (`KeyParts`: account, bank
 //! reference and amount as numbers) by `super::KeyRepeats`, which needs
 //! no search while the keys ascend (the usual Nets order) and searches the
@@ -111,14 +113,14 @@ pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
     };
     let mut p = Parser::with_capacity(text.len());
     let mut last_line = 0u32;
-    for (i, raw) in Lines(Some(&text)).enumerate() {
+    for (i, (raw, printable)) in Lines(Some(&text)).enumerate() {
         let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         if is_blank(raw) {
             continue;
         }
         last_line = line;
-        if !p.record(&Rec::new(line, raw)) {
+        if !p.record(&Rec::new(line, raw, printable)) {
             break;
         }
     }
@@ -141,13 +143,14 @@ pub fn parse(bytes: &[u8]) -> Result<BankFile, Vec<Error>> {
 
 /// The lines of a text, as `str::split('\n')` gives them. An 80-character
 /// printable ASCII record followed by LF or CRLF (nearly every line) is
-/// recognised without searching for the newline.
+/// recognised without searching for the newline; it comes with `true`
+/// (its 80 characters are known to be printable ASCII).
 struct Lines<'a>(Option<&'a str>);
 
 impl<'a> Iterator for Lines<'a> {
-    type Item = &'a str;
+    type Item = (&'a str, bool);
 
-    fn next(&mut self) -> Option<&'a str> {
+    fn next(&mut self) -> Option<(&'a str, bool)> {
         let rest = self.0.take()?;
         let b = rest.as_bytes();
         let end = match b.get(RECORD_LEN..RECORD_LEN + 2) {
@@ -160,13 +163,13 @@ impl<'a> Iterator for Lines<'a> {
         let printable = |record: &[u8; RECORD_LEN]| {
             record.iter().fold(0u8, |bad, &c| bad | u8::from(c.wrapping_sub(b' ') >= 0x5f)) == 0
         };
-        let end = end.filter(|_| b.first_chunk::<RECORD_LEN>().is_some_and(printable)).or_else(|| rest.find('\n'));
-        match end {
+        let record = end.filter(|_| b.first_chunk::<RECORD_LEN>().is_some_and(printable));
+        match record.or_else(|| rest.find('\n')) {
             Some(i) => {
                 self.0 = rest.get(i + 1..);
-                rest.get(..i)
+                Some((rest.get(..i).unwrap_or_default(), record.is_some()))
             }
-            None => Some(rest),
+            None => Some((rest, false)),
         }
     }
 }
@@ -188,9 +191,11 @@ struct Rec<'a> {
 }
 
 impl<'a> Rec<'a> {
-    fn new(line: u32, text: &'a str) -> Rec<'a> {
+    /// The record `text` on `line`; `printable` when it is known to be
+    /// printable ASCII already (`Lines`), so it is not checked again.
+    fn new(line: u32, text: &'a str, printable: bool) -> Rec<'a> {
         let mut ascii = [b' '; RECORD_LEN];
-        if text.is_ascii() {
+        if printable || text.is_ascii() {
             let n = text.len().min(RECORD_LEN);
             if let (Some(slots), Some(bytes)) = (ascii.get_mut(..n), text.as_bytes().get(..n)) {
                 slots.copy_from_slice(bytes);
@@ -231,6 +236,10 @@ impl<'a> Rec<'a> {
     fn get(&self, a: usize, b: usize) -> &'a str {
         let b = b.min(self.len);
         let a = a.min(b);
+        if self.bounds.is_empty() {
+            // ASCII: characters are bytes.
+            return self.text.get(a..b).unwrap_or_default();
+        }
         let (a, b) = match (self.bounds.get(a), self.bounds.get(b)) {
             (Some(&x), Some(&y)) => (x, y),
             _ => (a, b),
@@ -307,22 +316,30 @@ fn trim_blanks(s: &str) -> &str {
     s.get(start..end).unwrap_or_default()
 }
 
+/// A date as `YYYY-MM-DD`, as keys write it, without `format!`.
+fn date_text(date: NaiveDate) -> String {
+    let mut s = String::with_capacity(10);
+    push_number(&mut s, u64::try_from(date.year()).unwrap_or_default(), 4);
+    s.push('-');
+    push_number(&mut s, u64::from(date.month()), 2);
+    s.push('-');
+    push_number(&mut s, u64::from(date.day()), 2);
+    s
+}
+
 /// The idempotency key without its position suffix:
 /// `{account}|{bank_ref}|{date}|{direction}|{amount}`, the date as
-/// `YYYY-MM-DD` and the amount as `canonical` writes it (at least two
-/// decimals), built without `format!`.
-fn base_key(account: &str, bank_ref: &str, date: NaiveDate, dir: Direction, ore: u64) -> String {
+/// `YYYY-MM-DD` (`date_text`, written once per date by the caller) and the
+/// amount as `canonical` writes it (at least two decimals), built without
+/// `format!`.
+fn base_key(account: &str, bank_ref: &str, date: &str, dir: Direction, ore: u64) -> String {
     // Room for the parts, their separators and a short `|{n}`.
     let mut s = String::with_capacity(account.len() + bank_ref.len() + "|YYYY-MM-DD|credit|".len() + ore_len(ore) + 3);
     s.push_str(account);
     s.push('|');
     s.push_str(bank_ref);
     s.push('|');
-    push_number(&mut s, u64::try_from(date.year()).unwrap_or_default(), 4);
-    s.push('-');
-    push_number(&mut s, u64::from(date.month()), 2);
-    s.push('-');
-    push_number(&mut s, u64::from(date.day()), 2);
+    s.push_str(date);
     s.push_str(match dir {
         Direction::Credit => "|credit|",
         Direction::Debit => "|debit|",
@@ -340,6 +357,8 @@ struct TxB<'a> {
     number: &'a str,
     date: Option<NaiveDate>,
     bank_ref: &'a str,
+    /// `bank_ref` as a number (`digits_number`), for the key counts.
+    bank_ref_number: u64,
     direction: Direction,
     reversal: bool,
     ore: Option<i64>,
@@ -379,6 +398,10 @@ struct Parser<'a> {
     avtalegiro: Option<Error>,
     /// The keys so far, for the `|{n}` of repeats.
     keys: KeyRepeats<KeyParts>,
+    /// The booking date of the last key and its text (`date_text`): the
+    /// transactions of a file mostly share a few dates, so the text is
+    /// written once per run of equal dates.
+    date_text: Option<(NaiveDate, String)>,
     started: bool,
     ended: bool,
     records: i128,
@@ -569,6 +592,8 @@ impl<'a> Parser<'a> {
             number: num,
             date,
             bank_ref: r.get(15, 31),
+            // As `digits_number(bank_ref)`, from the record's byte copy.
+            bank_ref_number: r.number(15, 31).and_then(|n| u64::try_from(n).ok()).unwrap_or(u64::MAX),
             direction,
             ore,
             kid,
@@ -638,9 +663,13 @@ impl<'a> Parser<'a> {
         let account = a.account;
         let amount = Decimal::new(ore, 2);
         let ore = u64::try_from(ore).unwrap_or_default();
-        let mut key = base_key(account, tx.bank_ref, date, tx.direction, ore);
-        let parts =
-            (a.account_number, digits_number(tx.bank_ref), ore << 1 | u64::from(tx.direction == Direction::Debit));
+        let text = match self.date_text.take() {
+            Some((d, text)) if d == date => text,
+            _ => date_text(date),
+        };
+        let mut key = base_key(account, tx.bank_ref, &text, tx.direction, ore);
+        self.date_text = Some((date, text));
+        let parts = (a.account_number, tx.bank_ref_number, ore << 1 | u64::from(tx.direction == Direction::Debit));
         let repeats = self.keys.count(parts);
         if repeats > 0 {
             key.push('|');
@@ -1068,7 +1097,7 @@ mod tests {
             let (dir, name) = if debit { (Direction::Debit, "debit") } else { (Direction::Credit, "credit") };
             let amount = canonical(Decimal::new(i64::try_from(ore).unwrap_or_default(), 2));
             prop_assert_eq!(
-                base_key(ACCT, "1503241320100001", date, dir, ore),
+                base_key(ACCT, "1503241320100001", &date_text(date), dir, ore),
                 format!("{ACCT}|1503241320100001|{date}|{name}|{amount}")
             );
         }
