@@ -13,13 +13,14 @@
 //! suspense, tonight's or an earlier night's.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::accrue::{balance, interest_due};
 use super::close;
-use super::matching::{ByReference, Index, Match};
+use super::matching::{ByReference, Index, Match, Pos};
 use super::{event, Allocation, BookedPayment, EngineError, Packs, Refund, State, SuspenseItem};
 use crate::model::{
     BankTransaction, Claim, ClosedReason, Direction, Event, LetterKind, ManualMatch, Money, PrincipalCause,
@@ -36,6 +37,9 @@ pub struct Booked {
     pub duplicates: Vec<BankTransaction>,
     pub debits: Vec<BankTransaction>,
     pub released: Vec<BookedPayment>,
+    /// (index in the night's events, index in `allocations`) of each
+    /// allocation event: its detail is written after the booking loop.
+    described_later: Vec<(usize, usize)>,
 }
 
 fn booked_record(tx: &BankTransaction, date: NaiveDate) -> BookedPayment {
@@ -80,13 +84,15 @@ pub fn book_payments(
         use rayon::prelude::*;
         txs.par_iter().map(|tx| index.by_reference_steps(tx)).collect()
     };
+    let mut book =
+        Book { ids: index.ids(), claims: state.claims.values_mut().collect(), payments: &mut state.payments };
     for (tx, by_reference) in txs.into_iter().zip(by_reference) {
-        if state.payments.contains_key(&tx.key) {
+        if book.payments.contains_key(&tx.key) {
             out.duplicates.push(tx.clone());
             continue;
         }
         if tx.reversal && tx.direction == Direction::Debit {
-            reverse(state, tx, date, events, &mut out);
+            reverse(&mut book, tx, date, events, &mut out);
             continue;
         }
         if tx.direction == Direction::Debit {
@@ -97,10 +103,9 @@ pub fn book_payments(
         let found = if tx.reversal {
             Match::None("reversal_of_a_debit: not a debtor payment".into())
         } else if let Some(claim_id) = manual.get(tx.payment_id.as_str()) {
-            if state.claims.contains_key(*claim_id) {
-                Match::Claim { claim_id: (*claim_id).to_string(), method: "manual" }
-            } else {
-                Match::None(format!("manual match to unknown claim {claim_id}"))
+            match book.position(claim_id) {
+                Some(pos) => Match::Claim { pos, method: "manual" },
+                None => Match::None(format!("manual match to unknown claim {claim_id}")),
             }
         } else {
             match by_reference {
@@ -110,21 +115,67 @@ pub fn book_payments(
                         let pack = packs.get(&c.creditor_id)?;
                         balance(c, d, pack).ok().map(|b| b.total())
                     };
-                    index.by_amount_and_payer_step(tx, bad_check_digit, &state.claims, &balance_at)
+                    index.by_amount_and_payer_step(tx, bad_check_digit, &book.claims, &balance_at)
                 }
             }
         };
-        settle_one(state, tx, found, &mut booked, packs, date, events, &mut out)?;
-        state.payments.insert(tx.key.clone(), booked);
+        settle_one(&mut book, tx, found, &mut booked, packs, date, events, &mut out)?;
+        book.payments.insert(tx.key.clone(), booked);
     }
-    release_from_suspense(state, matches, packs, date, events, &mut out)?;
+    release_from_suspense(&mut book, matches, packs, date, events, &mut out)?;
+    describe_allocations(events, &mut out);
     Ok(out)
+}
+
+/// What the booking loop changes: the claims, reached by their position in
+/// the matching index (claim-id order) instead of a search of the claim map
+/// by id for every payment, and the booked payments.
+struct Book<'a> {
+    ids: &'a [String],
+    claims: Vec<&'a mut Arc<Claim>>,
+    payments: &'a mut BTreeMap<String, BookedPayment>,
+}
+
+impl Book<'_> {
+    fn position(&self, claim_id: &str) -> Option<Pos> {
+        self.ids.binary_search_by(|id| id.as_str().cmp(claim_id)).ok().and_then(|p| Pos::try_from(p).ok())
+    }
+
+    fn claim(&self, pos: Pos) -> &Claim {
+        self.claims[pos as usize]
+    }
+
+    /// The claim to change: copied first if the night before still shares it.
+    fn claim_mut(&mut self, pos: Pos) -> &mut Claim {
+        Arc::make_mut(self.claims[pos as usize])
+    }
+}
+
+/// Writes the detail of each allocation event, in parallel: formatting a
+/// million of them inside the booking loop kept one core busy for seconds.
+fn describe_allocations(events: &mut [Event], out: &mut Booked) {
+    use rayon::prelude::*;
+    let details: Vec<String> =
+        out.described_later.par_iter().map(|&(_, a)| allocation_detail(&out.allocations[a])).collect();
+    for (&(e, _), detail) in out.described_later.iter().zip(details) {
+        events[e].detail = detail;
+    }
+    out.described_later = Vec::new();
+}
+
+/// An allocation event's detail: the payment, its booking date, the step
+/// that matched it and the split.
+fn allocation_detail(a: &Allocation) -> String {
+    format!(
+        "{} booked {} via {}: fees {} interest {} principal {}",
+        a.payment_id, a.booking_date, a.method, a.fees, a.interest, a.principal
+    )
 }
 
 /// Allocates, refunds or suspends one payment according to its match.
 #[allow(clippy::too_many_arguments)]
 fn settle_one(
-    state: &mut State,
+    book: &mut Book,
     tx: &BankTransaction,
     found: Match,
     booked: &mut BookedPayment,
@@ -138,9 +189,10 @@ fn settle_one(
             booked.outcome = "suspense".into();
             out.suspense.push(SuspenseItem { payment: tx.clone(), reason });
         }
-        Match::Claim { claim_id, method } => {
+        Match::Claim { pos, method } => {
+            let claim_id = book.ids[pos as usize].clone();
             booked.claim_id = claim_id.clone();
-            let claim = state.claim_mut(&claim_id).expect("invariant: matches name existing claims");
+            let claim = book.claim_mut(pos);
             if claim.currency != tx.amount.currency() {
                 booked.outcome = "suspense".into();
                 out.suspense.push(SuspenseItem {
@@ -158,7 +210,8 @@ fn settle_one(
             } else {
                 booked.outcome = "allocated".into();
                 let pack = packs.get(&claim.creditor_id).expect("invariant: admitted claims have a pack");
-                let alloc = allocate(claim, tx, method, pack, date, events)?;
+                let (alloc, event_at) = allocate(claim, tx, method, pack, date, events)?;
+                out.described_later.push((event_at, out.allocations.len()));
                 (booked.fees, booked.interest, booked.principal) = (alloc.fees, alloc.interest, alloc.principal);
                 let over = tx.amount.amount() - alloc.total();
                 if over > Decimal::ZERO {
@@ -173,7 +226,7 @@ fn settle_one(
 
 /// Earlier nights' suspense items named in `matches.csv` are allocated now.
 fn release_from_suspense(
-    state: &mut State,
+    book: &mut Book,
     matches: &[ManualMatch],
     packs: &Packs,
     date: NaiveDate,
@@ -183,7 +236,7 @@ fn release_from_suspense(
     let mut sorted: Vec<&ManualMatch> = matches.iter().collect();
     sorted.sort_by(|a, b| a.source.cmp(&b.source));
     for m in sorted {
-        let key = state.payments.values().find(|p| p.payment_id == m.payment_id).map(|p| p.key.clone());
+        let key = book.payments.values().find(|p| p.payment_id == m.payment_id).map(|p| p.key.clone());
         let Some(key) = key else {
             events.push(event(
                 date,
@@ -195,7 +248,7 @@ fn release_from_suspense(
             ));
             continue;
         };
-        let record = state.payments[&key].clone();
+        let record = book.payments[&key].clone();
         if record.outcome != "suspense" || record.booked_on == date {
             if record.booked_on != date {
                 events.push(event(
@@ -209,7 +262,8 @@ fn release_from_suspense(
             }
             continue; // tonight's payments took their manual match above
         }
-        let why = match state.claims.get(&m.claim_id) {
+        let pos = book.position(&m.claim_id);
+        let why = match pos.map(|pos| book.claim(pos)) {
             None => Some(format!("{}: no claim {}", m.source, m.claim_id)),
             Some(c) if c.currency != record.currency => Some(format!(
                 "{}: payment {} is in {}, the claim in {}",
@@ -217,10 +271,11 @@ fn release_from_suspense(
             )),
             Some(_) => None,
         };
-        if let Some(why) = why {
+        let (Some(pos), None) = (pos, &why) else {
+            let why = why.unwrap_or_default();
             events.push(event(date, &m.claim_id, "manual_match_ignored", Decimal::ZERO, "matches.csv", why));
             continue; // it stays in suspense
-        }
+        };
         let tx = BankTransaction {
             payment_id: record.payment_id.as_str().into(),
             key: record.key.clone(),
@@ -236,19 +291,10 @@ fn release_from_suspense(
             payer: "".into(),
         };
         let mut booked = record.clone();
-        settle_one(
-            state,
-            &tx,
-            Match::Claim { claim_id: m.claim_id.clone(), method: "manual" },
-            &mut booked,
-            packs,
-            date,
-            events,
-            out,
-        )?;
+        settle_one(book, &tx, Match::Claim { pos, method: "manual" }, &mut booked, packs, date, events, out)?;
         booked.booked_on = date;
         out.released.push(record);
-        state.payments.insert(key, booked);
+        book.payments.insert(key, booked);
     }
     Ok(())
 }
@@ -256,9 +302,9 @@ fn release_from_suspense(
 /// Undoes the allocation of the payment a bank reversal reverses: the
 /// latest allocated credit on the same account with the same amount and
 /// the same bank reference (or, lacking one, the same payment reference).
-fn reverse(state: &mut State, tx: &BankTransaction, date: NaiveDate, events: &mut Vec<Event>, out: &mut Booked) {
+fn reverse(book: &mut Book, tx: &BankTransaction, date: NaiveDate, events: &mut Vec<Event>, out: &mut Booked) {
     let reference = if tx.structured_ref.is_empty() { &tx.unstructured } else { &tx.structured_ref };
-    let original = state
+    let original = book
         .payments
         .values()
         .filter(|p| {
@@ -284,13 +330,13 @@ fn reverse(state: &mut State, tx: &BankTransaction, date: NaiveDate, events: &mu
             payment: shown,
             reason: "reversal_without_original: no allocated payment with this account, amount and reference".into(),
         });
-        state.payments.insert(tx.key.clone(), booked);
+        book.payments.insert(tx.key.clone(), booked);
         return;
     };
     booked.outcome = "reversal".into();
     booked.claim_id = orig.claim_id.clone();
     let over = orig.amount - (orig.fees + orig.interest + orig.principal);
-    if let Some(claim) = state.claim_mut(&orig.claim_id) {
+    if let Some(claim) = book.position(&orig.claim_id).map(|pos| book.claim_mut(pos)) {
         claim.fees_paid -= orig.fees;
         claim.interest_paid -= orig.interest;
         if orig.principal > Decimal::ZERO {
@@ -340,13 +386,15 @@ fn reverse(state: &mut State, tx: &BankTransaction, date: NaiveDate, events: &mu
             ),
         });
     }
-    if let Some(o) = state.payments.get_mut(&orig.key) {
+    if let Some(o) = book.payments.get_mut(&orig.key) {
         o.outcome = "reversed".into();
     }
-    state.payments.insert(tx.key.clone(), booked);
+    book.payments.insert(tx.key.clone(), booked);
 }
 
-/// Allocates one payment to `claim` at its booking date and updates the claim.
+/// Allocates one payment to `claim` at its booking date and updates the
+/// claim. Returns the allocation and the index of its event in `events`,
+/// whose detail (`allocation_detail`) the caller writes.
 ///
 /// # Errors
 /// Interest evaluation errors (missing reference rate).
@@ -357,7 +405,7 @@ pub fn allocate(
     pack: &dyn RulePack,
     date: NaiveDate,
     events: &mut Vec<Event>,
-) -> Result<Allocation, EngineError> {
+) -> Result<(Allocation, usize), EngineError> {
     let b = tx.booking_date;
     let (interest_owed, _) = interest_due(claim, b, pack)?;
     let split = split(
@@ -383,12 +431,10 @@ pub fn allocate(
         "allocation",
         split.fees + split.interest + split.principal,
         "allocation: fees, interest, principal",
-        format!(
-            "{} booked {b} via {method}: fees {} interest {} principal {}",
-            tx.payment_id, split.fees, split.interest, split.principal
-        ),
+        String::new(),
     );
     e.payment_id = tx.payment_id.to_string();
+    let event_at = events.len();
     events.push(e);
     // Interest left is computed only when principal and fees are paid.
     if claim.principal_now().is_zero()
@@ -397,7 +443,7 @@ pub fn allocate(
     {
         close(claim, ClosedReason::Paid, date, events);
     }
-    Ok(Allocation {
+    let allocation = Allocation {
         payment_id: tx.payment_id.to_string(),
         claim_id: claim.claim_id.clone(),
         creditor_id: claim.creditor_id.clone(),
@@ -408,7 +454,8 @@ pub fn allocate(
         interest: split.interest,
         principal: split.principal,
         method,
-    })
+    };
+    Ok((allocation, event_at))
 }
 
 /// A payment split over fees, interest and principal.

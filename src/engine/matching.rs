@@ -54,8 +54,8 @@ const INVOICE_PREFIXES: &[&str] = &[
     "faktnr",
 ];
 
-/// Position of a claim in `Index::ids`.
-type Pos = u32;
+/// Position of a claim in `Index::ids` (claim-id order).
+pub type Pos = u32;
 const END: Pos = Pos::MAX;
 
 /// Claims under a key, as a chain through `next` (one slot per claim): no
@@ -113,8 +113,9 @@ pub struct Index {
 /// The outcome of matching one payment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Match {
-    /// Found: the claim id and the step that found it.
-    Claim { claim_id: String, method: &'static str },
+    /// Found: the claim (its position in `Index::ids`) and the step that
+    /// found it.
+    Claim { pos: Pos, method: &'static str },
     /// Not found: a reason a person can act on.
     None(String),
 }
@@ -258,6 +259,11 @@ impl Index {
         Index { ids, by_agency_ref, by_invoice_ref, by_invoice_no, by_letter_amount, by_name_block, names }
     }
 
+    /// The claim ids, in claim-id order: a claim's position is its index here.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
     /// Claims whose agency or invoice reference is `token` (normalised).
     fn by_reference(&self, token: &str, out: &mut BTreeSet<Pos>) {
         let n = normalize_reference(token);
@@ -325,7 +331,7 @@ impl Index {
     fn amount_and_payer(
         &self,
         p: &BankTransaction,
-        claims: &BTreeMap<String, Arc<Claim>>,
+        claims: &[&mut Arc<Claim>],
         balance_at: &dyn Fn(&Claim, NaiveDate) -> Option<Decimal>,
     ) -> BTreeSet<Pos> {
         let payer = normalize_name(&p.payer);
@@ -339,11 +345,10 @@ impl Index {
             .get(&name_block(&payer))
             .filter(|pos| strsim::jaro_winkler(&self.names[*pos as usize], &payer) >= NAME_SIMILARITY)
             .filter(|pos| {
-                claims.get(&self.ids[*pos as usize]).is_some_and(|c| {
-                    !c.stage.is_closed()
-                        && c.currency == cur
-                        && (letter_amount.contains(pos) || balance_at(c, p.booking_date) == Some(amount))
-                })
+                let c = &claims[*pos as usize];
+                !c.stage.is_closed()
+                    && c.currency == cur
+                    && (letter_amount.contains(pos) || balance_at(c, p.booking_date) == Some(amount))
             })
             .collect()
     }
@@ -370,12 +375,12 @@ impl Index {
     }
 
     /// Step 3 for a payment steps 1 and 2 did not place, on the claims as
-    /// they stand when the payment is booked.
+    /// they stand when the payment is booked (`claims` in `ids` order).
     pub fn by_amount_and_payer_step(
         &self,
         p: &BankTransaction,
         bad_check_digit: bool,
-        claims: &BTreeMap<String, Arc<Claim>>,
+        claims: &[&mut Arc<Claim>],
         balance_at: &dyn Fn(&Claim, NaiveDate) -> Option<Decimal>,
     ) -> Match {
         self.decide(self.amount_and_payer(p, claims, balance_at), "amount_and_payer").unwrap_or_else(|| {
@@ -387,7 +392,7 @@ impl Index {
     fn decide(&self, found: BTreeSet<Pos>, method: &'static str) -> Option<Match> {
         match found.len() {
             0 => None,
-            1 => found.first().map(|pos| Match::Claim { claim_id: self.ids[*pos as usize].clone(), method }),
+            1 => found.first().map(|pos| Match::Claim { pos: *pos, method }),
             n => Some(Match::None(format!("ambiguous: {n} claims"))),
         }
     }

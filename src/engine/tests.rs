@@ -271,6 +271,18 @@ fn payment_matching_structured_free_text_ambiguous_and_overpaid() {
     );
     assert_eq!((n2.refunds[0].reason, n2.refunds[0].amount), ("overpayment", dec!(737.90)));
     assert_eq!(n2.state.claims["5561234567-3"].stage, Stage::Closed(ClosedReason::Paid));
+    // The audit log tells the allocation, event after event (the closing follows it).
+    let logged: Vec<(&str, &str)> = n2
+        .events
+        .iter()
+        .filter(|e| e.claim_id == "5561234567-3")
+        .map(|e| (e.kind.as_ref(), e.detail.as_str()))
+        .collect();
+    let detail = format!(
+        "{} booked 2024-12-03 via reference_in_text: fees 60 interest 2.10 principal 200",
+        n2.allocations[0].payment_id
+    );
+    assert_eq!(logged, [("allocation", detail.as_str()), ("closed", "paid")]);
 }
 
 #[test]
