@@ -343,7 +343,10 @@ mod snapshot {
         let state = State {
             date: Some(day(100)),
             claims: (0..claims).map(claim).map(|c| (c.claim_id.clone(), Arc::new(c))).collect(),
-            payments: (0..payments).map(|i| payment(i, claims)).map(|p| (p.key.clone(), p)).collect(),
+            payments: (0..payments)
+                .map(|i| payment(i, claims))
+                .map(|p| (p.key.clone(), std::sync::Arc::new(p)))
+                .collect(),
             next_claim_no: 1001 + claims as u64,
         };
         let events: Vec<Event> = (0..claims).map(event).collect();

@@ -120,7 +120,7 @@ pub fn book_payments(
             }
         };
         settle_one(&mut book, tx, found, &mut booked, packs, date, events, &mut out)?;
-        book.payments.insert(tx.key.clone(), booked);
+        book.payments.insert(tx.key.clone(), Arc::new(booked));
     }
     release_from_suspense(&mut book, matches, packs, date, events, &mut out)?;
     describe_allocations(events, &mut out);
@@ -133,7 +133,7 @@ pub fn book_payments(
 struct Book<'a> {
     ids: &'a [String],
     claims: Vec<&'a mut Arc<Claim>>,
-    payments: &'a mut BTreeMap<String, BookedPayment>,
+    payments: &'a mut BTreeMap<String, Arc<BookedPayment>>,
 }
 
 impl Book<'_> {
@@ -248,7 +248,7 @@ fn release_from_suspense(
             ));
             continue;
         };
-        let record = book.payments[&key].clone();
+        let record = BookedPayment::clone(&book.payments[&key]);
         if record.outcome != "suspense" || record.booked_on == date {
             if record.booked_on != date {
                 events.push(event(
@@ -294,7 +294,7 @@ fn release_from_suspense(
         settle_one(book, &tx, Match::Claim { pos, method: "manual" }, &mut booked, packs, date, events, out)?;
         booked.booked_on = date;
         out.released.push(record);
-        book.payments.insert(key, booked);
+        book.payments.insert(key, Arc::new(booked));
     }
     Ok(())
 }
@@ -330,7 +330,7 @@ fn reverse(book: &mut Book, tx: &BankTransaction, date: NaiveDate, events: &mut 
             payment: shown,
             reason: "reversal_without_original: no allocated payment with this account, amount and reference".into(),
         });
-        book.payments.insert(tx.key.clone(), booked);
+        book.payments.insert(tx.key.clone(), Arc::new(booked));
         return;
     };
     booked.outcome = "reversal".into();
@@ -387,9 +387,9 @@ fn reverse(book: &mut Book, tx: &BankTransaction, date: NaiveDate, events: &mut 
         });
     }
     if let Some(o) = book.payments.get_mut(&orig.key) {
-        o.outcome = "reversed".into();
+        Arc::make_mut(o).outcome = "reversed".into();
     }
-    book.payments.insert(tx.key.clone(), booked);
+    book.payments.insert(tx.key.clone(), Arc::new(booked));
 }
 
 /// Allocates one payment to `claim` at its booking date and updates the

@@ -64,8 +64,10 @@ pub struct State {
     /// night before (copy on write): a night clones only the claims it
     /// changes, through `claim_mut`.
     pub claims: BTreeMap<String, Arc<Claim>>,
-    /// Every booked bank transaction, by idempotency key.
-    pub payments: BTreeMap<String, BookedPayment>,
+    /// Every booked bank transaction, by idempotency key. Shared with the
+    /// state of the night before like the claims: a night copies only the
+    /// records it changes.
+    pub payments: BTreeMap<String, Arc<BookedPayment>>,
     /// The next claim sequence number (agency OCR references derive from it).
     pub next_claim_no: u64,
 }

@@ -54,7 +54,7 @@ pub fn events_table(events: &[Event]) -> PolarsResult<Vec<u8>> {
 ///
 /// # Errors
 /// `Error::Snapshot` naming the file, column and row of the first bad value.
-pub fn read_payments(t: &Table) -> Result<BTreeMap<String, BookedPayment>, Error> {
+pub fn read_payments(t: &Table) -> Result<BTreeMap<String, std::sync::Arc<BookedPayment>>, Error> {
     let (payment_id, key, outcome, claim_id) =
         (t.texts("payment_id")?, t.keys("key")?, t.texts("outcome")?, t.texts("claim_id")?);
     let (account, bank_ref, reference) = (t.texts("account")?, t.texts("bank_ref")?, t.texts("reference")?);
@@ -62,7 +62,7 @@ pub fn read_payments(t: &Table) -> Result<BTreeMap<String, BookedPayment>, Error
     let currency = t.words("currency", Currency::from_str_exact)?;
     let (amount, fees, interest, principal) =
         (t.amounts("amount")?, t.amounts("fees")?, t.amounts("interest")?, t.amounts("principal")?);
-    let mut rows: Vec<(String, BookedPayment)> = Vec::with_capacity(t.len());
+    let mut rows: Vec<(String, std::sync::Arc<BookedPayment>)> = Vec::with_capacity(t.len());
     (0..t.len())
         .into_par_iter()
         .map(|i| {
@@ -82,7 +82,7 @@ pub fn read_payments(t: &Table) -> Result<BTreeMap<String, BookedPayment>, Error
                 interest: interest[i],
                 principal: principal[i],
             };
-            (payment.key.clone(), payment)
+            (payment.key.clone(), std::sync::Arc::new(payment))
         })
         .collect_into_vec(&mut rows);
     Ok(rows.into_iter().collect())

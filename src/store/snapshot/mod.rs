@@ -71,7 +71,7 @@ pub fn write(dir: &Path, state: &State, events: &[Event]) -> Result<(), Error> {
 /// Every file of the snapshot as Parquet bytes, in file order.
 fn encode(state: &State, events: &[Event]) -> Vec<(&'static str, PolarsResult<Vec<u8>>)> {
     let claims: Vec<&Claim> = state.claims.values().map(|c| &**c).collect();
-    let payments: Vec<&BookedPayment> = state.payments.values().collect();
+    let payments: Vec<&BookedPayment> = state.payments.values().map(|p| &**p).collect();
     let mut tables = claims::tables(&claims);
     tables.push((ledger::PAYMENTS, Box::new(|| ledger::payments_table(&payments))));
     tables.push((ledger::EVENTS, Box::new(|| ledger::events_table(events))));

@@ -170,7 +170,7 @@ fn state(claims: usize, payments: usize) -> State {
     State {
         date: Some(day(0)),
         claims: (0..claims).map(claim).map(|c| (c.claim_id.clone(), Arc::new(c))).collect(),
-        payments: (0..payments).map(payment).map(|p| (p.key.clone(), p)).collect(),
+        payments: (0..payments).map(payment).map(|p| (p.key.clone(), std::sync::Arc::new(p))).collect(),
         next_claim_no: 0,
     }
 }
@@ -380,7 +380,7 @@ proptest::proptest! {
         let s = State {
             date: Some(day(0)),
             claims: claims.iter().map(|&i| claim(i)).map(|c| (c.claim_id.clone(), Arc::new(c))).collect(),
-            payments: payments.iter().map(|&i| payment(i)).map(|p| (p.key.clone(), p)).collect(),
+            payments: payments.iter().map(|&i| payment(i)).map(|p| (p.key.clone(), std::sync::Arc::new(p))).collect(),
             next_claim_no: 0,
         };
         let events: Vec<Event> = events.into_iter().map(event).collect();
