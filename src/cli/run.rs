@@ -197,12 +197,13 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
         })
         .collect();
     clock.step("parse inputs");
+    let is_ok: Vec<bool> = parsed.iter().map(Result::is_ok).collect();
     let mut inputs = Inputs::default();
     let mut records = Vec::new();
     let mut rejected_rows = Vec::new();
     let mut quarantined = Vec::new();
     let mut skipped_not_booked = 0usize;
-    for (f, result) in files.iter().zip(&parsed) {
+    for (f, result) in files.iter().zip(parsed) {
         let mut rec = InputRecord {
             name: f.name.clone(),
             sha256: String::new(), // after `fingerprint`, below
@@ -212,31 +213,6 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
             rejected_rows: 0,
             errors: Vec::new(),
         };
-        match result {
-            Ok(_) => {}
-            Err(errors) => {
-                rec.status = "quarantined".into();
-                rec.errors = errors.iter().map(ToString::to_string).collect();
-                let text = format!(
-                    "inkasso rejected {} on {date}: the file was not processed. Fix it and drop it into the inbox again.\n\n{}\n",
-                    f.name,
-                    rec.errors.join("\n")
-                );
-                inbox::quarantine(&data, date, f, &text)?;
-                quarantined.push(f.name.clone());
-            }
-        }
-        records.push(rec);
-    }
-    if strict && !quarantined.is_empty() {
-        return Err(Error::Failed(format!(
-            "--strict: {} file(s) rejected ({}); nothing committed",
-            quarantined.len(),
-            quarantined.join(", ")
-        )));
-    }
-    let is_ok: Vec<bool> = parsed.iter().map(Result::is_ok).collect();
-    for (rec, result) in records.iter_mut().zip(parsed) {
         match result {
             Ok(Input::Receivables { rows, rejects }) => {
                 rec.format = "receivables_csv".into();
@@ -261,10 +237,28 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
                 rec.records = m.len();
                 inputs.matches.extend(m);
             }
-            Err(_) => {}
+            Err(errors) => {
+                rec.status = "quarantined".into();
+                rec.errors = errors.iter().map(ToString::to_string).collect();
+                let text = format!(
+                    "inkasso rejected {} on {date}: the file was not processed. Fix it and drop it into the inbox again.\n\n{}\n",
+                    f.name,
+                    rec.errors.join("\n")
+                );
+                inbox::quarantine(&data, date, f, &text)?;
+                quarantined.push(f.name.clone());
+            }
         }
+        records.push(rec);
     }
-    clock.step("sort inputs");
+    if strict && !quarantined.is_empty() {
+        return Err(Error::Failed(format!(
+            "--strict: {} file(s) rejected ({}); nothing committed",
+            quarantined.len(),
+            quarantined.join(", ")
+        )));
+    }
+    clock.step("gather inputs");
 
     // The day itself (pure), beside the inputs' SHA-256 and archive copies
     // (every readable file, and the repeated copies): the engine's booking
