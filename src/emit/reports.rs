@@ -2,6 +2,8 @@
 //! header row, dates YYYY-MM-DD, amounts with `.` and two decimals, never
 //! localised. Rows are sorted by the documented key of each file.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 use crate::engine::{Allocation, Awaiting, Refund, Refusal, SuspenseItem};
@@ -13,7 +15,7 @@ use crate::model::{fmt_amount, Letter};
 const ROWS_PER_TASK: usize = 8192;
 
 /// A CSV report: `header`, then `row(item)` for each item in order.
-fn to_bytes<T: Sync>(header: &[&str], items: &[T], row: impl Fn(&T) -> Vec<String> + Sync) -> Vec<u8> {
+fn to_bytes<T: Sync>(header: &[&str], items: &[T], row: impl Fn(&T) -> Vec<Cow<'_, str>> + Sync) -> Vec<u8> {
     let write = |items: &[T], header: Option<&[&str]>| -> Vec<u8> {
         let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::Any(b'\n')).from_writer(Vec::new());
         // Writing to a Vec cannot fail.
@@ -63,23 +65,23 @@ pub fn letters_manifest(letters: &[Letter]) -> Vec<u8> {
         &sorted,
         |l| {
             vec![
-                l.letter_id.clone(),
-                l.claim_id.clone(),
-                l.creditor_id.clone(),
-                l.invoice_number.clone(),
-                l.debtor.id.clone(),
+                l.letter_id.as_str().into(),
+                l.claim_id.as_str().into(),
+                l.creditor_id.as_str().into(),
+                l.invoice_number.as_str().into(),
+                l.debtor.id.as_str().into(),
                 l.kind.as_str().into(),
-                l.language.clone(),
+                l.language.as_str().into(),
                 l.channel.as_str().into(),
                 l.currency.code().into(),
-                fmt_amount(l.principal),
-                fmt_amount(l.interest),
-                fmt_amount(l.fees),
-                fmt_amount(l.amount_due),
-                l.pay_by.to_string(),
-                l.reference.clone(),
-                l.file.clone(),
-                l.page.to_string(),
+                fmt_amount(l.principal).into(),
+                fmt_amount(l.interest).into(),
+                fmt_amount(l.fees).into(),
+                fmt_amount(l.amount_due).into(),
+                l.pay_by.to_string().into(),
+                l.reference.as_str().into(),
+                l.file.as_str().into(),
+                l.page.to_string().into(),
             ]
         },
     )
@@ -101,16 +103,16 @@ pub fn suspense(items: &[SuspenseItem]) -> Vec<u8> {
         |s| {
             let p = &s.payment;
             let reference =
-                if p.structured_ref.is_empty() { p.unstructured.to_string() } else { p.structured_ref.to_string() };
+                if p.structured_ref.is_empty() { p.unstructured.as_str() } else { p.structured_ref.as_str() };
             vec![
-                p.payment_id.to_string(),
-                p.source.file.clone(),
-                p.booking_date.to_string(),
-                fmt_amount(p.amount.amount()),
-                p.amount.currency().code().into(),
-                reference,
-                p.payer.to_string(),
-                s.reason.clone(),
+                p.payment_id.as_str().into(),
+                p.source.file.as_str().into(),
+                p.booking_date.to_string().into(),
+                fmt_amount(p.amount.amount()).into(),
+                p.amount.currency().code().to_string().into(),
+                reference.into(),
+                p.payer.as_str().into(),
+                s.reason.as_str().into(),
             ]
         },
     )
@@ -124,12 +126,12 @@ pub fn refunds(items: &[Refund]) -> Vec<u8> {
     });
     to_bytes(&["payment_id", "claim_id", "booking_date", "amount", "currency", "payer", "reason"], &sorted, |r| {
         vec![
-            r.payment.payment_id.to_string(),
-            r.claim_id.clone(),
-            r.payment.booking_date.to_string(),
-            fmt_amount(r.amount),
-            r.payment.amount.currency().code().into(),
-            r.payment.payer.to_string(),
+            r.payment.payment_id.as_str().into(),
+            r.claim_id.as_str().into(),
+            r.payment.booking_date.to_string().into(),
+            fmt_amount(r.amount).into(),
+            r.payment.amount.currency().code().to_string().into(),
+            r.payment.payer.as_str().into(),
             r.reason.into(),
         ]
     })
@@ -140,7 +142,7 @@ pub fn awaiting(items: &[Awaiting]) -> Vec<u8> {
     let mut sorted: Vec<&Awaiting> = items.iter().collect();
     sorted.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
     to_bytes(&["claim_id", "creditor_id", "step", "since"], &sorted, |a| {
-        vec![a.claim_id.clone(), a.creditor_id.clone(), a.step.into(), a.since.to_string()]
+        vec![a.claim_id.as_str().into(), a.creditor_id.as_str().into(), a.step.into(), a.since.to_string().into()]
     })
 }
 
@@ -150,12 +152,12 @@ pub fn refused(items: &[Refusal]) -> Vec<u8> {
     sorted.sort_by(|a, b| a.source.cmp(&b.source));
     to_bytes(&["source_file", "line", "creditor_id", "invoice_number", "reason", "detail"], &sorted, |r| {
         vec![
-            r.source.file.clone(),
-            r.source.line.to_string(),
-            r.creditor_id.clone(),
-            r.invoice_number.clone(),
+            r.source.file.as_str().into(),
+            r.source.line.to_string().into(),
+            r.creditor_id.as_str().into(),
+            r.invoice_number.as_str().into(),
             r.reason.into(),
-            r.detail.clone(),
+            r.detail.as_str().into(),
         ]
     })
 }
@@ -165,14 +167,20 @@ pub fn rejected_rows(items: &[Error]) -> Vec<u8> {
     let mut sorted: Vec<&Error> = items.iter().collect();
     sorted.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     to_bytes(&["source_file", "line", "field", "value", "expected"], &sorted, |e| {
-        vec![e.file.clone(), e.line.to_string(), e.field.clone(), e.value.clone(), e.expected.clone()]
+        vec![
+            e.file.as_str().into(),
+            e.line.to_string().into(),
+            e.field.as_str().into(),
+            e.value.as_str().into(),
+            e.expected.as_str().into(),
+        ]
     })
 }
 
 /// `allocations.csv`: how each payment was split, in (booking date, payment id) order.
 pub fn allocations(items: &[Allocation]) -> Vec<u8> {
     let mut sorted: Vec<&Allocation> = items.iter().collect();
-    sorted.sort_by(|a, b| (a.booking_date, &a.payment_id).cmp(&(b.booking_date, &b.payment_id)));
+    sorted.par_sort_by(|a, b| (a.booking_date, &a.payment_id).cmp(&(b.booking_date, &b.payment_id)));
     to_bytes(
         &[
             "payment_id",
@@ -189,15 +197,15 @@ pub fn allocations(items: &[Allocation]) -> Vec<u8> {
         &sorted,
         |a| {
             vec![
-                a.payment_id.clone(),
-                a.claim_id.clone(),
-                a.creditor_id.clone(),
-                a.invoice_number.clone(),
-                a.booking_date.to_string(),
+                a.payment_id.as_str().into(),
+                a.claim_id.as_str().into(),
+                a.creditor_id.as_str().into(),
+                a.invoice_number.as_str().into(),
+                a.booking_date.to_string().into(),
                 a.currency.code().into(),
-                fmt_amount(a.fees),
-                fmt_amount(a.interest),
-                fmt_amount(a.principal),
+                fmt_amount(a.fees).into(),
+                fmt_amount(a.interest).into(),
+                fmt_amount(a.principal).into(),
                 a.method.into(),
             ]
         },
@@ -213,7 +221,9 @@ mod tests {
     #[test]
     fn parallel_chunks_join_into_one_writers_bytes() {
         let items: Vec<u32> = (0..3 * ROWS_PER_TASK as u32 + 17).collect();
-        let row = |i: &u32| vec![format!("P{i}"), format!("=cmd {i}"), format!("a \"quoted\", {i}"), String::new()];
+        fn row(i: &u32) -> Vec<Cow<'_, str>> {
+            vec![format!("P{i}").into(), format!("=cmd {i}").into(), format!("a \"quoted\", {i}").into(), "".into()]
+        }
         let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::Any(b'\n')).from_writer(Vec::new());
         w.write_record(["id", "formula", "text", "empty"]).unwrap();
         for i in &items {
