@@ -201,7 +201,12 @@ pub(crate) fn quote(s: &str) -> String {
             '"' => q.push_str("\\\""),
             '\\' => q.push('/'),
             c if c.is_control() => q.push(' '),
-            c => q.push_str(&substitute(c)),
+            c if c.is_ascii()
+                || oem_cp::encode_char_checked(c, &oem_cp::code_table::ENCODING_TABLE_CP437).is_some() =>
+            {
+                q.push(c);
+            }
+            c => q.push_str(substitute(c)),
         }
     }
     q.push('"');
@@ -209,19 +214,16 @@ pub(crate) fn quote(s: &str) -> String {
 }
 
 /// What to write for a character CP437 lacks (see the module docs).
-fn substitute(c: char) -> String {
-    if oem_cp::encode_char_checked(c, &oem_cp::code_table::ENCODING_TABLE_CP437).is_some() {
-        return c.to_string();
-    }
+fn substitute(c: char) -> &'static str {
     match c {
-        'ø' => "o".to_string(),
-        'Ø' => "O".to_string(),
-        '€' => "EUR".to_string(),
-        '\u{2018}' | '\u{2019}' | '\u{201A}' => "'".to_string(),
-        '\u{201C}' | '\u{201D}' | '\u{201E}' => "\\\"".to_string(),
-        '\u{2013}' | '\u{2014}' => "-".to_string(),
-        '\u{00A0}' => " ".to_string(),
-        _ => "?".to_string(),
+        'ø' => "o",
+        'Ø' => "O",
+        '€' => "EUR",
+        '\u{2018}' | '\u{2019}' | '\u{201A}' => "'",
+        '\u{201C}' | '\u{201D}' | '\u{201E}' => "\\\"",
+        '\u{2013}' | '\u{2014}' => "-",
+        '\u{00A0}' => " ",
+        _ => "?",
     }
 }
 
