@@ -84,8 +84,7 @@ pub fn book_payments(
         use rayon::prelude::*;
         txs.par_iter().map(|tx| index.by_reference_steps(tx)).collect()
     };
-    let mut book =
-        Book { ids: index.ids(), claims: state.claims.values_mut().collect(), payments: &mut state.payments };
+    let mut book = Book { claims: state.claims.values_mut().collect(), payments: &mut state.payments };
     for (tx, by_reference) in txs.into_iter().zip(by_reference) {
         if book.payments.contains_key(&tx.key) {
             out.duplicates.push(tx.clone());
@@ -131,14 +130,13 @@ pub fn book_payments(
 /// the matching index (claim-id order) instead of a search of the claim map
 /// by id for every payment, and the booked payments.
 struct Book<'a> {
-    ids: &'a [String],
     claims: Vec<&'a mut Arc<Claim>>,
     payments: &'a mut BTreeMap<String, Arc<BookedPayment>>,
 }
 
 impl Book<'_> {
     fn position(&self, claim_id: &str) -> Option<Pos> {
-        self.ids.binary_search_by(|id| id.as_str().cmp(claim_id)).ok().and_then(|p| Pos::try_from(p).ok())
+        self.claims.binary_search_by(|c| c.claim_id.as_str().cmp(claim_id)).ok().and_then(|p| Pos::try_from(p).ok())
     }
 
     fn claim(&self, pos: Pos) -> &Claim {
@@ -190,7 +188,7 @@ fn settle_one(
             out.suspense.push(SuspenseItem { payment: tx.clone(), reason });
         }
         Match::Claim { pos, method } => {
-            let claim_id = book.ids[pos as usize].clone();
+            let claim_id = book.claim(pos).claim_id.clone();
             booked.claim_id = claim_id.clone();
             let claim = book.claim_mut(pos);
             if claim.currency != tx.amount.currency() {

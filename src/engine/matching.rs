@@ -54,7 +54,7 @@ const INVOICE_PREFIXES: &[&str] = &[
     "faktnr",
 ];
 
-/// Position of a claim in `Index::ids` (claim-id order).
+/// Position of a claim in the claim map (claim-id order).
 pub type Pos = u32;
 const END: Pos = Pos::MAX;
 
@@ -95,10 +95,9 @@ impl<K: std::hash::Hash + Eq> Chains<K> {
 }
 
 /// Lookup tables built from the claims before tonight's payments. Claims
-/// are named by their position in `ids` (claim id order), so a found set
-/// of positions sorts like the claim ids.
+/// are named by their position in the claim map (claim id order), so a
+/// found set of positions sorts like the claim ids.
 pub struct Index {
-    ids: Vec<String>,
     by_agency_ref: FastMap<String, Pos>,
     by_invoice_ref: Chains<String>,
     by_invoice_no: Chains<String>,
@@ -113,7 +112,7 @@ pub struct Index {
 /// The outcome of matching one payment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Match {
-    /// Found: the claim (its position in `Index::ids`) and the step that
+    /// Found: the claim (its position in the claim map) and the step that
     /// found it.
     Claim { pos: Pos, method: &'static str },
     /// Not found: a reason a person can act on.
@@ -222,18 +221,13 @@ impl Index {
             }
             table
         };
-        let ((ids, by_agency_ref), ((by_invoice_ref, by_invoice_no), (by_letter_amount, by_name_block))) = rayon::join(
+        let (by_agency_ref, ((by_invoice_ref, by_invoice_no), (by_letter_amount, by_name_block))) = rayon::join(
             || {
-                rayon::join(
-                    || claims.iter().map(|c| c.claim_id.clone()).collect(),
-                    || {
-                        let mut table = FastMap::with_capacity_and_hasher(n, Default::default());
-                        for (pos, c) in positions() {
-                            table.insert(c.agency_reference.clone(), pos);
-                        }
-                        table
-                    },
-                )
+                let mut table = FastMap::with_capacity_and_hasher(n, Default::default());
+                for (pos, c) in positions() {
+                    table.insert(c.agency_reference.clone(), pos);
+                }
+                table
             },
             || {
                 rayon::join(
@@ -256,12 +250,7 @@ impl Index {
                 )
             },
         );
-        Index { ids, by_agency_ref, by_invoice_ref, by_invoice_no, by_letter_amount, by_name_block, names }
-    }
-
-    /// The claim ids, in claim-id order: a claim's position is its index here.
-    pub fn ids(&self) -> &[String] {
-        &self.ids
+        Index { by_agency_ref, by_invoice_ref, by_invoice_no, by_letter_amount, by_name_block, names }
     }
 
     /// Claims whose agency or invoice reference is `token` (normalised).
@@ -375,7 +364,7 @@ impl Index {
     }
 
     /// Step 3 for a payment steps 1 and 2 did not place, on the claims as
-    /// they stand when the payment is booked (`claims` in `ids` order).
+    /// they stand when the payment is booked (`claims` in claim-id order).
     pub fn by_amount_and_payer_step(
         &self,
         p: &BankTransaction,
