@@ -125,6 +125,41 @@ impl Tag {
     }
 }
 
+impl Tag {
+    /// true if a reading rule may read an element with this tag: it ends
+    /// some rule's path (`GroupRule`, `StmtRule`, `BalRule`, `NtryRule`,
+    /// `TxRule` in mod.rs). The pagination rules take any leaf below
+    /// `*Pgntn`/`MsgPgntn` but only `PgNb` and `LastPgInd` change anything.
+    /// No rule applies to an element with any other tag, so its end is not
+    /// looked up (the test `only_read_tags_have_rules` checks this).
+    pub(super) fn is_read(self) -> bool {
+        matches!(
+            self,
+            Tag::Amt
+                | Tag::CdtDbtInd
+                | Tag::RvslInd
+                | Tag::Sts
+                | Tag::Cd
+                | Tag::Prtry
+                | Tag::Dt
+                | Tag::DtTm
+                | Tag::AcctSvcrRef
+                | Tag::Ref
+                | Tag::Ustrd
+                | Tag::Nm
+                | Tag::Iban
+                | Tag::Id
+                | Tag::CreDtTm
+                | Tag::Ccy
+                | Tag::PgNb
+                | Tag::LastPgInd
+                | Tag::NbOfNtries
+                | Tag::Sum
+                | Tag::TtlNetNtryAmt
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
