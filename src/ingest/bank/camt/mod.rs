@@ -370,11 +370,13 @@ struct Stack<'a> {
 }
 
 impl<'a> Stack<'a> {
+    #[inline(always)]
     fn push(&mut self, tag: Tag, open: Open<'a>) {
         self.tags.push(tag);
         self.open.push(open);
     }
 
+    #[inline(always)]
     fn pop(&mut self) {
         self.tags.pop();
         self.open.pop();
@@ -438,6 +440,7 @@ impl<'a> scan::Handler<'a> for Parser<'a> {
         self.stack.last().map(|o| o.name)
     }
 
+    #[inline(always)]
     fn start(&mut self, tag: &StartTag<'a>) -> bool {
         self.start_element(tag)
     }
@@ -463,10 +466,12 @@ impl<'a> scan::Handler<'a> for Parser<'a> {
         scan::push_cdata(&mut self.buf, content);
     }
 
+    #[inline(always)]
     fn end(&mut self) {
         self.end_element();
     }
 
+    #[inline(always)]
     fn leaf(&mut self, tag: &StartTag<'a>, text: &'a str, _text_at: usize) -> bool {
         let t = Tag::of(tag.local);
         let ccy = if tag.attrs.is_empty() { None } else { plain_ccy(tag.attrs) };
@@ -809,7 +814,7 @@ impl<'a> Parser<'a> {
 
     /// Handles a start tag; false stops the parse (root is not camt, or an
     /// attribute is malformed).
-    #[inline]
+    #[inline(always)]
     fn start_element(&mut self, t: &StartTag<'a>) -> bool {
         self.clear_text();
         self.ccy = None;
@@ -932,7 +937,7 @@ impl<'a> Parser<'a> {
         true
     }
 
-    #[inline]
+    #[inline(always)]
     fn end_element(&mut self) {
         let depth = self.stack.len();
         let Some(&Open { at, .. }) = self.stack.last() else {

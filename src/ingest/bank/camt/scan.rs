@@ -456,32 +456,35 @@ impl<'a> Scanner<'a> {
 }
 
 /// The offset of the first byte from `from` on for which `stop` holds, or
-/// the end of `bytes`. Four bytes a step: this is the scanner's inner loop
-/// (over names and text), and unrolled it needs fewer instructions a byte.
+/// the end of `bytes` (`from` if it is past the end). Four bytes a step
+/// while four are left, then byte by byte: this is the scanner's inner loop
+/// (over names and text), and most runs are short (a name, a value, or
+/// none at all before the next `<`), so it has no set-up to speak of.
 #[inline(always)]
 fn find(bytes: &[u8], from: usize, stop: impl Fn(u8) -> bool) -> usize {
-    let rest = bytes.get(from..).unwrap_or_default();
-    let mut quads = rest.chunks_exact(4);
     let mut at = from;
-    for quad in &mut quads {
-        if let [a, b, c, d] = *quad {
-            if stop(a) {
-                return at;
-            }
-            if stop(b) {
-                return at + 1;
-            }
-            if stop(c) {
-                return at + 2;
-            }
-            if stop(d) {
-                return at + 3;
-            }
+    while let Some(&[a, b, c, d]) = bytes.get(at..at.wrapping_add(4)) {
+        if stop(a) {
+            return at;
+        }
+        if stop(b) {
+            return at + 1;
+        }
+        if stop(c) {
+            return at + 2;
+        }
+        if stop(d) {
+            return at + 3;
         }
         at += 4;
     }
-    let tail = quads.remainder();
-    at + tail.iter().position(|&b| stop(b)).unwrap_or(tail.len())
+    while let Some(&b) = bytes.get(at) {
+        if stop(b) {
+            return at;
+        }
+        at += 1;
+    }
+    at
 }
 
 /// `a == b`, for short byte strings such as element names: a name of 4 to
