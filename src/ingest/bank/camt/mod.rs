@@ -213,21 +213,23 @@ struct Lines<'a> {
 impl Lines<'_> {
     /// 1-based line of byte offset `pos`.
     fn at(&mut self, pos: usize) -> u32 {
-        // Blocks of at most 255 bytes counted in a `u8`: the compiler turns
-        // that into byte-wide vector adds, several times faster than a
-        // `usize` count per byte.
-        let count = |b: &[u8]| -> usize {
-            b.chunks(255).map(|c| usize::from(c.iter().fold(0u8, |n, &x| n + u8::from(x == b'\n')))).sum()
-        };
         let pos = pos.min(self.bytes.len());
         if pos >= self.pos {
-            self.newlines += count(&self.bytes[self.pos..pos]);
+            self.newlines += count_newlines(&self.bytes[self.pos..pos]);
         } else {
-            self.newlines -= count(&self.bytes[pos..self.pos]);
+            self.newlines -= count_newlines(&self.bytes[pos..self.pos]);
         }
         self.pos = pos;
         u32::try_from(self.newlines + 1).unwrap_or(u32::MAX)
     }
+}
+
+/// The number of `\n` in `bytes`, in blocks of at most 255 bytes counted
+/// in a `u8`: the compiler turns that into byte-wide vector adds, several
+/// times faster than a `usize` count per byte. (Tried and slower: memchr's
+/// count, on the short runs asked for here, and 16 `u8` lanes by hand.)
+fn count_newlines(bytes: &[u8]) -> usize {
+    bytes.chunks(255).map(|c| usize::from(c.iter().fold(0u8, |n, &x| n + u8::from(x == b'\n')))).sum()
 }
 
 /// A parsed amount with its `Ccy` attribute.
@@ -353,7 +355,7 @@ struct StmtB {
 #[derive(Clone, Copy, Debug)]
 struct Open<'a> {
     /// The name as written in the start tag (`c:Ntry`), for the end tag check.
-    name: &'a str,
+    name: &'a [u8],
     /// Byte offset of the start tag (`Parser::lines` turns it into a line
     /// when one is needed).
     at: usize,
@@ -368,11 +370,13 @@ struct Stack<'a> {
 }
 
 impl<'a> Stack<'a> {
+    #[inline(always)]
     fn push(&mut self, tag: Tag, open: Open<'a>) {
         self.tags.push(tag);
         self.open.push(open);
     }
 
+    #[inline(always)]
     fn pop(&mut self) {
         self.tags.pop();
         self.open.pop();
@@ -412,8 +416,12 @@ struct Parser<'a> {
     ccy: Option<Cow<'a, str>>,
     stmt: Option<(usize, StmtB)>,
     bal: Option<(usize, BalB)>,
-    ntry: Option<(usize, NtryB)>,
-    tx: Option<(usize, TxB)>,
+    /// Depth of the open `Ntry`; the entry is built in place, as the last
+    /// of `stmt`'s entries (`ntry_mut`).
+    ntry: Option<usize>,
+    /// Depth of the open `TxDtls`; built in place as the last of `stmt`'s
+    /// `txs` (`tx_mut`).
+    tx: Option<usize>,
     seen_root: bool,
     /// A handler stopped the scan (after reporting why).
     stopped: bool,
@@ -428,10 +436,11 @@ struct Parser<'a> {
 }
 
 impl<'a> scan::Handler<'a> for Parser<'a> {
-    fn open_name(&self) -> Option<&'a str> {
+    fn open_name(&self) -> Option<&'a [u8]> {
         self.stack.last().map(|o| o.name)
     }
 
+    #[inline(always)]
     fn start(&mut self, tag: &StartTag<'a>) -> bool {
         self.start_element(tag)
     }
@@ -457,13 +466,17 @@ impl<'a> scan::Handler<'a> for Parser<'a> {
         scan::push_cdata(&mut self.buf, content);
     }
 
+    #[inline(always)]
     fn end(&mut self) {
         self.end_element();
     }
 
+    #[inline(always)]
     fn leaf(&mut self, tag: &StartTag<'a>, text: &'a str, _text_at: usize) -> bool {
         let t = Tag::of(tag.local);
-        if !self.seen_root || !tag.attrs.is_empty() || matches!(t, Tag::Stmt | Tag::Ntry | Tag::Bal | Tag::TxDtls) {
+        let ccy = if tag.attrs.is_empty() { None } else { plain_ccy(tag.attrs) };
+        let other_attrs = ccy.is_none() && !tag.attrs.is_empty();
+        if !self.seen_root || other_attrs || matches!(t, Tag::Stmt | Tag::Ntry | Tag::Bal | Tag::TxDtls) {
             if !self.start_element(tag) {
                 return false;
             }
@@ -474,13 +487,16 @@ impl<'a> scan::Handler<'a> for Parser<'a> {
         }
         // The usual leaf opens and closes no context: what `start_element`
         // and `end_element` would do comes down to reading it by the rules
-        // with the element on the stack (for its path), and forgetting the
-        // parent's text and `Ccy`.
+        // with the element on the stack (for its path) and its own `Ccy` (no
+        // attribute, or only a plain `Ccy`), and forgetting the parent's
+        // text and `Ccy`.
         self.clear_text();
         self.ccy = None;
-        self.stack.push(t, Open { name: tag.name, at: tag.at });
-        self.read_leaf(self.stack.len(), text, None, tag.at);
-        self.stack.pop();
+        if t.is_read() {
+            self.stack.push(t, Open { name: tag.name, at: tag.at });
+            self.read_leaf(self.stack.len(), text, ccy, tag.at);
+            self.stack.pop();
+        }
         true
     }
 
@@ -649,14 +665,55 @@ impl TxRule {
     }
 }
 
-/// `t.trim()`; text whose ends are visible ASCII (the usual case) is
-/// returned as it is without looking at characters.
+/// `t.trim()`, without looking at characters when the ends show there
+/// is nothing to trim (the usual case): text that starts with visible
+/// ASCII or with a character U+00C0 to U+07FF (lead byte 0xC3 to 0xDF:
+/// Latin letters like `Å`; Unicode has no whitespace there, its whitespace
+/// being U+0009 to U+000D, U+0020, U+0085, U+00A0, U+1680, U+2000 to
+/// U+200A, U+2028, U+2029, U+202F, U+205F and U+3000) only needs its end
+/// trimmed, and nothing if it ends with visible ASCII.
 fn trim(t: &str) -> &str {
-    let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
-    if visible(t.as_bytes().first()) && visible(t.as_bytes().last()) {
+    let b = t.as_bytes();
+    let visible = |x: u8| x > b' ' && x < 0x80;
+    let starts_clean = b.first().is_some_and(|&x| visible(x) || (0xC3..=0xDF).contains(&x));
+    if !starts_clean {
+        t.trim()
+    } else if b.last().is_some_and(|&x| visible(x)) {
         t
     } else {
-        t.trim()
+        t.trim_end()
+    }
+}
+
+/// The value of attributes that are exactly ` Ccy="SEK"` (one space, a
+/// double-quoted value of three ASCII capital letters): an amount's usual
+/// attribute, taken without the general attribute reader, which would give
+/// the same (nothing to resolve or normalize in such a value). Anything
+/// else is `None` and goes to that reader.
+fn plain_ccy(attrs: &str) -> Option<&str> {
+    let b = attrs.as_bytes();
+    let plain = b.len() == 10
+        && b.starts_with(b" Ccy=\"")
+        && b.get(9) == Some(&b'"')
+        && b.get(6..9).is_some_and(|c| c.iter().all(u8::is_ascii_uppercase));
+    if plain {
+        attrs.get(6..9)
+    } else {
+        None
+    }
+}
+
+/// `c.parse::<Currency>()`, with the usual three capital letters matched
+/// directly (no trimming, no string compares); anything else goes to
+/// `Currency::from_str`.
+fn currency(c: &str) -> Result<Currency, crate::model::MoneyError> {
+    match *c.as_bytes() {
+        [b'S', b'E', b'K'] => Ok(Currency::SEK),
+        [b'D', b'K', b'K'] => Ok(Currency::DKK),
+        [b'N', b'O', b'K'] => Ok(Currency::NOK),
+        [b'E', b'U', b'R'] => Ok(Currency::EUR),
+        [x, y, z] if [x, y, z].iter().all(u8::is_ascii_uppercase) => Ok(Currency::Other([x, y, z])),
+        _ => c.parse(),
     }
 }
 
@@ -689,8 +746,20 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The open entry (built in place: the statement's last), if any.
+    fn ntry_mut(&mut self) -> Option<&mut NtryB> {
+        self.ntry?;
+        self.stmt.as_mut().and_then(|(_, s)| s.entries.last_mut())
+    }
+
+    /// The open `TxDtls` (built in place: the statement's last), if any.
+    fn tx_mut(&mut self) -> Option<&mut TxB> {
+        self.tx?;
+        self.stmt.as_mut().and_then(|(_, s)| s.txs.last_mut())
+    }
+
     fn err(&mut self, line: u32, field: &str, value: &str, expected: &str) {
-        if let Some((_, n)) = self.ntry.as_mut() {
+        if let Some(n) = self.ntry_mut() {
             n.had_error = true;
         }
         self.errors.push(Error::new(line, field, value, expected));
@@ -717,7 +786,8 @@ impl<'a> Parser<'a> {
             return;
         }
         if let Some(open) = self.stack.last().copied() {
-            let name = local_name(open.name);
+            let full = String::from_utf8_lossy(open.name);
+            let name = local_name(&full);
             self.err_at(open.at, name, "end of file", &format!("</{name}> (the file is truncated)"));
         } else if !self.seen_root {
             self.err(1, "Document", "", "a camt XML document");
@@ -744,14 +814,17 @@ impl<'a> Parser<'a> {
 
     /// Handles a start tag; false stops the parse (root is not camt, or an
     /// attribute is malformed).
-    #[inline]
+    #[inline(always)]
     fn start_element(&mut self, t: &StartTag<'a>) -> bool {
         self.clear_text();
         self.ccy = None;
         let tag = Tag::of(t.local);
-        // Most tags have no attributes; the root comes once.
+        // Most tags have no attributes, or a plain `Ccy`; the root comes once.
         if !t.attrs.is_empty() || !self.seen_root {
-            return self.start_with_attributes_or_root(t, tag);
+            match plain_ccy(t.attrs) {
+                Some(ccy) if self.seen_root => self.ccy = Some(Cow::Borrowed(ccy)),
+                _ => return self.start_with_attributes_or_root(t, tag),
+            }
         }
         if matches!(tag, Tag::Stmt | Tag::Ntry | Tag::Bal | Tag::TxDtls) {
             self.open_context(tag, t.at);
@@ -800,16 +873,20 @@ impl<'a> Parser<'a> {
                 self.stmt = Some((depth, StmtB { line: self.lines.at(at), ..StmtB::default() }));
             }
         } else if self.ntry.is_none() && self.bal.is_none() {
-            if let Some((sd, s)) = &self.stmt {
-                if depth == sd + 1 && tag == Tag::Ntry {
+            if let Some((sd, s)) = &mut self.stmt {
+                if depth == *sd + 1 && tag == Tag::Ntry {
                     let first_tx = s.txs.len();
-                    self.ntry = Some((depth, NtryB::new(self.lines.at(at), first_tx)));
-                } else if depth == sd + 1 && tag == Tag::Bal {
+                    s.entries.push(NtryB::new(self.lines.at(at), first_tx));
+                    self.ntry = Some(depth);
+                } else if depth == *sd + 1 && tag == Tag::Bal {
                     self.bal = Some((depth, BalB::default()));
                 }
             }
         } else if self.ntry.is_some() && self.tx.is_none() && tag == Tag::TxDtls {
-            self.tx = Some((depth, TxB { line: self.lines.at(at), ..TxB::default() }));
+            if let Some((_, s)) = &mut self.stmt {
+                s.txs.push(TxB { line: self.lines.at(at), ..TxB::default() });
+                self.tx = Some(depth);
+            }
         }
     }
 
@@ -830,10 +907,11 @@ impl<'a> Parser<'a> {
         Ok(ns)
     }
 
-    fn root(&mut self, tag: Tag, open: Open<'a>, local: &str, ns: Option<&str>) -> bool {
+    fn root(&mut self, tag: Tag, open: Open<'a>, local: &[u8], ns: Option<&str>) -> bool {
         let at = open.at;
-        if local != "Document" {
-            self.err_at(at, "Document", local, "root element <Document> of a camt.052/053/054 message");
+        if local != b"Document" {
+            let local = String::from_utf8_lossy(local);
+            self.err_at(at, "Document", &local, "root element <Document> of a camt.052/053/054 message");
             return false;
         }
         let ns = ns.unwrap_or("");
@@ -859,14 +937,20 @@ impl<'a> Parser<'a> {
         true
     }
 
-    #[inline]
+    #[inline(always)]
     fn end_element(&mut self) {
         let depth = self.stack.len();
         let Some(&Open { at, .. }) = self.stack.last() else {
             return;
         };
         let ccy = self.ccy.take();
-        if self.text_in_buf {
+        // Elements no rule reads (containers, mostly) are not looked up.
+        if !self.stack.last_tag().is_some_and(Tag::is_read) {
+            if self.text_in_buf {
+                self.buf.clear();
+                self.text_in_buf = false;
+            }
+        } else if self.text_in_buf {
             // Taken out of `self` for the rules, put back (cleared, the
             // allocation kept).
             let mut buf = std::mem::take(&mut self.buf);
@@ -880,9 +964,9 @@ impl<'a> Parser<'a> {
         self.text = "";
         // Close contexts whose element ends here.
         let closing = depth - 1;
-        if self.tx.as_ref().is_some_and(|(d, _)| *d == closing) {
+        if self.tx == Some(closing) {
             self.close_tx();
-        } else if self.ntry.as_ref().is_some_and(|(d, _)| *d == closing) {
+        } else if self.ntry == Some(closing) {
             self.close_ntry();
         } else if self.bal.as_ref().is_some_and(|(d, _)| *d == closing) {
             self.close_bal();
@@ -899,17 +983,18 @@ impl<'a> Parser<'a> {
 
     #[inline(never)]
     fn close_tx(&mut self) {
-        if let (Some((_, tx)), Some((_, n)), Some((_, s))) = (self.tx.take(), self.ntry.as_mut(), self.stmt.as_mut()) {
-            s.txs.push(tx);
-            n.txs.end = s.txs.len();
+        if let (Some(_), Some(_), Some((_, s))) = (self.tx.take(), self.ntry, self.stmt.as_mut()) {
+            let end = s.txs.len();
+            if let Some(n) = s.entries.last_mut() {
+                n.txs.end = end;
+            }
         }
     }
 
     #[inline(never)]
     fn close_ntry(&mut self) {
-        if let (Some((_, n)), Some((_, s))) = (self.ntry.take(), self.stmt.as_mut()) {
-            s.entries.push(n);
-        }
+        // The entry is in place already.
+        self.ntry = None;
     }
 
     #[inline(never)]
@@ -933,11 +1018,11 @@ impl<'a> Parser<'a> {
     /// by the rules of the innermost context it is in, if one applies.
     #[inline]
     fn read_leaf(&mut self, depth: usize, text: &str, ccy: Option<&str>, at: usize) {
-        if let Some(&(d, _)) = self.tx.as_ref().filter(|(d, _)| depth > d + 1) {
+        if let Some(d) = self.tx.filter(|d| depth > d + 1) {
             if let Some(rule) = TxRule::of(self.stack.tags_below(d)) {
                 self.tx_leaf(rule, text, ccy, at);
             }
-        } else if let Some(&(d, _)) = self.ntry.as_ref().filter(|(d, _)| depth > d + 1) {
+        } else if let Some(d) = self.ntry.filter(|d| depth > d + 1) {
             if let Some(rule) = NtryRule::of(self.stack.tags_below(d)) {
                 self.ntry_leaf(rule, text, ccy, at);
             }
@@ -1059,13 +1144,13 @@ impl<'a> Parser<'a> {
         match rule {
             NtryRule::Amt => {
                 let v = self.amt(t, ccy, at, "Ntry/Amt");
-                if let Some((_, n)) = self.ntry.as_mut() {
+                if let Some(n) = self.ntry_mut() {
                     n.amt = v;
                 }
             }
             NtryRule::Dir => {
                 let v = self.direction(t, at, "Ntry/CdtDbtInd");
-                if let Some((_, n)) = self.ntry.as_mut() {
+                if let Some(n) = self.ntry_mut() {
                     n.direction = v;
                 }
             }
@@ -1078,12 +1163,12 @@ impl<'a> Parser<'a> {
                         false
                     }
                 };
-                if let Some((_, n)) = self.ntry.as_mut() {
+                if let Some(n) = self.ntry_mut() {
                     n.reversal = v;
                 }
             }
             NtryRule::Status => {
-                if let Some((_, n)) = self.ntry.as_mut() {
+                if let Some(n) = self.ntry_mut() {
                     if !t.is_empty() {
                         n.booked = t == "BOOK";
                     }
@@ -1097,7 +1182,7 @@ impl<'a> Parser<'a> {
                     (false, true) => "Ntry/ValDt/DtTm",
                 };
                 let v = self.date(t, date_time, at, field);
-                if let Some((_, n)) = self.ntry.as_mut() {
+                if let Some(n) = self.ntry_mut() {
                     if booking {
                         n.booking = n.booking.or(v);
                     } else {
@@ -1106,7 +1191,7 @@ impl<'a> Parser<'a> {
                 }
             }
             NtryRule::BankRef => {
-                if let Some((_, n)) = self.ntry.as_mut() {
+                if let Some(n) = self.ntry_mut() {
                     n.bank_ref = t.into();
                 }
             }
@@ -1119,29 +1204,29 @@ impl<'a> Parser<'a> {
         match rule {
             TxRule::TxAmt => {
                 let v = self.amt(t, ccy, at, "TxDtls/AmtDtls/TxAmt/Amt");
-                if let Some((_, x)) = self.tx.as_mut() {
+                if let Some(x) = self.tx_mut() {
                     x.tx_amt = v;
                 }
             }
             TxRule::Amt => {
                 let v = self.amt(t, ccy, at, "TxDtls/Amt");
-                if let Some((_, x)) = self.tx.as_mut() {
+                if let Some(x) = self.tx_mut() {
                     x.amt = v;
                 }
             }
             TxRule::Dir => {
                 let v = self.direction(t, at, "TxDtls/CdtDbtInd");
-                if let Some((_, x)) = self.tx.as_mut() {
+                if let Some(x) = self.tx_mut() {
                     x.direction = v;
                 }
             }
             TxRule::BankRef => {
-                if let Some((_, x)) = self.tx.as_mut() {
+                if let Some(x) = self.tx_mut() {
                     x.bank_ref = t.into();
                 }
             }
             TxRule::StructuredRef => {
-                if let Some((_, x)) = self.tx.as_mut() {
+                if let Some(x) = self.tx_mut() {
                     if x.structured_ref.is_none() {
                         // Whitespace removed; ASCII without any is taken as it is.
                         let r: CompactString = if t.bytes().all(|b| b.is_ascii_graphic()) {
@@ -1154,7 +1239,7 @@ impl<'a> Parser<'a> {
                 }
             }
             TxRule::Unstructured => {
-                if let Some((_, x)) = self.tx.as_mut() {
+                if let Some(x) = self.tx_mut() {
                     if !t.is_empty() {
                         if !x.ustrd.is_empty() {
                             x.ustrd.push(' ');
@@ -1164,7 +1249,7 @@ impl<'a> Parser<'a> {
                 }
             }
             TxRule::Payer => {
-                if let Some((_, x)) = self.tx.as_mut() {
+                if let Some(x) = self.tx_mut() {
                     if x.payer.is_empty() {
                         x.payer = t.into();
                     }
@@ -1187,7 +1272,7 @@ impl<'a> Parser<'a> {
         let value = self.amount(t, at, field)?;
         let ccy = match ccy {
             None => None,
-            Some(c) => match c.parse::<Currency>() {
+            Some(c) => match currency(c) {
                 Ok(c) => Some(c),
                 Err(_) => {
                     self.err_at(at, &format!("{field}/@Ccy"), c, "an ISO 4217 currency code like SEK");
@@ -1245,11 +1330,16 @@ impl<'a> Parser<'a> {
             };
             let own: &mut [TxB] = txs.get_mut(n.txs.clone()).unwrap_or_default();
             let split_amounts = own.len() < 2 || own.iter().all(|x| x.tx_amt.or(x.amt).is_some());
-            let mut whole_entry = [TxB { line: n.line, ..TxB::default() }];
-            let list = if own.is_empty() || !split_amounts { &mut whole_entry[..] } else { own };
+            let mut whole_entry: [TxB; 1];
+            let list = if own.is_empty() || !split_amounts {
+                whole_entry = [TxB { line: n.line, ..TxB::default() }];
+                &mut whole_entry[..]
+            } else {
+                own
+            };
             let batch = list.len() > 1;
-            for (i, slot) in list.iter_mut().enumerate() {
-                let x = std::mem::take(slot);
+            // The strings are taken out of each `TxB`; the rest is copied.
+            for (i, x) in list.iter_mut().enumerate() {
                 let Some(amt) = x.tx_amt.or(x.amt).or(n.amt) else {
                     self.err(x.line, "Ntry/Amt", "", "an amount (Ntry/Amt or TxDtls/AmtDtls/TxAmt/Amt)");
                     continue;
@@ -1264,14 +1354,14 @@ impl<'a> Parser<'a> {
                 };
                 let own_ref = !x.bank_ref.is_empty();
                 let bank_ref = match (own_ref, batch) {
-                    (true, _) => x.bank_ref,
+                    (true, _) => std::mem::take(&mut x.bank_ref),
                     (false, true) => n.bank_ref.clone(),
                     (false, false) => std::mem::take(&mut n.bank_ref),
                 };
-                let structured_ref = x.structured_ref.unwrap_or_default();
+                let structured_ref = x.structured_ref.take().unwrap_or_default();
                 // The lines are trimmed and not empty: joined, they need no
                 // trimming again.
-                let unstructured = x.ustrd;
+                let unstructured = std::mem::take(&mut x.ustrd);
                 let mut t = BankTransaction {
                     payment_id: CompactString::default(),
                     key: String::new(),
@@ -1284,7 +1374,7 @@ impl<'a> Parser<'a> {
                     reversal: n.reversal,
                     structured_ref,
                     unstructured,
-                    payer: x.payer,
+                    payer: std::mem::take(&mut x.payer),
                 };
                 // TxDtls of one batch entry may share the entry's reference.
                 t.key = self.key(&t, (batch && !own_ref).then_some(i));
@@ -1535,16 +1625,17 @@ fn push_date(out: &mut String, d: NaiveDate) {
         let _ = write!(out, "{d}");
         return;
     }
-    fn push_digits(out: &mut String, v: u32, n: u32) {
-        for k in (0..n).rev() {
-            out.push(char::from_digit(v / 10u32.pow(k) % 10, 10).unwrap_or('0'));
-        }
-    }
-    push_digits(out, y, 4);
+    // Two digits of `v` (below 100).
+    let two = |out: &mut String, v: u32| {
+        out.push(char::from(b'0' + (v / 10) as u8));
+        out.push(char::from(b'0' + (v % 10) as u8));
+    };
+    two(out, y / 100);
+    two(out, y % 100);
     out.push('-');
-    push_digits(out, d.month(), 2);
+    two(out, d.month());
     out.push('-');
-    push_digits(out, d.day(), 2);
+    two(out, d.day());
 }
 
 /// Appends `canonical(d)` (the amount as keys write it: trailing zeros
@@ -1626,28 +1717,53 @@ fn parse_decimal_number(t: &str) -> Option<Decimal> {
 
 /// A camt amount: digits, optionally `.` and 1 to 5 decimals; no sign, no
 /// exponent, no thousands separator, at most 18 digits (the schema's limit).
+/// Read in one pass over the bytes; the value and scale are the ones
+/// `Decimal::from_str` gives (the property test
+/// `fast_paths_match_the_generic_parsers` holds it to that).
 fn parse_camt_amount(t: &str) -> Option<Decimal> {
-    let dot = t.bytes().position(|b| b == b'.');
-    let (int, frac) = dot.map_or((t, ""), |i| (t.get(..i).unwrap_or_default(), t.get(i + 1..).unwrap_or_default()));
-    let ok = !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && frac.bytes().all(|b| b.is_ascii_digit())
-        && frac.len() <= 5
-        && !(dot.is_some() && frac.is_empty())
-        && int.len() + frac.len() <= 18;
-    if !ok {
+    let mut mantissa = 0i64;
+    let mut digits = 0usize;
+    // Digits before the `.`, once it is read.
+    let mut int_digits = None;
+    for &c in t.as_bytes() {
+        match c {
+            // At most 18 digits: they fit an i64 mantissa.
+            b'0'..=b'9' if digits < 18 => {
+                mantissa = mantissa * 10 + i64::from(c - b'0');
+                digits += 1;
+            }
+            b'.' if int_digits.is_none() => int_digits = Some(digits),
+            _ => return None,
+        }
+    }
+    let int_len = int_digits.unwrap_or(digits);
+    let frac_len = digits - int_len;
+    if int_len == 0 || (int_digits.is_some() && frac_len == 0) || frac_len > 5 {
         return None;
     }
-    // At most 18 digits fit an i64 mantissa; this is the value and scale
-    // `Decimal::from_str` gives, without its generic parsing.
-    let mantissa = int.bytes().chain(frac.bytes()).fold(0i64, |n, c| n * 10 + i64::from(c - b'0'));
-    let scale = u32::try_from(frac.len()).ok()?;
-    Decimal::try_new(mantissa, scale).ok()
+    Decimal::try_new(mantissa, u32::try_from(frac_len).ok()?).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `parse_camt_amount` as it was written before the one-pass reader:
+    /// the rules spelled out, for the property test.
+    fn reference_camt_amount(t: &str) -> Option<Decimal> {
+        let dot = t.bytes().position(|b| b == b'.');
+        let (int, frac) = dot.map_or((t, ""), |i| (t.get(..i).unwrap_or_default(), t.get(i + 1..).unwrap_or_default()));
+        let ok = !int.is_empty()
+            && int.bytes().all(|b| b.is_ascii_digit())
+            && frac.bytes().all(|b| b.is_ascii_digit())
+            && frac.len() <= 5
+            && !(dot.is_some() && frac.is_empty())
+            && int.len() + frac.len() <= 18;
+        if !ok {
+            return None;
+        }
+        Decimal::from_str(t).ok()
+    }
 
     #[test]
     fn declared_iso_8859_1_and_windows_1252_are_decoded() {
@@ -1975,6 +2091,95 @@ mod tests {
         assert_eq!(f.transactions[0].unstructured, "");
     }
 
+    /// No rule reads an element whose tag is not `Tag::is_read` (paths of
+    /// up to four tags below a context; the pagination rules only change
+    /// anything for `PgNb` and `LastPgInd`).
+    #[test]
+    fn only_read_tags_have_rules() {
+        use Tag::*;
+        let all = [
+            Document,
+            BkToCstmr,
+            Stmt,
+            Pgntn,
+            GrpHdr,
+            MsgPgntn,
+            PgNb,
+            LastPgInd,
+            CreDtTm,
+            Acct,
+            Id,
+            Iban,
+            Othr,
+            Ccy,
+            Bal,
+            Tp,
+            CdOrPrtry,
+            Cd,
+            Prtry,
+            Amt,
+            CdtDbtInd,
+            TxsSummry,
+            TtlNtries,
+            TtlCdtNtries,
+            TtlDbtNtries,
+            NbOfNtries,
+            Sum,
+            TtlNetNtryAmt,
+            TtlNetNtry,
+            Ntry,
+            RvslInd,
+            Sts,
+            BookgDt,
+            ValDt,
+            Dt,
+            DtTm,
+            AcctSvcrRef,
+            TxDtls,
+            Refs,
+            AmtDtls,
+            TxAmt,
+            RmtInf,
+            Strd,
+            CdtrRefInf,
+            Ref,
+            Ustrd,
+            RltdPties,
+            Dbtr,
+            Pty,
+            Nm,
+            Other,
+        ];
+        // Every path of up to three tags, as the prefix of a leaf.
+        let mut level: Vec<Vec<Tag>> = vec![vec![]];
+        let mut paths = level.clone();
+        for _ in 0..3 {
+            level = level.iter().flat_map(|p| all.iter().map(move |&t| [p.as_slice(), &[t]].concat())).collect();
+            paths.extend(level.iter().cloned());
+        }
+        for last in all.into_iter().filter(|t| !t.is_read()) {
+            for prefix in &paths {
+                let path = [prefix.as_slice(), &[last]].concat();
+                assert!(TxRule::of(&path).is_none(), "{path:?}");
+                assert!(NtryRule::of(&path).is_none(), "{path:?}");
+                assert!(BalRule::of(&path).is_none(), "{path:?}");
+                assert!(!matches!(StmtRule::of(&path), Some(r) if !matches!(r, StmtRule::Page(_))), "{path:?}");
+                assert!(!matches!(GroupRule::of(&path), Some(r) if !matches!(r, GroupRule::Page(_))), "{path:?}");
+            }
+            assert!(!other_page(last, "2") && !other_page(last, "false"));
+        }
+    }
+
+    #[test]
+    fn newlines_are_counted() {
+        for n in [0, 1, 15, 16, 17, 255 * 16 - 1, 255 * 16, 255 * 16 + 17, 10_000] {
+            for pattern in [&b"\n"[..], b"a\n", b"ab\ncd\n\n", b"xyz"] {
+                let bytes: Vec<u8> = pattern.iter().copied().cycle().take(n).collect();
+                assert_eq!(count_newlines(&bytes), bytes.iter().filter(|&&b| b == b'\n').count(), "{n} {pattern:?}");
+            }
+        }
+    }
+
     #[test]
     fn sniff_recognises_camt_only() {
         assert!(sniff(V02.as_bytes()));
@@ -2206,6 +2411,24 @@ mod tests {
                 push_date(&mut s, d);
                 prop_assert_eq!(s, d.to_string());
             }
+        }
+
+        /// The one-pass amount reader accepts and refuses what the rules
+        /// (as the earlier reader wrote them) say, with the same value and
+        /// scale; `trim` and `currency` give what `str::trim` and
+        /// `Currency::from_str` give.
+        #[test]
+        fn amount_trim_and_currency_match_their_references(
+            amount in prop_oneof!["[0-9.]{0,22}", "[0-9 .a+-]{0,8}", any::<String>()],
+            text in prop_oneof![any::<String>(), "[ \t\nÅå\u{a0}\u{85}\u{3000}a-z]{0,6}"],
+            ccy in prop_oneof!["[A-Z]{3}", "[A-Za-z ]{0,4}", any::<String>()],
+        ) {
+            prop_assert_eq!(
+                parse_camt_amount(&amount).map(|d| (d, d.scale())),
+                reference_camt_amount(&amount).map(|d| (d, d.scale()))
+            );
+            prop_assert_eq!(trim(&text), text.trim());
+            prop_assert_eq!(currency(&ccy).ok(), ccy.parse::<Currency>().ok());
         }
 
         #[test]

@@ -106,11 +106,13 @@ fn class(b: u8) -> u8 {
 /// A start tag `<name attrs>`, or an empty element `<name attrs/>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct StartTag<'a> {
-    /// The qualified name as written (`c:Ntry`).
-    pub name: &'a str,
+    /// The qualified name as written (`c:Ntry`), as bytes: names are only
+    /// compared, and slicing the input's bytes needs no character-boundary
+    /// check (a name is cut at ASCII bytes, so it is valid UTF-8 as well).
+    pub name: &'a [u8],
     /// The local name: what follows the first `:` of `name` (all of it
     /// without one).
-    pub local: &'a str,
+    pub local: &'a [u8],
     /// What follows the name, up to `>` (or `/>`): the attributes.
     pub attrs: &'a str,
     /// Offset of `attrs` in the input.
@@ -126,7 +128,7 @@ pub(super) struct StartTag<'a> {
 pub(super) trait Handler<'a> {
     /// The name (as written) of the innermost open element: the next end
     /// tag must repeat it. `None` outside the root element.
-    fn open_name(&self) -> Option<&'a str>;
+    fn open_name(&self) -> Option<&'a [u8]>;
     /// A start tag. For an empty element `end` follows at once.
     fn start(&mut self, tag: &StartTag<'a>) -> bool;
     /// Character data up to the next markup, as written, found at `at`.
@@ -178,6 +180,12 @@ impl<'a> Scanner<'a> {
 
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
+    }
+
+    /// `bytes[from..to]` (empty if out of range).
+    #[inline(always)]
+    fn byte_slice(&self, from: usize, to: usize) -> &'a [u8] {
+        self.bytes().get(from..to).unwrap_or_default()
     }
 
     fn run(&mut self, h: &mut impl Handler<'a>) -> Result<(), XmlError> {
@@ -261,8 +269,8 @@ impl<'a> Scanner<'a> {
         let tag = if name_end > from && bytes.get(name_end) == Some(&b'>') {
             self.pos = name_end + 1;
             StartTag {
-                name: self.slice(from, name_end),
-                local: self.slice(colon.map_or(from, |c| c + 1), name_end),
+                name: self.byte_slice(from, name_end),
+                local: self.byte_slice(colon.map_or(from, |c| c + 1), name_end),
                 attrs: "",
                 attrs_at: name_end,
                 empty: false,
@@ -286,7 +294,7 @@ impl<'a> Scanner<'a> {
         if bytes.get(text_end) == Some(&b'<')
             && bytes.get(text_end + 1) == Some(&b'/')
             && bytes.get(close_end) == Some(&b'>')
-            && bytes.get(close..close_end).is_some_and(|name| same(name, tag.name.as_bytes()))
+            && bytes.get(close..close_end).is_some_and(|name| same(name, tag.name))
         {
             self.pos = close_end + 1;
             return Ok(h.leaf(&tag, self.slice(text_from, text_end), text_from));
@@ -325,8 +333,8 @@ impl<'a> Scanner<'a> {
         self.pos = gt + 1;
         let local_from = colon.map_or(from, |c| c + 1);
         Ok(StartTag {
-            name: self.slice(from, name_end),
-            local: self.slice(local_from, name_end),
+            name: self.byte_slice(from, name_end),
+            local: self.byte_slice(local_from, name_end),
             attrs: self.slice(name_end, attrs_end),
             attrs_at: name_end,
             empty,
@@ -347,13 +355,13 @@ impl<'a> Scanner<'a> {
     /// `</name>` (whitespace allowed before `>`), the `<` at `lt`; `open` is
     /// the name it must have.
     #[inline(always)]
-    fn end_tag(&mut self, lt: usize, open: Option<&str>) -> Result<(), XmlError> {
+    fn end_tag(&mut self, lt: usize, open: Option<&[u8]>) -> Result<(), XmlError> {
         let bytes = self.bytes();
         let from = lt + 2;
         // The usual case: exactly `</open>`.
         if let Some(open) = open {
             let end = from + open.len();
-            if bytes.get(end) == Some(&b'>') && bytes.get(from..end).is_some_and(|name| same(name, open.as_bytes())) {
+            if bytes.get(end) == Some(&b'>') && bytes.get(from..end).is_some_and(|name| same(name, open)) {
                 self.pos = end + 1;
                 return Ok(());
             }
@@ -364,7 +372,7 @@ impl<'a> Scanner<'a> {
     /// An end tag that is not exactly `</open>`: with whitespace before
     /// `>`, or an error.
     #[cold]
-    fn other_end_tag(&mut self, lt: usize, open: Option<&str>) -> Result<(), XmlError> {
+    fn other_end_tag(&mut self, lt: usize, open: Option<&[u8]>) -> Result<(), XmlError> {
         let bytes = self.bytes();
         let from = lt + 2;
         let (name_end, _) = self.name(from);
@@ -376,11 +384,12 @@ impl<'a> Scanner<'a> {
         }
         let name = self.slice(from, name_end);
         match open {
-            Some(open) if open == name => {
+            Some(open) if open == name.as_bytes() => {
                 self.pos = gt + 1;
                 Ok(())
             }
             Some(open) => {
+                let open = String::from_utf8_lossy(open);
                 Err(syntax(lt, &format!("ill-formed document: expected `</{open}>`, but `</{name}>` was found")))
             }
             None => Err(syntax(lt, &format!("ill-formed document: close tag `</{name}>` does not match any open tag"))),
@@ -447,32 +456,35 @@ impl<'a> Scanner<'a> {
 }
 
 /// The offset of the first byte from `from` on for which `stop` holds, or
-/// the end of `bytes`. Four bytes a step: this is the scanner's inner loop
-/// (over names and text), and unrolled it needs fewer instructions a byte.
+/// the end of `bytes` (`from` if it is past the end). Four bytes a step
+/// while four are left, then byte by byte: this is the scanner's inner loop
+/// (over names and text), and most runs are short (a name, a value, or
+/// none at all before the next `<`), so it has no set-up to speak of.
 #[inline(always)]
 fn find(bytes: &[u8], from: usize, stop: impl Fn(u8) -> bool) -> usize {
-    let rest = bytes.get(from..).unwrap_or_default();
-    let mut quads = rest.chunks_exact(4);
     let mut at = from;
-    for quad in &mut quads {
-        if let [a, b, c, d] = *quad {
-            if stop(a) {
-                return at;
-            }
-            if stop(b) {
-                return at + 1;
-            }
-            if stop(c) {
-                return at + 2;
-            }
-            if stop(d) {
-                return at + 3;
-            }
+    while let Some(&[a, b, c, d]) = bytes.get(at..at.wrapping_add(4)) {
+        if stop(a) {
+            return at;
+        }
+        if stop(b) {
+            return at + 1;
+        }
+        if stop(c) {
+            return at + 2;
+        }
+        if stop(d) {
+            return at + 3;
         }
         at += 4;
     }
-    let tail = quads.remainder();
-    at + tail.iter().position(|&b| stop(b)).unwrap_or(tail.len())
+    while let Some(&b) = bytes.get(at) {
+        if stop(b) {
+            return at;
+        }
+        at += 1;
+    }
+    at
 }
 
 /// `a == b`, for short byte strings such as element names: a name of 4 to
@@ -716,7 +728,7 @@ mod tests {
     /// What a `Handler` was told, in order.
     #[derive(Debug, Clone, PartialEq, Eq)]
     enum Ev {
-        Start(&'static str, &'static str, &'static str, bool, usize),
+        Start(&'static [u8], &'static [u8], &'static str, bool, usize),
         Text(&'static str, usize, bool),
         CData(&'static str),
         End,
@@ -725,12 +737,12 @@ mod tests {
 
     #[derive(Default)]
     struct Record {
-        open: Vec<&'static str>,
+        open: Vec<&'static [u8]>,
         events: Vec<Ev>,
     }
 
     impl Handler<'static> for Record {
-        fn open_name(&self) -> Option<&'static str> {
+        fn open_name(&self) -> Option<&'static [u8]> {
             self.open.last().copied()
         }
         fn start(&mut self, t: &StartTag<'static>) -> bool {
@@ -769,17 +781,17 @@ mod tests {
             events(doc).unwrap(),
             vec![
                 Ev::Text("\n", 21, true),
-                Ev::Start("c:A", "A", " x='>'", false, 22),
-                Ev::Start("B", "B", "", true, 45),
+                Ev::Start(b"c:A", b"A", " x='>'", false, 22),
+                Ev::Start(b"B", b"B", "", true, 45),
                 Ev::End,
                 Ev::Text("t&amp;", 49, false),
                 Ev::CData("<x>"),
-                Ev::Start("C", "C", "", false, 70),
+                Ev::Start(b"C", b"C", "", false, 70),
                 Ev::Text("c", 73, true),
                 Ev::End,
-                Ev::Start("D", "D", "", false, 78),
+                Ev::Start(b"D", b"D", "", false, 78),
                 Ev::Text("\n", 81, true),
-                Ev::Start("E", "E", "", false, 82),
+                Ev::Start(b"E", b"E", "", false, 82),
                 Ev::End,
                 Ev::End,
                 Ev::End,
@@ -788,7 +800,7 @@ mod tests {
         // Text that is not plain is not read as a leaf.
         assert_eq!(
             events("<a>x&amp;</a>").unwrap(),
-            vec![Ev::Start("a", "a", "", false, 0), Ev::Text("x&amp;", 3, false), Ev::End]
+            vec![Ev::Start(b"a", b"a", "", false, 0), Ev::Text("x&amp;", 3, false), Ev::End]
         );
         assert_eq!(events("<a>x&/a></a>").unwrap()[1], Ev::Text("x&/a>", 3, false));
         assert_eq!(events("<a><!DOCTYPE a>").unwrap()[1], Ev::DocType(3));

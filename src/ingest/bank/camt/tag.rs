@@ -68,8 +68,8 @@ impl Tag {
     /// as bytes: the compiler turns that into a decision tree on length and
     /// bytes, with no string comparisons.
     #[inline]
-    pub(super) fn of(local: &str) -> Tag {
-        match local.as_bytes() {
+    pub(super) fn of(local: &[u8]) -> Tag {
+        match local {
             b"Document" => Tag::Document,
             b"Stmt" | b"Ntfctn" | b"Rpt" => Tag::Stmt,
             b"StmtPgntn" | b"NtfctnPgntn" | b"RptPgntn" => Tag::Pgntn,
@@ -119,9 +119,44 @@ impl Tag {
             b"Dbtr" => Tag::Dbtr,
             b"Pty" => Tag::Pty,
             b"Nm" => Tag::Nm,
-            _ if local.starts_with("BkToCstmr") => Tag::BkToCstmr,
+            _ if local.starts_with(b"BkToCstmr") => Tag::BkToCstmr,
             _ => Tag::Other,
         }
+    }
+}
+
+impl Tag {
+    /// true if a reading rule may read an element with this tag: it ends
+    /// some rule's path (`GroupRule`, `StmtRule`, `BalRule`, `NtryRule`,
+    /// `TxRule` in mod.rs). The pagination rules take any leaf below
+    /// `*Pgntn`/`MsgPgntn` but only `PgNb` and `LastPgInd` change anything.
+    /// No rule applies to an element with any other tag, so its end is not
+    /// looked up (the test `only_read_tags_have_rules` checks this).
+    pub(super) fn is_read(self) -> bool {
+        matches!(
+            self,
+            Tag::Amt
+                | Tag::CdtDbtInd
+                | Tag::RvslInd
+                | Tag::Sts
+                | Tag::Cd
+                | Tag::Prtry
+                | Tag::Dt
+                | Tag::DtTm
+                | Tag::AcctSvcrRef
+                | Tag::Ref
+                | Tag::Ustrd
+                | Tag::Nm
+                | Tag::Iban
+                | Tag::Id
+                | Tag::CreDtTm
+                | Tag::Ccy
+                | Tag::PgNb
+                | Tag::LastPgInd
+                | Tag::NbOfNtries
+                | Tag::Sum
+                | Tag::TtlNetNtryAmt
+        )
     }
 }
 
@@ -131,12 +166,12 @@ mod tests {
 
     #[test]
     fn names_map_to_tags() {
-        assert_eq!(Tag::of("IBAN"), Tag::Iban);
-        assert_eq!(Tag::of("Ntfctn"), Tag::Stmt);
-        assert_eq!(Tag::of("RptPgntn"), Tag::Pgntn);
-        assert_eq!(Tag::of("BkToCstmrDbtCdtNtfctn"), Tag::BkToCstmr);
-        assert_eq!(Tag::of("BkToCstmr"), Tag::BkToCstmr);
-        assert_eq!(Tag::of("ntry"), Tag::Other);
-        assert_eq!(Tag::of(""), Tag::Other);
+        assert_eq!(Tag::of(b"IBAN"), Tag::Iban);
+        assert_eq!(Tag::of(b"Ntfctn"), Tag::Stmt);
+        assert_eq!(Tag::of(b"RptPgntn"), Tag::Pgntn);
+        assert_eq!(Tag::of(b"BkToCstmrDbtCdtNtfctn"), Tag::BkToCstmr);
+        assert_eq!(Tag::of(b"BkToCstmr"), Tag::BkToCstmr);
+        assert_eq!(Tag::of(b"ntry"), Tag::Other);
+        assert_eq!(Tag::of(b""), Tag::Other);
     }
 }
