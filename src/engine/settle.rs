@@ -57,23 +57,18 @@ fn verification(
         let (first, invoice) = (claim[0], claim[0].invoice_number.as_str());
         let capital: Decimal = claim.iter().map(|a| a.principal).sum();
         let interest: Decimal = claim.iter().map(|a| a.interest).sum();
-        if !capital.is_zero() {
-            postings.push(Posting {
-                account: acc.receivable.clone(),
-                amount: -capital,
-                text: format!("Faktura {invoice} kapital"),
-                invoice_number: invoice.to_string(),
-                claim_id: first.claim_id.clone(),
-            });
-        }
-        if !interest.is_zero() {
-            postings.push(Posting {
-                account: acc.interest_income.clone(),
-                amount: -interest,
-                text: format!("Faktura {invoice} dröjsmålsränta"),
-                invoice_number: invoice.to_string(),
-                claim_id: first.claim_id.clone(),
-            });
+        for (amount, account, what) in
+            [(capital, &acc.receivable, "kapital"), (interest, &acc.interest_income, "dröjsmålsränta")]
+        {
+            if !amount.is_zero() {
+                postings.push(Posting {
+                    account: account.clone(),
+                    amount: -amount,
+                    text: format!("Faktura {invoice} {what}"),
+                    invoice_number: invoice.to_string(),
+                    claim_id: first.claim_id.clone(),
+                });
+            }
         }
         total += capital + interest;
     }

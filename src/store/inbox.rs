@@ -218,10 +218,14 @@ pub fn clear_consumed(data: &DataDir, day: NaiveDate) -> Result<(), Error> {
         }
         let quarantined = data.quarantine(day).join(fit(&name, ".error.txt".len()));
         // Only a file whose name the day kept is read (and hashed): a
-        // night's new files are left alone at once.
-        let archived_as = |a: &String| a.get(64..) == Some(&format!("-{}", fit(&name, 65)));
-        let maybe_archived = archived.iter().any(archived_as);
-        if !maybe_archived && !quarantined.exists() {
+        // night's new files are left alone at once. Archived as <sha256>-<name>.
+        let suffix = fit(&name, 65);
+        let archived_shas: Vec<&str> = archived
+            .iter()
+            .filter(|a| a.get(64..65) == Some("-") && a.get(65..) == Some(suffix))
+            .filter_map(|a| a.get(..64))
+            .collect();
+        if archived_shas.is_empty() && !quarantined.exists() {
             continue;
         }
         let len = std::fs::metadata(&path).map_err(io(&path))?.len();
@@ -229,10 +233,7 @@ pub fn clear_consumed(data: &DataDir, day: NaiveDate) -> Result<(), Error> {
             continue;
         }
         let bytes = std::fs::read(&path).map_err(io(&path))?;
-        let in_archive = maybe_archived && {
-            let sha = sha256_hex(&bytes);
-            archived.iter().any(|a| a == &format!("{sha}-{}", fit(&name, 65)))
-        };
+        let in_archive = !archived_shas.is_empty() && archived_shas.contains(&sha256_hex(&bytes).as_str());
         let in_quarantine = std::fs::read(&quarantined).is_ok_and(|q| q == bytes);
         if in_archive || in_quarantine {
             std::fs::remove_file(&path).map_err(io(&path))?;
