@@ -13,7 +13,7 @@
 # (1 000 000 open claims, 200 000 new invoices, 1 000 000 payments).
 # SMOKE=1 uses a debug build and 1 000 claims (CI keeps it working without
 # asserting a time). THREADS=1 runs single-threaded (RAYON_NUM_THREADS and
-# POLARS_MAX_THREADS). INKASSO_TIMINGS=1 adds each step's wall time.
+# POLARS_MAX_THREADS). INKASSO_TIMINGS=1 adds each step's wall and CPU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 claims=${1:-200000}

@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 use super::accrue::{balance, interest_due};
 use super::close;
 use super::matching::{ByReference, Index, Match, Pos};
-use super::{event, Allocation, BookedPayment, EngineError, Packs, Refund, State, SuspenseItem};
+use super::{event, Allocation, BookedPayment, EngineError, FastSet, Packs, Refund, State, SuspenseItem};
 use crate::model::{
     BankTransaction, Claim, ClosedReason, Direction, Event, LetterKind, ManualMatch, Money, PrincipalCause,
     PrincipalChange, Source, Stage,
@@ -77,16 +77,22 @@ pub fn book_payments(
     let mut txs: Vec<&BankTransaction> = transactions.iter().collect();
     txs.sort_by(|a, b| (a.booking_date, &a.source, &a.key).cmp(&(b.booking_date, &b.source, &b.key)));
     let manual: BTreeMap<&str, &str> = matches.iter().map(|m| (m.payment_id.as_str(), m.claim_id.as_str())).collect();
+    use rayon::prelude::*;
     let mut out = Booked::default();
     let index = Index::new(&state.claims);
-    // Steps 1-2 read only the index: looked up in parallel, in booking order.
-    let by_reference: Vec<ByReference> = {
-        use rayon::prelude::*;
-        txs.par_iter().map(|tx| index.by_reference_steps(tx)).collect()
-    };
-    let mut book = Book { claims: state.claims.values_mut().collect(), payments: &mut state.payments };
-    for (tx, by_reference) in txs.into_iter().zip(by_reference) {
-        if book.payments.contains_key(&tx.key) {
+    // Steps 1-2 read only the index, and a payment's record reads only the
+    // payment: both are made in parallel, in booking order.
+    let prepared: Vec<(ByReference, BookedPayment)> =
+        txs.par_iter().map(|tx| (index.by_reference_steps(tx), booked_record(tx, date))).collect();
+    let mut book = Book::new(state);
+    book.copy_on_write_in_parallel(prepared.iter().filter_map(|(r, _)| match r {
+        ByReference::Found(Match::Claim { pos, .. }) => Some(*pos),
+        _ => None,
+    }));
+    out.allocations.reserve(txs.len());
+    events.reserve(txs.len());
+    for (tx, (by_reference, mut booked)) in txs.into_iter().zip(prepared) {
+        if book.is_booked(&tx.key) {
             out.duplicates.push(tx.clone());
             continue;
         }
@@ -98,7 +104,6 @@ pub fn book_payments(
             out.debits.push(tx.clone());
             continue;
         }
-        let mut booked = booked_record(tx, date);
         let found = if tx.reversal {
             Match::None("reversal_of_a_debit: not a debtor payment".into())
         } else if let Some(claim_id) = manual.get(tx.payment_id.as_str()) {
@@ -119,8 +124,10 @@ pub fn book_payments(
             }
         };
         settle_one(&mut book, tx, found, &mut booked, packs, date, events, &mut out)?;
-        book.payments.insert(tx.key.clone(), Arc::new(booked));
+        book.add(&tx.key, booked);
     }
+    rayon::spawn(move || drop(index)); // millions of keys: freed off the night's path
+    book.commit_payments();
     release_from_suspense(&mut book, matches, packs, date, events, &mut out)?;
     describe_allocations(events, &mut out);
     Ok(out)
@@ -129,12 +136,25 @@ pub fn book_payments(
 /// What the booking loop changes: the claims, reached by their position in
 /// the matching index (claim-id order) instead of a search of the claim map
 /// by id for every payment, and the booked payments.
-struct Book<'a> {
+struct Book<'a, 't> {
     claims: Vec<&'a mut Arc<Claim>>,
     payments: &'a mut BTreeMap<String, Arc<BookedPayment>>,
+    /// Payments booked tonight and not yet in `payments`: merged in one
+    /// pass (`commit_payments`) instead of a million searching inserts.
+    tonight: Vec<Arc<BookedPayment>>,
+    tonight_keys: FastSet<&'t str>,
 }
 
-impl Book<'_> {
+impl<'a, 't> Book<'a, 't> {
+    fn new(state: &'a mut State) -> Book<'a, 't> {
+        Book {
+            claims: state.claims.values_mut().collect(),
+            payments: &mut state.payments,
+            tonight: Vec::new(),
+            tonight_keys: FastSet::default(),
+        }
+    }
+
     fn position(&self, claim_id: &str) -> Option<Pos> {
         self.claims.binary_search_by(|c| c.claim_id.as_str().cmp(claim_id)).ok().and_then(|p| Pos::try_from(p).ok())
     }
@@ -146,6 +166,51 @@ impl Book<'_> {
     /// The claim to change: copied first if the night before still shares it.
     fn claim_mut(&mut self, pos: Pos) -> &mut Claim {
         Arc::make_mut(self.claims[pos as usize])
+    }
+
+    /// Copies the claims at `positions` that the night before still shares,
+    /// in parallel, so that the booking loop changes them in place. Copying
+    /// a claim that then does not change is harmless (equal contents).
+    fn copy_on_write_in_parallel(&mut self, positions: impl Iterator<Item = Pos>) {
+        use rayon::prelude::*;
+        let mut wanted = vec![false; self.claims.len()];
+        for pos in positions {
+            wanted[pos as usize] = true;
+        }
+        self.claims.par_iter_mut().zip(wanted).filter(|(_, w)| *w).for_each(|(c, _)| {
+            Arc::make_mut(c);
+        });
+    }
+
+    fn is_booked(&self, key: &str) -> bool {
+        self.tonight_keys.contains(key) || self.payments.contains_key(key)
+    }
+
+    /// Books a payment of tonight's (`key` is its transaction's key).
+    fn add(&mut self, key: &'t str, booked: BookedPayment) {
+        self.tonight_keys.insert(key);
+        self.tonight.push(Arc::new(booked));
+    }
+
+    /// Moves tonight's payments into `payments`: a few one by one, many
+    /// sorted by key and merged in one pass (which rebuilds the map).
+    fn commit_payments(&mut self) {
+        use rayon::prelude::*;
+        let mut tonight = std::mem::take(&mut self.tonight);
+        self.tonight_keys.clear();
+        if tonight.len() * 16 < self.payments.len() {
+            self.payments.extend(tonight.into_iter().map(|p| (p.key.clone(), p)));
+            return;
+        }
+        tonight.par_sort_unstable_by(|a, b| a.key.cmp(&b.key)); // keys are unique: `is_booked`
+        let mut merged: BTreeMap<String, Arc<BookedPayment>> =
+            tonight.into_iter().map(|p| (p.key.clone(), p)).collect();
+        self.payments.append(&mut merged);
+    }
+
+    /// A booked payment to change (after `commit_payments`).
+    fn payment_mut(&mut self, key: &str) -> Option<&mut BookedPayment> {
+        self.payments.get_mut(key).map(Arc::make_mut)
     }
 }
 
@@ -300,7 +365,14 @@ fn release_from_suspense(
 /// Undoes the allocation of the payment a bank reversal reverses: the
 /// latest allocated credit on the same account with the same amount and
 /// the same bank reference (or, lacking one, the same payment reference).
-fn reverse(book: &mut Book, tx: &BankTransaction, date: NaiveDate, events: &mut Vec<Event>, out: &mut Booked) {
+fn reverse<'t>(
+    book: &mut Book<'_, 't>,
+    tx: &'t BankTransaction,
+    date: NaiveDate,
+    events: &mut Vec<Event>,
+    out: &mut Booked,
+) {
+    book.commit_payments(); // the original may be tonight's
     let reference = if tx.structured_ref.is_empty() { &tx.unstructured } else { &tx.structured_ref };
     let original = book
         .payments
@@ -328,7 +400,7 @@ fn reverse(book: &mut Book, tx: &BankTransaction, date: NaiveDate, events: &mut 
             payment: shown,
             reason: "reversal_without_original: no allocated payment with this account, amount and reference".into(),
         });
-        book.payments.insert(tx.key.clone(), Arc::new(booked));
+        book.add(&tx.key, booked);
         return;
     };
     booked.outcome = "reversal".into();
@@ -384,10 +456,10 @@ fn reverse(book: &mut Book, tx: &BankTransaction, date: NaiveDate, events: &mut 
             ),
         });
     }
-    if let Some(o) = book.payments.get_mut(&orig.key) {
-        Arc::make_mut(o).outcome = "reversed".into();
+    if let Some(o) = book.payment_mut(&orig.key) {
+        o.outcome = "reversed".into();
     }
-    book.payments.insert(tx.key.clone(), Arc::new(booked));
+    book.add(&tx.key, booked);
 }
 
 /// Allocates one payment to `claim` at its booking date and updates the

@@ -442,3 +442,21 @@ fn a_bank_reversal_undoes_the_allocation() {
     assert!(n3.suspense[0].reason.contains("stop or recover the refund"));
     assert_eq!(n3.state.payments["K1"].outcome, "reversed");
 }
+
+#[test]
+fn a_reversal_finds_a_payment_booked_earlier_the_same_night() {
+    let cfg = config();
+    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
+    let ocr = n1.state.claims["5561234567-1"].agency_reference.clone();
+    let paid = payment(&ocr, "", dec!(300), "2024-12-03", 1);
+    let mut rev = payment(&ocr, "", dec!(300), "2024-12-03", 2);
+    (rev.direction, rev.reversal, rev.bank_ref) = (Direction::Debit, true, "B1".into());
+    let again = payment(&ocr, "", dec!(300), "2024-12-03", 3);
+    let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], vec![paid, rev, again]);
+    let methods: Vec<&str> = n2.allocations.iter().map(|a| a.method).collect();
+    assert_eq!(methods, ["agency_ocr", "reversal", "agency_ocr"]);
+    assert_eq!(n2.allocations[1].total(), -n2.allocations[0].total());
+    let outcomes: Vec<&str> = ["K1", "K2", "K3"].iter().map(|k| n2.state.payments[*k].outcome.as_str()).collect();
+    assert_eq!(outcomes, ["reversed", "reversal", "allocated"]);
+    assert_eq!(n2.state.payments.len(), 3);
+}
