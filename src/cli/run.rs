@@ -25,7 +25,7 @@ use super::Error;
 use crate::emit::{journals, letters, reports};
 use crate::engine::{self, checks, Day, Inputs, Packs, State};
 use crate::ingest::{self, Input};
-use crate::model::{fmt_amount, Config, Letter};
+use crate::model::{fmt_amount, Config, Currency, Letter, Verification};
 use crate::store::{atomic, config, inbox, lock::Lock, snapshot, DataDir};
 
 /// Process one day.
@@ -199,6 +199,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     clock.step("parse inputs");
     let is_ok: Vec<bool> = parsed.iter().map(Result::is_ok).collect();
     let mut inputs = Inputs::default();
+    inputs.transactions.reserve(parsed.iter().flatten().map(Input::transactions).sum());
     let mut records = Vec::new();
     let mut rejected_rows = Vec::new();
     let mut quarantined = Vec::new();
@@ -499,7 +500,7 @@ fn report_files(
         ("letters/manifest.csv".into(), Box::new(|| Ok(reports::letters_manifest(letter_list)))),
     ];
     for (creditor_id, vers) in group_verifications(day) {
-        let Some(creditor) = config.creditor(&creditor_id) else { continue };
+        let Some(creditor) = config.creditor(creditor_id) else { continue };
         let header = journals::JournalHeader {
             org_no: creditor.id.clone(),
             company_name: creditor.name.clone(),
@@ -543,10 +544,10 @@ fn write_outputs(out: &Path, files: Vec<(String, Vec<u8>)>) -> Result<Vec<Output
         .collect()
 }
 
-fn group_verifications(day: &Day) -> BTreeMap<String, Vec<crate::model::Verification>> {
-    let mut by: BTreeMap<String, Vec<crate::model::Verification>> = BTreeMap::new();
+fn group_verifications(day: &Day) -> BTreeMap<&str, Vec<&Verification>> {
+    let mut by: BTreeMap<&str, Vec<&Verification>> = BTreeMap::new();
     for v in &day.verifications {
-        by.entry(v.creditor_id().to_string()).or_default().push(v.clone());
+        by.entry(v.creditor_id()).or_default().push(v);
     }
     by
 }
@@ -582,27 +583,31 @@ fn clear_uncommitted(out: &Path) -> Result<(), Error> {
 }
 
 fn totals(day: &Day) -> BTreeMap<String, String> {
-    let mut t: BTreeMap<String, Decimal> = BTreeMap::new();
-    let mut add = |k: String, v: Decimal| *t.entry(k).or_default() += v;
+    let mut t: BTreeMap<(&str, Currency), Decimal> = BTreeMap::new();
+    let mut add = |k: &'static str, c: Currency, v: Decimal| *t.entry((k, c)).or_default() += v;
     for p in day.state.payments.values().filter(|p| p.booked_on == day.date) {
-        add(format!("payments_in.{}", p.currency), p.amount);
+        add("payments_in", p.currency, p.amount);
     }
     for a in &day.allocations {
-        add(format!("allocated.{}", a.currency), a.total());
-        add(format!("allocated_fees.{}", a.currency), a.fees);
-        add(format!("allocated_interest.{}", a.currency), a.interest);
-        add(format!("allocated_principal.{}", a.currency), a.principal);
+        add("allocated", a.currency, a.total());
+        add("allocated_fees", a.currency, a.fees);
+        add("allocated_interest", a.currency, a.interest);
+        add("allocated_principal", a.currency, a.principal);
     }
     for r in &day.refunds {
-        add(format!("refunds.{}", r.payment.amount.currency()), r.amount);
+        add("refunds", r.payment.amount.currency(), r.amount);
     }
     for s in &day.suspense {
-        add(format!("suspense.{}", s.payment.amount.currency()), s.payment.amount.amount());
+        add("suspense", s.payment.amount.currency(), s.payment.amount.amount());
     }
+    let mut named: BTreeMap<String, String> =
+        t.into_iter().map(|((k, c), v)| (format!("{k}.{c}"), fmt_amount(v))).collect();
+    let mut settled: BTreeMap<String, Decimal> = BTreeMap::new();
     for v in &day.verifications {
-        add(format!("settlement.{}.{}", v.creditor_id(), v.currency()), v.settled());
+        *settled.entry(format!("settlement.{}.{}", v.creditor_id(), v.currency())).or_default() += v.settled();
     }
-    t.into_iter().map(|(k, v)| (k, fmt_amount(v))).collect()
+    named.extend(settled.into_iter().map(|(k, v)| (k, fmt_amount(v))));
+    named
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -8,6 +8,8 @@
 //! two decimals, `text` the posting's text (the verification's text when
 //! the posting has none).
 
+use std::borrow::Borrow;
+
 use crate::model::{fmt_amount, Verification};
 
 /// The header row, in column order.
@@ -15,11 +17,11 @@ pub const COLUMNS: [&str; 8] =
     ["date", "voucher", "account", "amount", "currency", "invoice_number", "claim_id", "text"];
 
 /// The same postings as [`super::sie4::write`], as CSV bytes.
-pub fn write(verifications: &[Verification]) -> Vec<u8> {
+pub fn write<V: Borrow<Verification>>(verifications: &[V]) -> Vec<u8> {
     let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::Any(b'\n')).from_writer(Vec::new());
     // Writing to a Vec cannot fail; a failure here is a bug.
     w.write_record(COLUMNS).expect("write CSV header to memory");
-    for v in verifications {
+    for v in verifications.iter().map(Borrow::borrow) {
         let date = v.date().format("%Y-%m-%d").to_string();
         let voucher = v.number().to_string();
         for p in v.postings() {
@@ -85,6 +87,9 @@ mod tests {
 
     #[test]
     fn empty_journal_is_just_the_header() {
-        assert_eq!(write(&[]), b"date,voucher,account,amount,currency,invoice_number,claim_id,text\n".to_vec());
+        assert_eq!(
+            write::<Verification>(&[]),
+            b"date,voucher,account,amount,currency,invoice_number,claim_id,text\n".to_vec()
+        );
     }
 }

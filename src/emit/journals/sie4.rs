@@ -63,6 +63,7 @@
 //! Output is deterministic: same header and verifications, same bytes
 //! (accounts are sorted, nothing depends on clocks or hash order).
 
+use std::borrow::Borrow;
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
@@ -93,8 +94,9 @@ pub fn account_name(account: &str) -> String {
 /// a posting amount is not in whole öre (cents): the rounded rows would
 /// no longer balance and the importer would reject the file. Both are
 /// bugs in the caller, not data errors.
-pub fn write(header: &JournalHeader, verifications: &[Verification]) -> Vec<u8> {
-    for v in verifications {
+pub fn write<V: Borrow<Verification>>(header: &JournalHeader, verifications: &[V]) -> Vec<u8> {
+    let verifications = || verifications.iter().map(Borrow::borrow);
+    for v in verifications() {
         assert!(
             v.currency() == header.currency,
             "verification {} of creditor {} is in {}, the SIE file is in {}",
@@ -132,26 +134,36 @@ pub fn write(header: &JournalHeader, verifications: &[Verification]) -> Vec<u8> 
     line(format!("#VALUTA {}", header.currency.code()));
 
     let accounts: BTreeSet<&str> =
-        verifications.iter().flat_map(|v| v.postings().iter().map(|p| p.account.as_str())).collect();
+        verifications().flat_map(|v| v.postings().iter().map(|p| p.account.as_str())).collect();
     for account in accounts {
         line(format!("#KONTO {} {}", bare(account), quote(&account_name(account))));
     }
+    let mut bytes = encode_cp437(&out);
 
-    for v in verifications {
-        line(format!("#VER \"\" \"\" {} {}", sie_date(v.date()), quote(v.text())));
-        line("{".to_string());
+    // The postings (a million on a big night): each row straight into the
+    // bytes, the account as a token, the text quoted.
+    for v in verifications() {
+        bytes.extend_from_slice(
+            encode_cp437(&format!("#VER \"\" \"\" {} {}", sie_date(v.date()), quote(v.text()))).as_slice(),
+        );
+        bytes.extend_from_slice(EOL.as_bytes());
+        bytes.extend_from_slice(b"{");
+        bytes.extend_from_slice(EOL.as_bytes());
         for p in v.postings() {
-            let mut row = format!("   #TRANS {} {{}} {}", bare(&p.account), amount(p.amount));
+            bytes.extend_from_slice(b"   #TRANS ");
+            bytes.extend_from_slice(&encode_cp437(&bare(&p.account)));
+            bytes.extend_from_slice(b" {} ");
+            bytes.extend_from_slice(amount(p.amount).as_bytes());
             if !p.text.is_empty() {
-                row.push_str(" \"\" ");
-                row.push_str(&quote(&p.text));
+                bytes.extend_from_slice(b" \"\" ");
+                bytes.extend_from_slice(&encode_cp437(&quote(&p.text)));
             }
-            line(row);
+            bytes.extend_from_slice(EOL.as_bytes());
         }
-        line("}".to_string());
+        bytes.extend_from_slice(b"}");
+        bytes.extend_from_slice(EOL.as_bytes());
     }
-
-    encode_cp437(&out)
+    bytes
 }
 
 /// `"inkasso 0.1.0"` -> (`inkasso`, `0.1.0`); no space -> (whole, "").
@@ -227,7 +239,11 @@ fn substitute(c: char) -> &'static str {
     }
 }
 
+/// CP437 bytes of `s` (ASCII is the same byte in both).
 fn encode_cp437(s: &str) -> Vec<u8> {
+    if s.is_ascii() {
+        return s.as_bytes().to_vec();
+    }
     s.chars().map(|c| oem_cp::encode_char_lossy(c, &oem_cp::code_table::ENCODING_TABLE_CP437)).collect()
 }
 
@@ -341,7 +357,7 @@ mod tests {
 
     #[test]
     fn empty_journal_has_only_the_header() {
-        let got = String::from_utf8_lossy(&write(&header(), &[])).into_owned();
+        let got = String::from_utf8_lossy(&write::<Verification>(&header(), &[])).into_owned();
         assert!(got.ends_with("#VALUTA SEK\r\n"), "{got}");
     }
 }
