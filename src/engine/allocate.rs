@@ -79,11 +79,14 @@ pub fn book_payments(
     let manual: BTreeMap<&str, &str> = matches.iter().map(|m| (m.payment_id.as_str(), m.claim_id.as_str())).collect();
     use rayon::prelude::*;
     let mut out = Booked::default();
-    let index = Index::new(&state.claims);
-    // Steps 1-2 read only the index, and a payment's record reads only the
-    // payment: both are made in parallel, in booking order.
+    let claims: Vec<&Claim> = state.claims.values().map(|c| &**c).collect();
+    let index = Index::new(&claims);
+    // Steps 1-2 read only the index and the claims as they were, and a
+    // payment's record reads only the payment: both are made in parallel,
+    // in booking order.
     let prepared: Vec<(ByReference, BookedPayment)> =
-        txs.par_iter().map(|tx| (index.by_reference_steps(tx), booked_record(tx, date))).collect();
+        txs.par_iter().map(|tx| (index.by_reference_steps(tx, &claims), booked_record(tx, date))).collect();
+    drop(claims);
     let mut book = Book::new(state);
     book.copy_on_write_in_parallel(prepared.iter().filter_map(|(r, _)| match r {
         ByReference::Found(Match::Claim { pos, .. }) => Some(*pos),

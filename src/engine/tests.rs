@@ -460,3 +460,20 @@ fn a_reversal_finds_a_payment_booked_earlier_the_same_night() {
     assert_eq!(outcomes, ["reversed", "reversal", "allocated"]);
     assert_eq!(n2.state.payments.len(), 3);
 }
+
+#[test]
+fn a_reference_hash_collision_never_matches_the_other_claim() {
+    let cfg = config();
+    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
+    let claims: Vec<&Claim> = n1.state.claims.values().map(|c| &**c).collect();
+    let mut index = super::matching::Index::new(&claims);
+    let by_text = |index: &super::matching::Index, text: &str| {
+        index.by_reference_steps(&payment("", text, dec!(10), "2024-12-03", 1), &claims)
+    };
+    let found =
+        super::matching::ByReference::Found(super::matching::Match::Claim { pos: 0, method: "reference_in_text" });
+    assert_eq!(by_text(&index, "Faktura 1"), found);
+    index.collide_invoice_number("999", 0);
+    assert_eq!(by_text(&index, "Faktura 999"), super::matching::ByReference::NotFound { bad_check_digit: false });
+    assert_eq!(by_text(&index, "Faktura 1"), found);
+}
