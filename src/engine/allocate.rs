@@ -94,6 +94,8 @@ pub fn book_payments(
     }));
     out.allocations.reserve(txs.len());
     events.reserve(txs.len());
+    book.tonight.reserve(txs.len());
+    book.tonight_keys.reserve(txs.len());
     for (tx, (by_reference, mut booked)) in txs.into_iter().zip(prepared) {
         if book.is_booked(&tx.key) {
             out.duplicates.push(tx.clone());
