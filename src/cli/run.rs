@@ -325,23 +325,15 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     }
     let plan = letters::plan(std::mem::take(&mut day.letters)).map_err(|e| Error::Failed(format!("letters: {e}")))?;
     clock.step("letters plan");
-    let mut out_files = if config.letters.render_pdf {
-        letters::render_planned(&plan)
-            .map_err(|e| Error::Failed(format!("letters: {e}")))?
-            .into_iter()
-            .map(|(name, pdf)| (format!("letters/{name}"), pdf))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    out_files.extend(report_files(&day, &config, &plan.letters, &rejected_rows)?);
-    clock.step("build outputs");
-    // Written in parallel with the snapshot: neither commits the day (run.json does).
+    // Each output file is built, written and hashed by one task, and freed
+    // then (a night's outputs are hundreds of MB), beside the snapshot.
+    // Neither commits the day (run.json does).
+    let jobs = output_jobs(&day, &config, &plan, &rejected_rows);
     let (written, snapshot_written) =
-        rayon::join(|| write_outputs(&out, out_files), || snapshot::write(&data.state(date), &day.state, &day.events));
+        rayon::join(|| write_outputs(&out, jobs), || snapshot::write(&data.state(date), &day.state, &day.events));
     let written = written?;
     snapshot_written?;
-    clock.step("write outputs");
+    clock.step("outputs + snapshot");
 
     // Commit: run.json.
     let summary = summarize(
@@ -485,20 +477,32 @@ fn letters_jsonl(letters: &[Letter]) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-/// Every output file of the day but the PDFs and run.json, in the order run.json
-/// lists them: letters data and manifest, journals per creditor, reports.
-/// Built in parallel (each file is independent).
-fn report_files(
-    day: &Day,
-    config: &Config,
-    letter_list: &[Letter],
-    rejected_rows: &[ingest::Error],
-) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    type Build<'a> = Box<dyn Fn() -> Result<Vec<u8>, Error> + Send + Sync + 'a>;
-    let mut jobs: Vec<(String, Build)> = vec![
-        ("letters/letters.jsonl".into(), Box::new(|| letters_jsonl(letter_list))),
-        ("letters/manifest.csv".into(), Box::new(|| Ok(reports::letters_manifest(letter_list)))),
-    ];
+/// Builds one output file: its bytes.
+type Build<'a> = Box<dyn FnOnce() -> Result<Vec<u8>, Error> + Send + 'a>;
+
+/// Every output file of the day but run.json, in the order run.json lists
+/// them: the PDFs (when rendered in the run), letters data and manifest,
+/// journals per creditor, reports. Each file is independent of the others.
+fn output_jobs<'a>(
+    day: &'a Day,
+    config: &'a Config,
+    plan: &'a letters::Plan,
+    rejected_rows: &'a [ingest::Error],
+) -> Vec<(String, Build<'a>)> {
+    let mut jobs: Vec<(String, Build)> = Vec::new();
+    if config.letters.render_pdf {
+        for (n, (name, _)) in plan.files.iter().enumerate() {
+            jobs.push((
+                format!("letters/{name}"),
+                Box::new(move || {
+                    letters::render_planned_file(plan, n).map_err(|e| Error::Failed(format!("letters: {e}")))
+                }),
+            ));
+        }
+    }
+    let letter_list = &plan.letters;
+    jobs.push(("letters/letters.jsonl".into(), Box::new(|| letters_jsonl(letter_list))));
+    jobs.push(("letters/manifest.csv".into(), Box::new(|| Ok(reports::letters_manifest(letter_list)))));
     for (creditor_id, vers) in group_verifications(day) {
         let Some(creditor) = config.creditor(creditor_id) else { continue };
         let header = journals::JournalHeader {
@@ -529,15 +533,15 @@ fn report_files(
     jobs.push(("refused.csv".into(), Box::new(|| Ok(reports::refused(&day.refusals)))));
     jobs.push(("rejected_rows.csv".into(), Box::new(|| Ok(reports::rejected_rows(rejected_rows)))));
     jobs.push(("allocations.csv".into(), Box::new(|| Ok(reports::allocations(&day.allocations)))));
-    jobs.into_par_iter().map(|(rel, build)| Ok((rel, build()?))).collect()
+    jobs
 }
 
-/// Writes the output files (atomically, in parallel) and returns their
-/// records for run.json in the given order.
-fn write_outputs(out: &Path, files: Vec<(String, Vec<u8>)>) -> Result<Vec<OutputRecord>, Error> {
-    files
-        .into_par_iter()
-        .map(|(rel, bytes)| {
+/// Builds and writes the output files (each atomically, in parallel) and
+/// returns their records for run.json in the given order.
+fn write_outputs(out: &Path, jobs: Vec<(String, Build)>) -> Result<Vec<OutputRecord>, Error> {
+    jobs.into_par_iter()
+        .map(|(rel, build)| {
+            let bytes = build()?;
             atomic::write(&out.join(&rel), &bytes)?;
             Ok(OutputRecord { sha256: inbox::sha256_hex(&bytes), bytes: bytes.len(), path: rel })
         })

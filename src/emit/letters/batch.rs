@@ -113,6 +113,16 @@ where
     plan.files.par_iter().try_for_each(|(name, idx)| sink(name, render_file(plan, name, idx)?))
 }
 
+/// Renders file `n` of the plan (`plan.files[n]`): the bytes
+/// [`render_planned`] gives for it.
+///
+/// # Errors
+/// As [`render_planned`]; [`RenderError::Empty`] if there is no file `n`.
+pub fn render_planned_file(plan: &Plan, n: usize) -> Result<Vec<u8>, RenderError> {
+    let (name, idx) = plan.files.get(n).ok_or(RenderError::Empty)?;
+    render_file(plan, name, idx)
+}
+
 fn render_file(plan: &Plan, name: &str, idx: &[usize]) -> Result<Vec<u8>, RenderError> {
     let letters: Vec<&Letter> = idx.iter().filter_map(|&i| plan.letters.get(i)).collect();
     let (bytes, firsts) = render_refs(&letters)?;

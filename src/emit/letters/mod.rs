@@ -27,7 +27,7 @@ mod font;
 mod pdf;
 mod text;
 
-pub use batch::{plan, render_planned, render_planned_each, replan, Plan, BATCH_SIZE};
+pub use batch::{plan, render_planned, render_planned_each, render_planned_file, replan, Plan, BATCH_SIZE};
 pub use pdf::{page_counts, render_batch, render_letter, RenderError, ADDRESS_WINDOW, PAGE_H, PAGE_W};
 pub use text::{fmt_amount_sv, wording_for, wrap, Swedish, Wording};
 
