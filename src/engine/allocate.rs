@@ -81,14 +81,29 @@ pub fn book_payments(
     let mut out = Booked::default();
     let claims: Vec<&Claim> = state.claims.values().map(|c| &**c).collect();
     let index = Index::new(&claims);
-    // Steps 1-2 read only the index and the claims as they were, and a
-    // payment's record reads only the payment: both are made in parallel,
-    // in booking order.
-    let prepared: Vec<(ByReference, BookedPayment)> =
-        txs.par_iter().map(|tx| (index.by_reference_steps(tx, &claims), booked_record(tx, date))).collect();
+    // Steps 1-2 read only the index and the claims as they were, a
+    // payment's record reads only the payment, and the interest its claim
+    // owes at its booking date reads the claim as it was before tonight's
+    // payments: all made in parallel, in booking order. (The interest holds
+    // for the first payment to touch the claim tonight: `Book::untouched`.)
+    let prepared: Vec<(ByReference, BookedPayment, Option<Decimal>)> = txs
+        .par_iter()
+        .map(|tx| {
+            let found = index.by_reference_steps(tx, &claims);
+            let interest = match &found {
+                ByReference::Found(Match::Claim { pos, .. }) => {
+                    let claim = claims[*pos as usize];
+                    let pack = packs.get(&claim.creditor_id);
+                    pack.and_then(|pack| interest_due(claim, tx.booking_date, pack).ok()).map(|(due, _)| due)
+                }
+                _ => None,
+            };
+            (found, booked_record(tx, date), interest)
+        })
+        .collect();
     drop(claims);
     let mut book = Book::new(state);
-    book.copy_on_write_in_parallel(prepared.iter().filter_map(|(r, _)| match r {
+    book.copy_on_write_in_parallel(prepared.iter().filter_map(|(r, _, _)| match r {
         ByReference::Found(Match::Claim { pos, .. }) => Some(*pos),
         _ => None,
     }));
@@ -96,7 +111,7 @@ pub fn book_payments(
     events.reserve(txs.len());
     book.tonight.reserve(txs.len());
     book.tonight_keys.reserve(txs.len());
-    for (tx, (by_reference, mut booked)) in txs.into_iter().zip(prepared) {
+    for (tx, (by_reference, mut booked, interest_before)) in txs.into_iter().zip(prepared) {
         if book.is_booked(&tx.key) {
             out.duplicates.push(tx.clone());
             continue;
@@ -109,6 +124,7 @@ pub fn book_payments(
             out.debits.push(tx.clone());
             continue;
         }
+        let mut interest_hint = None;
         let found = if tx.reversal {
             Match::None("reversal_of_a_debit: not a debtor payment".into())
         } else if let Some(claim_id) = manual.get(tx.payment_id.as_str()) {
@@ -118,7 +134,12 @@ pub fn book_payments(
             }
         } else {
             match by_reference {
-                ByReference::Found(m) => m,
+                ByReference::Found(m) => {
+                    if let Match::Claim { pos, .. } = m {
+                        interest_hint = interest_before.filter(|_| book.untouched(pos));
+                    }
+                    m
+                }
                 ByReference::NotFound { bad_check_digit } => {
                     let balance_at = |c: &Claim, d: NaiveDate| -> Option<Decimal> {
                         let pack = packs.get(&c.creditor_id)?;
@@ -128,7 +149,7 @@ pub fn book_payments(
                 }
             }
         };
-        settle_one(&mut book, tx, found, &mut booked, packs, date, events, &mut out)?;
+        settle_one(&mut book, tx, found, interest_hint, &mut booked, packs, date, events, &mut out)?;
         book.add(&tx.key, booked);
     }
     rayon::spawn(move || drop(index)); // millions of keys: freed off the night's path
@@ -148,11 +169,14 @@ struct Book<'a, 't> {
     /// pass (`commit_payments`) instead of a million searching inserts.
     tonight: Vec<Arc<BookedPayment>>,
     tonight_keys: FastSet<&'t str>,
+    /// Claims changed (or about to be) by tonight's booking so far.
+    touched: Vec<bool>,
 }
 
 impl<'a, 't> Book<'a, 't> {
     fn new(state: &'a mut State) -> Book<'a, 't> {
         Book {
+            touched: vec![false; state.claims.len()],
             claims: state.claims.values_mut().collect(),
             payments: &mut state.payments,
             tonight: Vec::new(),
@@ -170,7 +194,14 @@ impl<'a, 't> Book<'a, 't> {
 
     /// The claim to change: copied first if the night before still shares it.
     fn claim_mut(&mut self, pos: Pos) -> &mut Claim {
+        self.touched[pos as usize] = true;
         Arc::make_mut(self.claims[pos as usize])
+    }
+
+    /// True while no payment tonight has reached the claim: it is as it was
+    /// before the booking loop.
+    fn untouched(&self, pos: Pos) -> bool {
+        !self.touched[pos as usize]
     }
 
     /// Copies the claims at `positions` that the night before still shares,
@@ -246,6 +277,7 @@ fn settle_one(
     book: &mut Book,
     tx: &BankTransaction,
     found: Match,
+    interest_hint: Option<Decimal>,
     booked: &mut BookedPayment,
     packs: &Packs,
     date: NaiveDate,
@@ -278,7 +310,7 @@ fn settle_one(
             } else {
                 booked.outcome = "allocated".into();
                 let pack = packs.get(&claim.creditor_id).expect("invariant: admitted claims have a pack");
-                let (alloc, event_at) = allocate(claim, tx, method, pack, date, events)?;
+                let (alloc, event_at) = allocate(claim, tx, method, interest_hint, pack, date, events)?;
                 out.described_later.push((event_at, out.allocations.len()));
                 (booked.fees, booked.interest, booked.principal) = (alloc.fees, alloc.interest, alloc.principal);
                 let over = tx.amount.amount() - alloc.total();
@@ -359,7 +391,7 @@ fn release_from_suspense(
             payer: "".into(),
         };
         let mut booked = record.clone();
-        settle_one(book, &tx, Match::Claim { pos, method: "manual" }, &mut booked, packs, date, events, out)?;
+        settle_one(book, &tx, Match::Claim { pos, method: "manual" }, None, &mut booked, packs, date, events, out)?;
         booked.booked_on = date;
         out.released.push(record);
         book.payments.insert(key, Arc::new(booked));
@@ -469,7 +501,9 @@ fn reverse<'t>(
 
 /// Allocates one payment to `claim` at its booking date and updates the
 /// claim. Returns the allocation and the index of its event in `events`,
-/// whose detail (`allocation_detail`) the caller writes.
+/// whose detail (`allocation_detail`) the caller writes. `interest_owed`,
+/// when given, is `interest_due(claim, booking date)` computed beforehand
+/// on the claim as it is now.
 ///
 /// # Errors
 /// Interest evaluation errors (missing reference rate).
@@ -477,12 +511,16 @@ pub fn allocate(
     claim: &mut Claim,
     tx: &BankTransaction,
     method: &'static str,
+    interest_owed: Option<Decimal>,
     pack: &dyn RulePack,
     date: NaiveDate,
     events: &mut Vec<Event>,
 ) -> Result<(Allocation, usize), EngineError> {
     let b = tx.booking_date;
-    let (interest_owed, _) = interest_due(claim, b, pack)?;
+    let interest_owed = match interest_owed {
+        Some(owed) => owed,
+        None => interest_due(claim, b, pack)?.0,
+    };
     let split = split(
         tx.amount.amount(),
         claim.fees_outstanding(),

@@ -477,3 +477,17 @@ fn a_reference_hash_collision_never_matches_the_other_claim() {
     assert_eq!(by_text(&index, "Faktura 999"), super::matching::ByReference::NotFound { bad_check_digit: false });
     assert_eq!(by_text(&index, "Faktura 1"), found);
 }
+
+#[test]
+fn a_second_payment_the_same_night_sees_what_the_first_paid() {
+    let cfg = config();
+    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
+    let ocr = n1.state.claims["5561234567-1"].agency_reference.clone();
+    let first = payment(&ocr, "", dec!(100), "2024-12-03", 1);
+    let second = payment(&ocr, "", dec!(100), "2024-12-03", 2);
+    let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], vec![first, second]);
+    let splits: Vec<(Decimal, Decimal, Decimal)> =
+        n2.allocations.iter().map(|a| (a.fees, a.interest, a.principal)).collect();
+    // Interest to 12-03: 1000 × 12 % × 32 / 365 = 10.52, owed once.
+    assert_eq!(splits, [(dec!(60), dec!(10.52), dec!(29.48)), (dec!(0), dec!(0), dec!(100))]);
+}
