@@ -86,7 +86,8 @@ pub fn book_payments(
     // owes at its booking date reads the claim as it was before tonight's
     // payments: all made in parallel, in booking order. (The interest holds
     // for the first payment to touch the claim tonight: `Book::untouched`.)
-    let prepared: Vec<(ByReference, BookedPayment, Option<Decimal>)> = txs
+    // So is whether an earlier night booked the payment's key.
+    let prepared: Vec<(ByReference, BookedPayment, Option<Decimal>, bool)> = txs
         .par_iter()
         .map(|tx| {
             let found = index.by_reference_steps(tx, &claims);
@@ -98,21 +99,21 @@ pub fn book_payments(
                 }
                 _ => None,
             };
-            (found, booked_record(tx, date), interest)
+            (found, booked_record(tx, date), interest, state.payments.contains_key(&tx.key))
         })
         .collect();
     drop(claims);
-    let mut book = Book::new(state);
-    book.copy_on_write_in_parallel(prepared.iter().filter_map(|(r, _, _)| match r {
+    let repeated = repeated_keys(&txs);
+    let mut book = Book::new(state, repeated);
+    book.copy_on_write_in_parallel(prepared.iter().filter_map(|(r, _, _, _)| match r {
         ByReference::Found(Match::Claim { pos, .. }) => Some(*pos),
         _ => None,
     }));
     out.allocations.reserve(txs.len());
     events.reserve(txs.len());
     book.tonight.reserve(txs.len());
-    book.tonight_keys.reserve(txs.len());
-    for (tx, (by_reference, mut booked, interest_before)) in txs.into_iter().zip(prepared) {
-        if book.is_booked(&tx.key) {
+    for (tx, (by_reference, mut booked, interest_before, booked_before)) in txs.into_iter().zip(prepared) {
+        if booked_before || book.is_booked_tonight(&tx.key) {
             out.duplicates.push(tx.clone());
             continue;
         }
@@ -168,18 +169,22 @@ struct Book<'a, 't> {
     /// Payments booked tonight and not yet in `payments`: merged in one
     /// pass (`commit_payments`) instead of a million searching inserts.
     tonight: Vec<Arc<BookedPayment>>,
+    /// The keys that occur more than once in tonight's transactions (the
+    /// only ones that can be booked twice tonight), and those of them booked.
+    repeated_keys: FastSet<&'t str>,
     tonight_keys: FastSet<&'t str>,
     /// Claims changed (or about to be) by tonight's booking so far.
     touched: Vec<bool>,
 }
 
 impl<'a, 't> Book<'a, 't> {
-    fn new(state: &'a mut State) -> Book<'a, 't> {
+    fn new(state: &'a mut State, repeated_keys: FastSet<&'t str>) -> Book<'a, 't> {
         Book {
             touched: vec![false; state.claims.len()],
             claims: state.claims.values_mut().collect(),
             payments: &mut state.payments,
             tonight: Vec::new(),
+            repeated_keys,
             tonight_keys: FastSet::default(),
         }
     }
@@ -218,13 +223,16 @@ impl<'a, 't> Book<'a, 't> {
         });
     }
 
-    fn is_booked(&self, key: &str) -> bool {
-        self.tonight_keys.contains(key) || self.payments.contains_key(key)
+    /// True if a transaction with `key` was booked earlier tonight.
+    fn is_booked_tonight(&self, key: &str) -> bool {
+        !self.tonight_keys.is_empty() && self.tonight_keys.contains(key)
     }
 
     /// Books a payment of tonight's (`key` is its transaction's key).
     fn add(&mut self, key: &'t str, booked: BookedPayment) {
-        self.tonight_keys.insert(key);
+        if !self.repeated_keys.is_empty() && self.repeated_keys.contains(key) {
+            self.tonight_keys.insert(key);
+        }
         self.tonight.push(Arc::new(booked));
     }
 
@@ -233,12 +241,11 @@ impl<'a, 't> Book<'a, 't> {
     fn commit_payments(&mut self) {
         use rayon::prelude::*;
         let mut tonight = std::mem::take(&mut self.tonight);
-        self.tonight_keys.clear();
         if tonight.len() * 16 < self.payments.len() {
             self.payments.extend(tonight.into_iter().map(|p| (p.key.clone(), p)));
             return;
         }
-        tonight.par_sort_unstable_by(|a, b| a.key.cmp(&b.key)); // keys are unique: `is_booked`
+        tonight.par_sort_unstable_by(|a, b| a.key.cmp(&b.key)); // keys are unique: `is_booked_tonight`
         let mut merged: BTreeMap<String, Arc<BookedPayment>> =
             tonight.into_iter().map(|p| (p.key.clone(), p)).collect();
         self.payments.append(&mut merged);
@@ -248,6 +255,14 @@ impl<'a, 't> Book<'a, 't> {
     fn payment_mut(&mut self, key: &str) -> Option<&mut BookedPayment> {
         self.payments.get_mut(key).map(Arc::make_mut)
     }
+}
+
+/// The keys that occur more than once among `txs` (sorted in parallel).
+fn repeated_keys<'t>(txs: &[&'t BankTransaction]) -> FastSet<&'t str> {
+    use rayon::prelude::*;
+    let mut keys: Vec<&str> = txs.iter().map(|t| t.key.as_str()).collect();
+    keys.par_sort_unstable();
+    keys.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect()
 }
 
 /// Writes the detail of each allocation event, in parallel: formatting a

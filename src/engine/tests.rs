@@ -452,7 +452,10 @@ fn a_reversal_finds_a_payment_booked_earlier_the_same_night() {
     let mut rev = payment(&ocr, "", dec!(300), "2024-12-03", 2);
     (rev.direction, rev.reversal, rev.bank_ref) = (Direction::Debit, true, "B1".into());
     let again = payment(&ocr, "", dec!(300), "2024-12-03", 3);
-    let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], vec![paid, rev, again]);
+    let mut repeat = paid.clone(); // the same transaction in a later file: booked once
+    repeat.source.line = 9;
+    let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], vec![paid, rev, again, repeat]);
+    assert_eq!(n2.duplicates.len(), 1);
     let methods: Vec<&str> = n2.allocations.iter().map(|a| a.method).collect();
     assert_eq!(methods, ["agency_ocr", "reversal", "agency_ocr"]);
     assert_eq!(n2.allocations[1].total(), -n2.allocations[0].total());
