@@ -76,7 +76,11 @@ pub fn render_letter(letter: &Letter) -> Result<Vec<u8>, RenderError> {
 pub fn page_counts(letters: &[&Letter]) -> Result<Vec<u32>, RenderError> {
     use rayon::prelude::*;
     let fonts = font::fonts()?;
-    letters.par_iter().with_min_len(64).map(|l| page_count(layout(l, fonts).len())).collect()
+    letters
+        .par_iter()
+        .with_min_len(64)
+        .map(|l| page_count(layout_pages(l, fonts, Draw::PageBreaksOnly).len()))
+        .collect()
 }
 
 fn page_count(pages: usize) -> Result<u32, RenderError> {
@@ -153,6 +157,7 @@ const SMALL: Style = Style { size: 8.5, leading: 10.5, bold: false, gray: false 
 /// Flowing text over pages: `y` is the baseline of the last line drawn.
 struct Flow<'a> {
     fonts: &'a Fonts,
+    draw: Draw,
     pages: Vec<Vec<Op>>,
     y: f32,
     bottom: f32,
@@ -171,7 +176,7 @@ impl Flow<'_> {
     }
 
     fn text(&mut self, x: f32, y: f32, st: Style, s: &str) {
-        if s.is_empty() {
+        if s.is_empty() || self.draw == Draw::PageBreaksOnly {
             return;
         }
         self.ops().push(Op::Text { x, y, size: st.size, bold: st.bold, gray: st.gray, s: s.to_string() });
@@ -239,25 +244,48 @@ impl Flow<'_> {
     }
 
     fn right_text(&mut self, right: f32, y: f32, st: Style, s: &str) {
+        if self.draw == Draw::PageBreaksOnly {
+            return;
+        }
         let w = self.fonts.width(s, st.size, st.bold);
         self.text(right - w, y, st, s);
     }
 }
 
 /// Lays out one letter into pages of drawing operations.
+/// What `layout_pages` draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Draw {
+    /// Every page's drawing operations.
+    All,
+    /// Only what moves the text down the pages: the same pages, with the
+    /// fixed parts (letterhead, address, slip, footers) and the text
+    /// itself left out. What planning needs (the page count), for a third
+    /// of the work.
+    PageBreaksOnly,
+}
+
 fn layout(l: &Letter, fonts: &Fonts) -> Vec<Vec<Op>> {
+    layout_pages(l, fonts, Draw::All)
+}
+
+fn layout_pages(l: &Letter, fonts: &Fonts, draw: Draw) -> Vec<Vec<Op>> {
     let w = wording_for(&l.language);
     let mut f = Flow {
         fonts,
+        draw,
         pages: vec![Vec::new()],
         y: BODY_TOP,
         bottom: SLIP_TOP - 14.0,
         continued: w.continued(l),
         more: w.continues(),
     };
-    letterhead(&mut f, w, l);
-    address_window(&mut f, w, l);
-    slip(&mut f, w, l);
+    if draw == Draw::All {
+        // At fixed places on the first page: they move no text.
+        letterhead(&mut f, w, l);
+        address_window(&mut f, w, l);
+        slip(&mut f, w, l);
+    }
 
     // Parties and the claim.
     let label_w = 88.0;
@@ -285,8 +313,10 @@ fn layout(l: &Letter, fonts: &Fonts) -> Vec<Vec<Op>> {
 
     let mut pages = f.pages;
     let n = pages.len();
-    for (i, ops) in pages.iter_mut().enumerate() {
-        footer(ops, fonts, w, l, i + 1, n);
+    if draw == Draw::All {
+        for (i, ops) in pages.iter_mut().enumerate() {
+            footer(ops, fonts, w, l, i + 1, n);
+        }
     }
     pages
 }
@@ -812,6 +842,25 @@ mod tests {
         // Words longer than a line are broken, not cut.
         let l = sample(LetterKind::Collection, &"x".repeat(1000));
         check_layout(&l);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Planning's page breaks are the drawn letter's, for letters of
+        /// one to several pages.
+        #[test]
+        fn page_breaks_only_gives_the_drawn_page_count(words in 0usize..900, long_name in proptest::bool::ANY, kind in 0..2) {
+            let kind = if kind == 0 { LetterKind::Reminder } else { LetterKind::Collection };
+            let mut l = sample(kind, &"ord ".repeat(words));
+            if long_name {
+                std::sync::Arc::make_mut(&mut l.debtor).name = "Anna-Karin Åkerström med ett mycket långt namn ".repeat(3);
+            }
+            let fonts = font::fonts().unwrap();
+            proptest::prop_assert_eq!(
+                layout_pages(&l, fonts, Draw::PageBreaksOnly).len(),
+                layout_pages(&l, fonts, Draw::All).len()
+            );
+        }
     }
 
     #[test]
