@@ -178,7 +178,11 @@ pub fn fmt_amount(d: Decimal) -> String {
     let ore = r.mantissa();
     let sign = if ore < 0 { "-" } else { "" };
     let ore = ore.unsigned_abs();
-    format!("{sign}{}.{:02}", ore / 100, ore % 100)
+    match u64::try_from(ore) {
+        // 64-bit division: a 128-bit one is a library call.
+        Ok(ore) => format!("{sign}{}.{:02}", ore / 100, ore % 100),
+        Err(_) => format!("{sign}{}.{:02}", ore / 100, ore % 100),
+    }
 }
 
 /// Every place an amount is rounded, with the rule that decides how.
