@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::{Allocation, EngineError};
-use crate::model::{Config, Posting, Verification};
+use crate::model::{sort_prefix, Config, Posting, Verification};
 
 /// Builds the creditors' verifications from tonight's allocations, in
 /// creditor-id order (one creditor per task, in parallel); postings in
@@ -40,7 +40,7 @@ pub fn settle(allocations: &[Allocation], config: &Config, date: NaiveDate) -> R
 /// for the creditor) or the creditor is not configured.
 fn verification(
     creditor_id: &str,
-    mut allocations: Vec<&Allocation>,
+    allocations: Vec<&Allocation>,
     config: &Config,
     date: NaiveDate,
 ) -> Result<Option<Verification>, EngineError> {
@@ -50,7 +50,12 @@ fn verification(
         Some(a) => a.currency,
         None => return Ok(None),
     };
-    allocations.sort_by(|a, b| a.claim_id.cmp(&b.claim_id)); // stable: tonight's order within a claim
+    // Tonight's order within a claim; the ids' prefixes compared first
+    // (`sort_prefix`), computed once.
+    let mut keyed: Vec<(u128, usize, &Allocation)> =
+        allocations.iter().enumerate().map(|(i, a)| (sort_prefix(&a.claim_id), i, *a)).collect();
+    keyed.sort_unstable_by(|x, y| x.0.cmp(&y.0).then_with(|| x.2.claim_id.cmp(&y.2.claim_id)).then(x.1.cmp(&y.1)));
+    let allocations: Vec<&Allocation> = keyed.into_iter().map(|k| k.2).collect();
     let mut postings = Vec::new();
     let mut total = Decimal::ZERO;
     for claim in allocations.chunk_by(|a, b| a.claim_id == b.claim_id) {

@@ -25,6 +25,18 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// The first 16 bytes of `s` (zero-padded) as a number that orders like
+/// the text: a sort compares it first and the whole texts only on equal
+/// prefixes. Sorting a million rows by their ids then rarely touches the
+/// ids themselves (scattered in memory: their cache misses were most of
+/// such a sort).
+pub fn sort_prefix(s: &str) -> u128 {
+    let mut b = [0u8; 16];
+    let n = s.len().min(16);
+    b[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u128::from_be_bytes(b)
+}
+
 /// Where a value came from: the input file's name and the 1-based line.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Source {
@@ -70,5 +82,19 @@ pub(crate) mod shared {
 
     pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Arc<T>, D::Error> {
         T::deserialize(d).map(Arc::new)
+    }
+}
+
+#[cfg(test)]
+mod sort_prefix_tests {
+    use super::sort_prefix;
+
+    proptest::proptest! {
+        /// Prefix first, then the text: the order of the texts themselves.
+        #[test]
+        fn sort_prefix_orders_like_the_text(a in "[\\x00-\\x7f]{0,20}|P0{0,17}[0-9a-f]{0,3}", b in "[\\x00-\\x7f]{0,20}|P0{0,17}[0-9a-f]{0,3}") {
+            let by_prefix = sort_prefix(&a).cmp(&sort_prefix(&b)).then_with(|| a.cmp(&b));
+            proptest::prop_assert_eq!(by_prefix, a.cmp(&b));
+        }
     }
 }
