@@ -97,6 +97,14 @@ fn payment(reference: &str, text: &str, amount: Decimal, booked: &str, n: u32) -
     }
 }
 
+/// The night of 2024-12-02 that takes over claim 5561234567-1 (1 000 SEK,
+/// due 2024-11-01) and sends its reminder, and the claim's agency OCR.
+fn one_claim_reminded(cfg: &Config) -> (Day, String) {
+    let n1 = night(&State::default(), cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
+    let ocr = n1.state.claims["5561234567-1"].agency_reference.clone();
+    (n1, ocr)
+}
+
 fn night(state: &State, cfg: &Config, date: &str, rows: Vec<ReceivableRow>, txs: Vec<BankTransaction>) -> Day {
     let inputs = Inputs { receivables: rows, transactions: txs, ..Inputs::default() };
     let day = day(state, &inputs, cfg, d(date)).unwrap();
@@ -424,8 +432,7 @@ fn manual_match_resolves_an_earlier_suspense_item() {
 #[test]
 fn a_bank_reversal_undoes_the_allocation() {
     let cfg = config();
-    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
-    let ocr = n1.state.claims["5561234567-1"].agency_reference.clone();
+    let (n1, ocr) = one_claim_reminded(&cfg);
     let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], vec![payment(&ocr, "", dec!(1200), "2024-12-03", 1)]);
     assert_eq!(n2.state.claims["5561234567-1"].stage, Stage::Closed(ClosedReason::Paid));
     assert_eq!(n2.refunds[0].amount, dec!(1200) - dec!(1000) - dec!(60) - dec!(10.52));
@@ -446,8 +453,7 @@ fn a_bank_reversal_undoes_the_allocation() {
 #[test]
 fn a_reversal_finds_a_payment_booked_earlier_the_same_night() {
     let cfg = config();
-    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
-    let ocr = n1.state.claims["5561234567-1"].agency_reference.clone();
+    let (n1, ocr) = one_claim_reminded(&cfg);
     let paid = payment(&ocr, "", dec!(300), "2024-12-03", 1);
     let mut rev = payment(&ocr, "", dec!(300), "2024-12-03", 2);
     (rev.direction, rev.reversal, rev.bank_ref) = (Direction::Debit, true, "B1".into());
@@ -484,8 +490,7 @@ fn a_reference_hash_collision_never_matches_the_other_claim() {
 #[test]
 fn a_second_payment_the_same_night_sees_what_the_first_paid() {
     let cfg = config();
-    let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
-    let ocr = n1.state.claims["5561234567-1"].agency_reference.clone();
+    let (n1, ocr) = one_claim_reminded(&cfg);
     let first = payment(&ocr, "", dec!(100), "2024-12-03", 1);
     let second = payment(&ocr, "", dec!(100), "2024-12-03", 2);
     let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], vec![first, second]);
