@@ -37,9 +37,20 @@ pub struct Booked {
     pub duplicates: Vec<BankTransaction>,
     pub debits: Vec<BankTransaction>,
     pub released: Vec<BookedPayment>,
-    /// (index in the night's events, index in `allocations`) of each
-    /// allocation event: its detail is written after the booking loop.
-    described_later: Vec<(usize, usize)>,
+    /// The allocations (and their events) whose ids and detail text are
+    /// written after the booking loop.
+    described_later: Vec<Described>,
+}
+
+/// An allocation made in the booking loop without its texts: they are
+/// written after the loop, in parallel (`describe_allocations`).
+struct Described {
+    /// Index in the night's events.
+    event: usize,
+    /// Index in `Booked::allocations`.
+    allocation: usize,
+    claim: Pos,
+    payment_id: compact_str::CompactString,
 }
 
 fn booked_record(tx: &BankTransaction, date: NaiveDate) -> BookedPayment {
@@ -156,7 +167,7 @@ pub fn book_payments(
     rayon::spawn(move || drop(index)); // millions of keys: freed off the night's path
     book.commit_payments();
     release_from_suspense(&mut book, matches, packs, date, events, &mut out)?;
-    describe_allocations(events, &mut out);
+    describe_allocations(&book.claims, events, &mut out);
     Ok(out)
 }
 
@@ -265,24 +276,46 @@ fn repeated_keys<'t>(txs: &[&'t BankTransaction]) -> FastSet<&'t str> {
     keys.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect()
 }
 
-/// Writes the detail of each allocation event, in parallel: formatting a
-/// million of them inside the booking loop kept one core busy for seconds.
-fn describe_allocations(events: &mut [Event], out: &mut Booked) {
+/// Writes the ids of each allocation made in the booking loop and the ids
+/// and detail of its event, in parallel: copying and formatting them for a
+/// million payments inside the loop kept one core busy for seconds.
+fn describe_allocations(claims: &[&mut Arc<Claim>], events: &mut [Event], out: &mut Booked) {
     use rayon::prelude::*;
-    let details: Vec<String> =
-        out.described_later.par_iter().map(|&(_, a)| allocation_detail(&out.allocations[a])).collect();
-    for (&(e, _), detail) in out.described_later.iter().zip(details) {
-        events[e].detail = detail;
+    let texts: Vec<[String; 6]> = out
+        .described_later
+        .par_iter()
+        .map(|d| {
+            let claim = &claims[d.claim as usize];
+            let payment_id = d.payment_id.to_string();
+            let detail = allocation_detail(&payment_id, &out.allocations[d.allocation]);
+            [
+                payment_id,
+                claim.claim_id.clone(),
+                claim.creditor_id.clone(),
+                claim.invoice_number.clone(),
+                claim.claim_id.clone(),
+                detail,
+            ]
+        })
+        .collect();
+    for (d, [payment_id, claim_id, creditor_id, invoice_number, event_claim_id, detail]) in
+        out.described_later.iter().zip(texts)
+    {
+        let e = &mut events[d.event];
+        (e.claim_id, e.payment_id, e.detail) = (event_claim_id, payment_id.clone(), detail);
+        let a = &mut out.allocations[d.allocation];
+        (a.payment_id, a.claim_id, a.creditor_id, a.invoice_number) =
+            (payment_id, claim_id, creditor_id, invoice_number);
     }
     out.described_later = Vec::new();
 }
 
 /// An allocation event's detail: the payment, its booking date, the step
 /// that matched it and the split.
-fn allocation_detail(a: &Allocation) -> String {
+fn allocation_detail(payment_id: &str, a: &Allocation) -> String {
     format!(
-        "{} booked {} via {}: fees {} interest {} principal {}",
-        a.payment_id, a.booking_date, a.method, a.fees, a.interest, a.principal
+        "{payment_id} booked {} via {}: fees {} interest {} principal {}",
+        a.booking_date, a.method, a.fees, a.interest, a.principal
     )
 }
 
@@ -306,7 +339,6 @@ fn settle_one(
         }
         Match::Claim { pos, method } => {
             let claim_id = book.claim(pos).claim_id.clone();
-            booked.claim_id = claim_id.clone();
             let claim = book.claim_mut(pos);
             if claim.currency != tx.amount.currency() {
                 booked.outcome = "suspense".into();
@@ -318,7 +350,7 @@ fn settle_one(
                 booked.outcome = "refund".into();
                 out.refunds.push(Refund {
                     payment: tx.clone(),
-                    claim_id,
+                    claim_id: claim_id.clone(),
                     amount: tx.amount.amount(),
                     reason: "claim_closed",
                 });
@@ -326,14 +358,21 @@ fn settle_one(
                 booked.outcome = "allocated".into();
                 let pack = packs.get(&claim.creditor_id).expect("invariant: admitted claims have a pack");
                 let (alloc, event_at) = allocate(claim, tx, method, interest_hint, pack, date, events)?;
-                out.described_later.push((event_at, out.allocations.len()));
+                out.described_later.push(Described {
+                    event: event_at,
+                    allocation: out.allocations.len(),
+                    claim: pos,
+                    payment_id: tx.payment_id.clone(),
+                });
                 (booked.fees, booked.interest, booked.principal) = (alloc.fees, alloc.interest, alloc.principal);
                 let over = tx.amount.amount() - alloc.total();
                 if over > Decimal::ZERO {
+                    let claim_id = claim_id.clone();
                     out.refunds.push(Refund { payment: tx.clone(), claim_id, amount: over, reason: "overpayment" });
                 }
                 out.allocations.push(alloc);
             }
+            booked.claim_id = claim_id;
         }
     }
     Ok(())
@@ -515,14 +554,15 @@ fn reverse<'t>(
 }
 
 /// Allocates one payment to `claim` at its booking date and updates the
-/// claim. Returns the allocation and the index of its event in `events`,
-/// whose detail (`allocation_detail`) the caller writes. `interest_owed`,
-/// when given, is `interest_due(claim, booking date)` computed beforehand
-/// on the claim as it is now.
+/// claim. Returns the allocation and the index of its event in `events`;
+/// the caller writes the ids of both and the event's detail
+/// (`describe_allocations`). `interest_owed`, when given, is
+/// `interest_due(claim, booking date)` computed beforehand on the claim as
+/// it is now.
 ///
 /// # Errors
 /// Interest evaluation errors (missing reference rate).
-pub fn allocate(
+fn allocate(
     claim: &mut Claim,
     tx: &BankTransaction,
     method: &'static str,
@@ -553,15 +593,14 @@ pub fn allocate(
             cause: PrincipalCause::Payment,
         });
     }
-    let mut e = event(
+    let e = event(
         date,
-        &claim.claim_id,
+        "", // the ids: `describe_allocations`
         "allocation",
         split.fees + split.interest + split.principal,
         "allocation: fees, interest, principal",
         String::new(),
     );
-    e.payment_id = tx.payment_id.to_string();
     let event_at = events.len();
     events.push(e);
     // Interest left is computed only when principal and fees are paid.
@@ -572,10 +611,11 @@ pub fn allocate(
         close(claim, ClosedReason::Paid, date, events);
     }
     let allocation = Allocation {
-        payment_id: tx.payment_id.to_string(),
-        claim_id: claim.claim_id.clone(),
-        creditor_id: claim.creditor_id.clone(),
-        invoice_number: claim.invoice_number.clone(),
+        // The ids: `describe_allocations`.
+        payment_id: String::new(),
+        claim_id: String::new(),
+        creditor_id: String::new(),
+        invoice_number: String::new(),
         booking_date: b,
         currency: claim.currency,
         fees: split.fees,
