@@ -93,11 +93,11 @@ pub fn book_payments(
     let claims: Vec<&Claim> = state.claims.values().map(|c| &**c).collect();
     let index = Index::new(&claims);
     // Steps 1-2 read only the index and the claims as they were, a
-    // payment's record reads only the payment, and the interest its claim
+    // payment's record reads only the payment, whether an earlier night
+    // booked its key reads the ledger as it was, and the interest its claim
     // owes at its booking date reads the claim as it was before tonight's
     // payments: all made in parallel, in booking order. (The interest holds
-    // for the first payment to touch the claim tonight: `Book::untouched`.)
-    // So is whether an earlier night booked the payment's key.
+    // for the first payment to reach the claim tonight: `Book::untouched`.)
     let prepared: Vec<(ByReference, BookedPayment, Option<Decimal>, bool)> = txs
         .par_iter()
         .map(|tx| {
@@ -164,7 +164,7 @@ pub fn book_payments(
         settle_one(&mut book, tx, found, interest_hint, &mut booked, packs, date, events, &mut out)?;
         book.add(&tx.key, booked);
     }
-    rayon::spawn(move || drop(index)); // millions of keys: freed off the night's path
+    rayon::spawn(move || drop(index)); // a million names and the tables: freed off the night's path
     book.commit_payments();
     release_from_suspense(&mut book, matches, packs, date, events, &mut out)?;
     describe_allocations(&book.claims, events, &mut out);
