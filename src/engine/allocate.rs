@@ -42,6 +42,19 @@ pub struct Booked {
     described_later: Vec<Described>,
 }
 
+/// What the parallel pass before the booking loop found for a payment.
+struct Prepared {
+    /// Steps 1 and 2 of the matching.
+    by_reference: ByReference,
+    /// The payment's ledger record (outcome and split filled by the loop).
+    record: BookedPayment,
+    /// The interest the found claim owed at the booking date before
+    /// tonight's payments (`None`: no claim found, or not computable).
+    interest_before: Option<Decimal>,
+    /// An earlier night booked the payment's key.
+    booked_before: bool,
+}
+
 /// An allocation made in the booking loop without its texts: they are
 /// written after the loop, in parallel (`describe_allocations`).
 struct Described {
@@ -98,7 +111,7 @@ pub fn book_payments(
     // owes at its booking date reads the claim as it was before tonight's
     // payments: all made in parallel, in booking order. (The interest holds
     // for the first payment to reach the claim tonight: `Book::untouched`.)
-    let prepared: Vec<(ByReference, BookedPayment, Option<Decimal>, bool)> = txs
+    let prepared: Vec<Prepared> = txs
         .par_iter()
         .map(|tx| {
             let found = index.by_reference_steps(tx, &claims);
@@ -110,20 +123,26 @@ pub fn book_payments(
                 }
                 _ => None,
             };
-            (found, booked_record(tx, date), interest, state.payments.contains_key(&tx.key))
+            Prepared {
+                by_reference: found,
+                record: booked_record(tx, date),
+                interest_before: interest,
+                booked_before: state.payments.contains_key(&tx.key),
+            }
         })
         .collect();
     drop(claims);
     let repeated = repeated_keys(&txs);
     let mut book = Book::new(state, repeated);
-    book.copy_on_write_in_parallel(prepared.iter().filter_map(|(r, _, _, _)| match r {
-        ByReference::Found(Match::Claim { pos, .. }) => Some(*pos),
+    book.copy_on_write_in_parallel(prepared.iter().filter_map(|p| match p.by_reference {
+        ByReference::Found(Match::Claim { pos, .. }) => Some(pos),
         _ => None,
     }));
     out.allocations.reserve(txs.len());
     events.reserve(txs.len());
     book.tonight.reserve(txs.len());
-    for (tx, (by_reference, mut booked, interest_before, booked_before)) in txs.into_iter().zip(prepared) {
+    for (tx, prepared) in txs.into_iter().zip(prepared) {
+        let Prepared { by_reference, record: mut booked, interest_before, booked_before } = prepared;
         if booked_before || book.is_booked_tonight(&tx.key) {
             out.duplicates.push(tx.clone());
             continue;
