@@ -13,8 +13,9 @@
 //! value, and fails with an error naming the file, column and row; it
 //! never panics on a bad file.
 //!
-//! Speed: the tables are built and encoded in parallel (a column per task)
-//! and written one after another; reading decodes the columns and then
+//! Speed: the tables' pages are encoded straight from the claims, payments
+//! and events, in parallel (a row group per task) and compressed a column
+//! chunk per task; the files are written one after another; reading decodes the columns and then
 //! builds the claims and payments in parallel, in file order, so the maps
 //! are filled from sorted rows.
 //!
