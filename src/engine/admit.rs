@@ -33,7 +33,7 @@ pub fn admit(
     for row in rows.iter().filter(|r| !r.is_credit_note()) {
         let claim_id = format!("{}-{}", row.creditor_id, row.invoice_number);
         let first_tonight = seen.insert((row.creditor_id.clone(), row.invoice_number.clone()));
-        if state.claims.contains_key(&claim_id) && !admitted.contains(&claim_id) {
+        if state.claims.contains_key(claim_id.as_str()) && !admitted.contains(&claim_id) {
             if !first_tonight {
                 refusals.push(refusal(row, "duplicate", "the invoice appears twice in tonight's exports".into()));
             }
@@ -46,19 +46,19 @@ pub fn admit(
                 let claim_no = state.next_claim_no;
                 state.next_claim_no += 1;
                 let claim = Claim {
-                    claim_id: claim_id.clone(),
+                    claim_id: claim_id.as_str().into(),
                     claim_no,
-                    creditor_id: row.creditor_id.clone(),
-                    invoice_number: row.invoice_number.clone(),
+                    creditor_id: row.creditor_id.as_str().into(),
+                    invoice_number: row.invoice_number.as_str().into(),
                     invoice_date: row.invoice_date,
                     due_date: row.due_date,
                     effective_due: pack.next_banking_day(row.due_date),
                     currency: row.currency,
-                    invoice_reference: row.reference.clone(),
-                    agency_reference: pack.agency_reference(claim_no),
+                    invoice_reference: row.reference.as_str().into(),
+                    agency_reference: pack.agency_reference(claim_no).into(),
                     debtor: Arc::new(row.debtor.clone()),
                     channel: row.channel,
-                    description: row.description.clone(),
+                    description: row.description.as_str().into(),
                     reminded_by_creditor: row.reminded_by_creditor,
                     admitted_on: date,
                     principal_original: row.open_amount,
@@ -79,7 +79,7 @@ pub fn admit(
                     "admission",
                     format!("from {}; OCR {}", row.source, claim.agency_reference),
                 ));
-                state.claims.insert(claim_id.clone(), std::sync::Arc::new(claim));
+                state.claims.insert(claim_id.as_str().into(), std::sync::Arc::new(claim));
                 admitted.insert(claim_id);
             }
         }
@@ -90,8 +90,8 @@ pub fn admit(
 fn refusal(row: &ReceivableRow, reason: &'static str, detail: String) -> Refusal {
     Refusal {
         source: row.source.clone(),
-        creditor_id: row.creditor_id.clone(),
-        invoice_number: row.invoice_number.clone(),
+        creditor_id: row.creditor_id.as_str().into(),
+        invoice_number: row.invoice_number.as_str().into(),
         reason,
         detail,
     }

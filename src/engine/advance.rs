@@ -80,8 +80,8 @@ pub fn advance(
                 _ => return None,
             };
             Some(Awaiting {
-                claim_id: c.claim_id.clone(),
-                creditor_id: c.creditor_id.clone(),
+                claim_id: c.claim_id.to_string(),
+                creditor_id: c.creditor_id.to_string(),
                 step,
                 since: c.stage_since,
             })
@@ -129,7 +129,7 @@ fn step_claim(
         close(Arc::make_mut(claim), ClosedReason::Paid, date, events);
         return Ok(None);
     }
-    let step = if admitted.contains(&claim.claim_id) {
+    let step = if admitted.contains(claim.claim_id.as_str()) {
         if claim.reminded_by_creditor {
             Step::Collection
         } else {
@@ -145,7 +145,7 @@ fn step_claim(
                     Step::Stay
                 }
             }
-            Stage::AwaitingCollectionApproval if approved.contains(&claim.claim_id) => Step::ApprovedCollection,
+            Stage::AwaitingCollectionApproval if approved.contains(claim.claim_id.as_str()) => Step::ApprovedCollection,
             Stage::Collection => match claim.last_letter(LetterKind::Collection) {
                 Some(l) if date > l.pay_by + Duration::days(LEGAL_AFTER_PAY_BY_DAYS) => Step::Legal,
                 _ => Step::Stay,
@@ -230,15 +230,15 @@ fn send_letter(
             .sum::<Decimal>();
     Ok(Letter {
         letter_id: format!("{date}-{}-{}", claim.claim_id, kind.as_str()),
-        claim_id: claim.claim_id.clone(),
-        creditor_id: claim.creditor_id.clone(),
-        invoice_number: claim.invoice_number.clone(),
+        claim_id: claim.claim_id.to_string(),
+        creditor_id: claim.creditor_id.to_string(),
+        invoice_number: claim.invoice_number.to_string(),
         invoice_date: claim.invoice_date,
         due_date: claim.due_date,
-        description: claim.description.clone(),
+        description: claim.description.to_string(),
         debtor: claim.debtor.clone(),
         kind,
-        language: if claim.debtor.language.is_empty() { "sv".into() } else { claim.debtor.language.clone() },
+        language: if claim.debtor.language.is_empty() { "sv".into() } else { claim.debtor.language.to_string() },
         channel: claim.channel,
         currency: claim.currency,
         date,
@@ -251,7 +251,7 @@ fn send_letter(
         fees,
         fee_lines: claim.fees.iter().map(|f| FeeLine { kind: f.kind, amount: f.amount }).collect(),
         amount_due,
-        reference: claim.agency_reference.clone(),
+        reference: claim.agency_reference.to_string(),
         sender: sender.clone(),
         file: String::new(),
         page: 0,

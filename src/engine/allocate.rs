@@ -309,10 +309,10 @@ fn describe_allocations(claims: &[&mut Arc<Claim>], events: &mut [Event], out: &
             let detail = allocation_detail(&payment_id, &out.allocations[d.allocation]);
             [
                 payment_id,
-                claim.claim_id.clone(),
-                claim.creditor_id.clone(),
-                claim.invoice_number.clone(),
-                claim.claim_id.clone(),
+                claim.claim_id.to_string(),
+                claim.creditor_id.to_string(),
+                claim.invoice_number.to_string(),
+                claim.claim_id.to_string(),
                 detail,
             ]
         })
@@ -357,7 +357,7 @@ fn settle_one(
             out.suspense.push(SuspenseItem { payment: tx.clone(), reason });
         }
         Match::Claim { pos, method } => {
-            let claim_id = book.claim(pos).claim_id.clone();
+            let claim_id = book.claim(pos).claim_id.to_string();
             let claim = book.claim_mut(pos);
             if claim.currency != tx.amount.currency() {
                 booked.outcome = "suspense".into();
@@ -543,9 +543,9 @@ fn reverse<'t>(
         events.push(e);
         out.allocations.push(Allocation {
             payment_id: tx.payment_id.to_string(),
-            claim_id: claim.claim_id.clone(),
-            creditor_id: claim.creditor_id.clone(),
-            invoice_number: claim.invoice_number.clone(),
+            claim_id: claim.claim_id.to_string(),
+            creditor_id: claim.creditor_id.to_string(),
+            invoice_number: claim.invoice_number.to_string(),
             booking_date: tx.booking_date,
             currency: claim.currency,
             fees: -orig.fees,

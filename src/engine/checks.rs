@@ -167,18 +167,18 @@ fn no_negative_claim(_prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
         for d in days {
             let p = c.principal_at(d);
             if p.is_sign_negative() && !p.is_zero() {
-                out.push(v("no_negative_claim", &c.claim_id, format!("principal {p} from {d}")));
+                out.push(v("no_negative_claim", c.claim_id.as_str(), format!("principal {p} from {d}")));
             }
         }
         if c.fees_outstanding() < Decimal::ZERO {
             out.push(v(
                 "no_negative_claim",
-                &c.claim_id,
+                c.claim_id.as_str(),
                 format!("fees paid exceed fees charged by {}", -c.fees_outstanding()),
             ));
         }
         if c.interest_paid < Decimal::ZERO {
-            out.push(v("no_negative_claim", &c.claim_id, format!("interest paid {}", c.interest_paid)));
+            out.push(v("no_negative_claim", c.claim_id.as_str(), format!("interest paid {}", c.interest_paid)));
         }
     }
     out
@@ -195,12 +195,12 @@ fn fee_within_cap(_prev: &State, day: &Day, packs: &Packs) -> Vec<Violation> {
             if f.amount > cap {
                 out.push(v(
                     "fee_within_cap",
-                    &c.claim_id,
+                    c.claim_id.as_str(),
                     format!("{} of {} exceeds the cap {cap} by {}", f.kind.as_str(), f.amount, f.amount - cap),
                 ));
             }
             if !kinds.insert(f.kind) {
-                out.push(v("fee_within_cap", &c.claim_id, format!("{} charged twice", f.kind.as_str())));
+                out.push(v("fee_within_cap", c.claim_id.as_str(), format!("{} charged twice", f.kind.as_str())));
             }
         }
     }
@@ -211,7 +211,7 @@ fn fee_within_cap(_prev: &State, day: &Day, packs: &Packs) -> Vec<Violation> {
 fn no_letter_for_closed_claim(_prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
     let mut out = Vec::new();
     for l in &day.letters {
-        match day.state.claims.get(&l.claim_id) {
+        match day.state.claims.get(l.claim_id.as_str()) {
             None => out.push(v("no_letter_for_closed_claim", &l.claim_id, "letter for an unknown claim".into())),
             Some(c) if c.stage.is_closed() || c.stage.awaits_approval() => out.push(v(
                 "no_letter_for_closed_claim",

@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use crate::model::{
@@ -63,7 +64,7 @@ pub struct State {
     /// Every claim ever admitted, by claim id. Shared with the state of the
     /// night before (copy on write): a night clones only the claims it
     /// changes, through `claim_mut`.
-    pub claims: BTreeMap<String, Arc<Claim>>,
+    pub claims: BTreeMap<CompactString, Arc<Claim>>,
     /// Every booked bank transaction, by idempotency key. Shared with the
     /// state of the night before like the claims: a night copies only the
     /// records it changes.

@@ -89,7 +89,7 @@ pub fn apply(
         }
         // Only a claim the row changes is copied (`claim_mut`): most rows
         // repeat what the agency already knows.
-        let Some(known) = state.claims.get(&claim_id) else { continue };
+        let Some(known) = state.claims.get(claim_id.as_str()) else { continue };
         let unchanged = match row.status {
             InvoiceStatus::Credited | InvoiceStatus::Cancelled => false,
             InvoiceStatus::Paid => known.principal_now() <= Decimal::ZERO,

@@ -24,7 +24,7 @@ fn config() -> Config {
             bic: "ESSESESS".into(),
             address: String::new(),
             phone: String::new(),
-            email: String::new(),
+            email: Default::default(),
         },
         creditors: vec![Creditor {
             id: CR.into(),
@@ -58,11 +58,11 @@ fn row(invoice: &str, due: &str, open: Decimal) -> ReceivableRow {
             kind: DebtorKind::Consumer,
             name: "Åsa Öberg".into(),
             address1: "Storgatan 1".into(),
-            address2: String::new(),
+            address2: Default::default(),
             postcode: "722 15".into(),
             city: "Västerås".into(),
             country: "SE".into(),
-            email: String::new(),
+            email: Default::default(),
             language: "sv".into(),
         },
         debtor_group: String::new(),
@@ -101,7 +101,7 @@ fn payment(reference: &str, text: &str, amount: Decimal, booked: &str, n: u32) -
 /// due 2024-11-01) and sends its reminder, and the claim's agency OCR.
 fn one_claim_reminded(cfg: &Config) -> (Day, String) {
     let n1 = night(&State::default(), cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
-    let ocr = n1.state.claims["5561234567-1"].agency_reference.clone();
+    let ocr = n1.state.claims["5561234567-1"].agency_reference.to_string();
     (n1, ocr)
 }
 

@@ -1,5 +1,6 @@
 //! A claim: one overdue invoice taken over for collection, and its debtor.
 
+use compact_str::CompactString;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -40,16 +41,16 @@ impl Channel {
 /// The debtor as the creditor's export names them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Debtor {
-    pub id: String,
+    pub id: CompactString,
     pub kind: DebtorKind,
-    pub name: String,
-    pub address1: String,
-    pub address2: String,
-    pub postcode: String,
-    pub city: String,
-    pub country: String,
-    pub email: String,
-    pub language: String,
+    pub name: CompactString,
+    pub address1: CompactString,
+    pub address2: CompactString,
+    pub postcode: CompactString,
+    pub city: CompactString,
+    pub country: CompactString,
+    pub email: CompactString,
+    pub language: CompactString,
 }
 
 /// Where a claim stands on the dunning ladder (DOMAIN.md Part A, "The ladder").
@@ -222,26 +223,26 @@ pub struct SentLetter {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claim {
     /// `<creditor_id>-<invoice_number>`.
-    pub claim_id: String,
+    pub claim_id: CompactString,
     /// Sequence number given at admission; the agency's OCR reference is
     /// derived from it.
     pub claim_no: u64,
-    pub creditor_id: String,
-    pub invoice_number: String,
+    pub creditor_id: CompactString,
+    pub invoice_number: CompactString,
     pub invoice_date: NaiveDate,
     pub due_date: NaiveDate,
     /// Due date moved to the next banking day; interest runs from the day after.
     pub effective_due: NaiveDate,
     pub currency: Currency,
     /// The payment reference printed on the creditor's invoice.
-    pub invoice_reference: String,
+    pub invoice_reference: CompactString,
     /// The agency's OCR reference printed on its letters.
-    pub agency_reference: String,
+    pub agency_reference: CompactString,
     /// Shared: a claim copied on write keeps the same debtor.
     #[serde(with = "super::shared")]
     pub debtor: Arc<Debtor>,
     pub channel: Channel,
-    pub description: String,
+    pub description: CompactString,
     pub reminded_by_creditor: bool,
     pub admitted_on: NaiveDate,
     pub principal_original: Decimal,

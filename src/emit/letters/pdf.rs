@@ -453,7 +453,7 @@ fn slip(f: &mut Flow<'_>, w: &dyn Wording, l: &Letter) {
         (pay_by, text::fmt_date(l.pay_by), 0.20),
     ];
     let cells2: [(&str, String, f32); 2] =
-        [(payee, l.sender.agency_name.clone(), 0.5), (payer, l.debtor.name.clone(), 0.5)];
+        [(payee, l.sender.agency_name.clone(), 0.5), (payer, l.debtor.name.to_string(), 0.5)];
     let label_st = Style { size: 7.0, leading: 0.0, bold: false, gray: true };
     for (row, cells) in [(0usize, &cells1[..]), (1, &cells2[..])] {
         let y0 = top + strip + row_h * row as f32;
@@ -853,7 +853,7 @@ mod tests {
             let kind = if kind == 0 { LetterKind::Reminder } else { LetterKind::Collection };
             let mut l = sample(kind, &"ord ".repeat(words));
             if long_name {
-                std::sync::Arc::make_mut(&mut l.debtor).name = "Anna-Karin Åkerström med ett mycket långt namn ".repeat(3);
+                std::sync::Arc::make_mut(&mut l.debtor).name = "Anna-Karin Åkerström med ett mycket långt namn ".repeat(3).into();
             }
             let fonts = font::fonts().unwrap();
             proptest::prop_assert_eq!(

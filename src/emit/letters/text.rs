@@ -262,7 +262,7 @@ impl Wording for Swedish {
     fn header_fields(&self, l: &Letter) -> Vec<(String, String)> {
         vec![
             ("Datum".into(), fmt_date(l.date)),
-            ("Kundnummer".into(), l.debtor.id.clone()),
+            ("Kundnummer".into(), l.debtor.id.to_string()),
             ("Fakturanummer".into(), l.invoice_number.clone()),
             ("Vår referens".into(), l.claim_id.clone()),
             ("OCR-nummer".into(), l.reference.clone()),

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -222,7 +223,7 @@ pub fn read(
     fees: &Table,
     letters: &Table,
     notes: &Table,
-) -> Result<BTreeMap<String, Arc<Claim>>, Error> {
+) -> Result<BTreeMap<CompactString, Arc<Claim>>, Error> {
     let t = claims;
     // A history row finds its claim by `claim_no`: it must name one claim.
     let claim_nos = t.unique_counts("claim_no")?;
@@ -278,24 +279,24 @@ pub fn read(
         (t.amounts("principal_original")?, t.amounts("interest_paid")?, t.amounts("fees_paid")?);
 
     // Every value is checked: build the claims in parallel, in file order.
-    let mut rows: Vec<(String, Arc<Claim>)> = Vec::with_capacity(t.len());
+    let mut rows: Vec<(CompactString, Arc<Claim>)> = Vec::with_capacity(t.len());
     (0..t.len())
         .into_par_iter()
         .map(|i| {
             let claim = Claim {
-                claim_id: claim_id.get(i).to_owned(),
+                claim_id: claim_id.get(i).into(),
                 claim_no: claim_nos[i],
-                creditor_id: creditor_id.get(i).to_owned(),
-                invoice_number: invoice_number.get(i).to_owned(),
+                creditor_id: creditor_id.get(i).into(),
+                invoice_number: invoice_number.get(i).into(),
                 invoice_date: invoice_date[i],
                 due_date: due_date[i],
                 effective_due: effective_due[i],
                 currency: currency[i],
-                invoice_reference: invoice_reference.get(i).to_owned(),
-                agency_reference: agency_reference.get(i).to_owned(),
+                invoice_reference: invoice_reference.get(i).into(),
+                agency_reference: agency_reference.get(i).into(),
                 debtor: debtor.get(i, debtor_kind[i]),
                 channel: channel[i],
-                description: description.get(i).to_owned(),
+                description: description.get(i).into(),
                 reminded_by_creditor: reminded[i],
                 admitted_on: admitted_on[i],
                 principal_original: principal_original[i],
@@ -350,16 +351,16 @@ struct DebtorTexts<'a> {
 impl DebtorTexts<'_> {
     fn get(&self, i: usize, kind: DebtorKind) -> Arc<Debtor> {
         Arc::new(Debtor {
-            id: self.id.get(i).to_owned(),
+            id: self.id.get(i).into(),
             kind,
-            name: self.name.get(i).to_owned(),
-            address1: self.address1.get(i).to_owned(),
-            address2: self.address2.get(i).to_owned(),
-            postcode: self.postcode.get(i).to_owned(),
-            city: self.city.get(i).to_owned(),
-            country: self.country.get(i).to_owned(),
-            email: self.email.get(i).to_owned(),
-            language: self.language.get(i).to_owned(),
+            name: self.name.get(i).into(),
+            address1: self.address1.get(i).into(),
+            address2: self.address2.get(i).into(),
+            postcode: self.postcode.get(i).into(),
+            city: self.city.get(i).into(),
+            country: self.country.get(i).into(),
+            email: self.email.get(i).into(),
+            language: self.language.get(i).into(),
         })
     }
 }
