@@ -268,7 +268,7 @@ mod snapshot {
         let bank_ref = format!("SEB2501{:010}", i);
         let claim = i % claims.max(1);
         BookedPayment {
-            payment_id: format!("P{:016X}", (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            payment_id: format!("P{:016X}", (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).into(),
             key: format!("SE4550000000058398257466|{bank_ref}|2025-01-{:02}|credit|{amount}", 1 + i % 28),
             booked_on: day(40 + i % 60),
             booking_date: day(39 + i % 60),
@@ -276,13 +276,13 @@ mod snapshot {
             currency: Currency::SEK,
             outcome: if i.is_multiple_of(30) { "suspense".into() } else { "allocated".into() },
             claim_id: if i.is_multiple_of(30) {
-                String::new()
+                Default::default()
             } else {
-                format!("55{:08}-{}", 61_234_567 + (claim % 10) * 1_111, 100_000 + claim)
+                format!("55{:08}-{}", 61_234_567 + (claim % 10) * 1_111, 100_000 + claim).into()
             },
             account: "SE4550000000058398257466".into(),
-            bank_ref,
-            reference: format!("{}{}", 1001 + claim, claim % 10),
+            bank_ref: bank_ref.into(),
+            reference: format!("{}{}", 1001 + claim, claim % 10).into(),
             fees: Decimal::new(if i.is_multiple_of(3) { 6000 } else { 0 }, 2),
             interest: Decimal::new((i % 977) as i64, 2),
             principal: amount - Decimal::new((i % 977) as i64, 2),

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use super::accrue::{balance, interest_due};
@@ -63,22 +64,22 @@ struct Described {
     /// Index in `Booked::allocations`.
     allocation: usize,
     claim: Pos,
-    payment_id: compact_str::CompactString,
+    payment_id: CompactString,
 }
 
 fn booked_record(tx: &BankTransaction, date: NaiveDate) -> BookedPayment {
     BookedPayment {
-        payment_id: tx.payment_id.to_string(),
+        payment_id: tx.payment_id.clone(),
         key: tx.key.clone(),
         booked_on: date,
         booking_date: tx.booking_date,
         amount: tx.amount.amount(),
         currency: tx.amount.currency(),
-        outcome: String::new(),
-        claim_id: String::new(),
-        account: tx.account.to_string(),
-        bank_ref: tx.bank_ref.to_string(),
-        reference: if tx.structured_ref.is_empty() { &tx.unstructured } else { &tx.structured_ref }.to_string(),
+        outcome: CompactString::default(),
+        claim_id: CompactString::default(),
+        account: tx.account.clone(),
+        bank_ref: tx.bank_ref.clone(),
+        reference: if tx.structured_ref.is_empty() { &tx.unstructured } else { &tx.structured_ref }.clone(),
         fees: Decimal::ZERO,
         interest: Decimal::ZERO,
         principal: Decimal::ZERO,
@@ -357,7 +358,7 @@ fn settle_one(
             out.suspense.push(SuspenseItem { payment: tx.clone(), reason });
         }
         Match::Claim { pos, method } => {
-            let claim_id = book.claim(pos).claim_id.to_string();
+            let claim_id = book.claim(pos).claim_id.clone();
             let claim = book.claim_mut(pos);
             if claim.currency != tx.amount.currency() {
                 booked.outcome = "suspense".into();
@@ -369,7 +370,7 @@ fn settle_one(
                 booked.outcome = "refund".into();
                 out.refunds.push(Refund {
                     payment: tx.clone(),
-                    claim_id: claim_id.clone(),
+                    claim_id: claim_id.to_string(),
                     amount: tx.amount.amount(),
                     reason: "claim_closed",
                 });
@@ -386,7 +387,7 @@ fn settle_one(
                 (booked.fees, booked.interest, booked.principal) = (alloc.fees, alloc.interest, alloc.principal);
                 let over = tx.amount.amount() - alloc.total();
                 if over > Decimal::ZERO {
-                    let claim_id = claim_id.clone();
+                    let claim_id = claim_id.to_string();
                     out.refunds.push(Refund { payment: tx.clone(), claim_id, amount: over, reason: "overpayment" });
                 }
                 out.allocations.push(alloc);

@@ -131,21 +131,25 @@ fn bank_txn_booked_once(prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
     let mut seen: FastSet<&str> = FastSet::with_capacity_and_hasher(n, Default::default());
     for p in day.state.payments.values().filter(|p| p.booked_on == day.date) {
         if prev.payments.contains_key(&p.key) && !released.contains(p.key.as_str()) {
-            out.push(v("bank_txn_booked_once", &p.payment_id, format!("key {} was booked on an earlier day", p.key)));
+            out.push(v(
+                "bank_txn_booked_once",
+                p.payment_id.as_str(),
+                format!("key {} was booked on an earlier day", p.key),
+            ));
         }
         if !seen.insert(p.payment_id.as_str()) {
-            out.push(v("bank_txn_booked_once", &p.payment_id, "two transactions share the payment id".into()));
+            out.push(v("bank_txn_booked_once", p.payment_id.as_str(), "two transactions share the payment id".into()));
         }
         let (outcomes, allocated) = ended.get(p.payment_id.as_str()).copied().unwrap_or_default();
         if outcomes == 0 {
             out.push(v(
                 "bank_txn_booked_once",
-                &p.payment_id,
+                p.payment_id.as_str(),
                 "booked but in none of allocations, refunds, suspense".into(),
             ));
         }
         if allocated > 1 {
-            out.push(v("bank_txn_booked_once", &p.payment_id, format!("allocated {allocated} times")));
+            out.push(v("bank_txn_booked_once", p.payment_id.as_str(), format!("allocated {allocated} times")));
         }
     }
     for d in day.duplicates.iter().chain(day.debits.iter()) {

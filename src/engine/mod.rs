@@ -35,7 +35,7 @@ use crate::rules::{self, MissingRate, RulePack, UnknownCountry};
 /// idempotency key makes a repeat of the same bank transaction a no-op.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BookedPayment {
-    pub payment_id: String,
+    pub payment_id: CompactString,
     pub key: String,
     pub booked_on: NaiveDate,
     pub booking_date: NaiveDate,
@@ -43,13 +43,13 @@ pub struct BookedPayment {
     pub currency: Currency,
     /// `allocated`, `refund`, `suspense`, `reversal` (a bank reversal of an
     /// earlier payment, amount negative) or `reversed` (undone by one).
-    pub outcome: String,
-    pub claim_id: String,
+    pub outcome: CompactString,
+    pub claim_id: CompactString,
     /// The client-funds account, the bank's reference and the payment's
     /// reference (structured, else free text): what a reversal is matched on.
-    pub account: String,
-    pub bank_ref: String,
-    pub reference: String,
+    pub account: CompactString,
+    pub bank_ref: CompactString,
+    pub reference: CompactString,
     /// How an `allocated` payment was split (to reverse it exactly).
     pub fees: Decimal,
     pub interest: Decimal,

@@ -67,17 +67,17 @@ pub fn read_payments(t: &Table) -> Result<BTreeMap<String, std::sync::Arc<Booked
         .into_par_iter()
         .map(|i| {
             let payment = BookedPayment {
-                payment_id: payment_id.get(i).to_owned(),
-                key: key.get(i).to_owned(),
+                payment_id: payment_id.get(i).into(),
+                key: key.get(i).into(),
                 booked_on: booked_on[i],
                 booking_date: booking_date[i],
                 amount: amount[i],
                 currency: currency[i],
-                outcome: outcome.get(i).to_owned(),
-                claim_id: claim_id.get(i).to_owned(),
-                account: account.get(i).to_owned(),
-                bank_ref: bank_ref.get(i).to_owned(),
-                reference: reference.get(i).to_owned(),
+                outcome: outcome.get(i).into(),
+                claim_id: claim_id.get(i).into(),
+                account: account.get(i).into(),
+                bank_ref: bank_ref.get(i).into(),
+                reference: reference.get(i).into(),
                 fees: fees[i],
                 interest: interest[i],
                 principal: principal[i],
@@ -101,12 +101,12 @@ pub fn read_events(t: &Table) -> Result<Vec<Event>, Error> {
         .into_par_iter()
         .map(|i| Event {
             date: date[i],
-            claim_id: claim_id.get(i).to_owned(),
-            payment_id: payment_id.get(i).to_owned(),
+            claim_id: claim_id.get(i).into(),
+            payment_id: payment_id.get(i).into(),
             kind: kind.get(i).to_owned().into(),
             amount: amount[i],
             rule: rule.get(i).to_owned().into(),
-            detail: detail.get(i).to_owned(),
+            detail: detail.get(i).into(),
         })
         .collect_into_vec(&mut events);
     Ok(events)

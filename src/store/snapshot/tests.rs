@@ -137,17 +137,17 @@ fn claim(i: usize) -> Claim {
 
 fn payment(i: usize) -> BookedPayment {
     BookedPayment {
-        payment_id: format!("P{i:016X}"),
+        payment_id: format!("P{i:016X}").into(),
         key: format!("SE45|B{i}|{}|credit|{}", day(0), amount(i)),
         booked_on: day(i as i64),
         booking_date: day(i as i64 - 1),
         amount: amount(i),
         currency: [Currency::SEK, Currency::Other(*b"USD")][i % 2],
         outcome: ["allocated", "refund", "suspense", "reversal", "reversed"][i % 5].into(),
-        claim_id: text(i, "claim"),
-        account: text(i + 1, "acct"),
-        bank_ref: text(i + 2, "bref"),
-        reference: text(i + 3, "ref"),
+        claim_id: text(i, "claim").into(),
+        account: text(i + 1, "acct").into(),
+        bank_ref: text(i + 2, "bref").into(),
+        reference: text(i + 3, "ref").into(),
         fees: amount(i + 1),
         interest: amount(i + 2),
         principal: amount(i + 3),
