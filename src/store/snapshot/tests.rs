@@ -298,6 +298,21 @@ fn a_bad_value_names_the_file_column_and_row() {
     let message = read_error(&dir);
     assert!(message.contains("`fees_scale`, row 3: scale 29 beyond 28"), "{message}");
 
+    // A day beyond chrono's calendar, among near days (looked up in a
+    // table of the column's span) and among far ones (converted one by one).
+    let last_day = crate::store::money_columns::date_to_days(NaiveDate::MAX);
+    for (bad, near) in [(last_day + 1, last_day - 9), (i32::MAX - 1, 20_000)] {
+        let (_tmp, dir, ..) = written(10, 5, 0);
+        let days: Vec<i32> = (0..10).map(|i| if i == 6 { bad } else { near + i }).collect();
+        let dates = Column::new("x".into(), days).cast(&DataType::Date).unwrap();
+        rewrite(&dir, "claims.parquet", replace("stage_since", dates));
+        let message = read_error(&dir);
+        assert!(
+            message.contains(&format!("`stage_since`, row 7: {bad} days from 1970-01-01 is out of range")),
+            "{message}"
+        );
+    }
+
     let (_tmp, dir, ..) = written(10, 5, 0);
     rewrite(&dir, "payments.parquet", replace("amount_text", Column::new("x".into(), vec![Some("1.5"); 5])));
     let message = read_error(&dir);
