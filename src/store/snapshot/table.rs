@@ -132,8 +132,8 @@ impl<'a, R: Sync> TableBuilder<'a, R> {
     }
 
     /// The table as Parquet bytes: row groups of `ROW_GROUP` rows, each
-    /// column chunk one PLAIN-encoded data page, written straight from the
-    /// rows (no intermediate polars or arrow columns) and compressed in
+    /// column chunk one data page (PLAIN, or indices into a dictionary page
+    /// for words), written straight from the rows (no intermediate polars or arrow columns) and compressed in
     /// parallel, then put together in order. The same rows give the same
     /// bytes.
     pub fn to_parquet(&self) -> PolarsResult<Vec<u8>> {
@@ -282,8 +282,9 @@ type TextField<'f, 'a, R> = &'f (dyn for<'r> Fn(&'r R) -> &'r str + Send + Sync 
 
 /// One column of a row group being filled, its values PLAIN-encoded as
 /// they come: text as a 4-byte little-endian length and the UTF-8 bytes,
-/// numbers and dates as little-endian 8 (Int64, UInt64) or 4 (Date, days
-/// from 1970-01-01) bytes, flags one bit each from the lowest bit up.
+/// numbers and dates as little-endian 8 (Int64, UInt64) or 4 (UInt32;
+/// Date, days from 1970-01-01) bytes, flags one bit each from the lowest
+/// bit up.
 enum Filling<'f, 'a, R> {
     Text(TextField<'f, 'a, R>, Vec<u8>),
     Word(TextField<'f, 'a, R>, Words),
