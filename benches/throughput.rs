@@ -292,8 +292,8 @@ mod snapshot {
     fn event(i: usize) -> Event {
         Event {
             date: day(100),
-            claim_id: format!("55{:08}-{}", 61_234_567 + (i % 10) * 1_111, 100_000 + i),
-            payment_id: if i.is_multiple_of(2) { format!("P{:016X}", i) } else { String::new() },
+            claim_id: format!("55{:08}-{}", 61_234_567 + (i % 10) * 1_111, 100_000 + i).into(),
+            payment_id: if i.is_multiple_of(2) { format!("P{:016X}", i).into() } else { Default::default() },
             kind: ["allocation", "letter", "fee", "stage"][i % 4].into(),
             amount: Decimal::new((i % 100_000) as i64, 2),
             rule: ["allocation: fees, interest, principal", "ladder", "se::inkassoavgift (lag 1981:739 3 §)", "ladder"]

@@ -301,7 +301,7 @@ fn repeated_keys<'t>(txs: &[&'t BankTransaction]) -> FastSet<&'t str> {
 /// million payments inside the loop kept one core busy for seconds.
 fn describe_allocations(claims: &[&mut Arc<Claim>], events: &mut [Event], out: &mut Booked) {
     use rayon::prelude::*;
-    let texts: Vec<[String; 6]> = out
+    let texts: Vec<[String; 5]> = out
         .described_later
         .par_iter()
         .map(|d| {
@@ -313,16 +313,14 @@ fn describe_allocations(claims: &[&mut Arc<Claim>], events: &mut [Event], out: &
                 claim.claim_id.to_string(),
                 claim.creditor_id.to_string(),
                 claim.invoice_number.to_string(),
-                claim.claim_id.to_string(),
                 detail,
             ]
         })
         .collect();
-    for (d, [payment_id, claim_id, creditor_id, invoice_number, event_claim_id, detail]) in
-        out.described_later.iter().zip(texts)
-    {
+    for (d, [payment_id, claim_id, creditor_id, invoice_number, detail]) in out.described_later.iter().zip(texts) {
         let e = &mut events[d.event];
-        (e.claim_id, e.payment_id, e.detail) = (event_claim_id, payment_id.clone(), detail);
+        (e.claim_id, e.payment_id, e.detail) =
+            (claims[d.claim as usize].claim_id.clone(), d.payment_id.clone(), detail);
         let a = &mut out.allocations[d.allocation];
         (a.payment_id, a.claim_id, a.creditor_id, a.invoice_number) =
             (payment_id, claim_id, creditor_id, invoice_number);
@@ -540,7 +538,7 @@ fn reverse<'t>(
             "bank reversal",
             format!("{} reverses {} booked {}", tx.payment_id, orig.payment_id, orig.booking_date),
         );
-        e.payment_id = tx.payment_id.to_string();
+        e.payment_id = tx.payment_id.clone();
         events.push(e);
         out.allocations.push(Allocation {
             payment_id: tx.payment_id.to_string(),

@@ -322,8 +322,8 @@ pub(crate) fn event(
 ) -> Event {
     Event {
         date,
-        claim_id: claim_id.to_string(),
-        payment_id: String::new(),
+        claim_id: claim_id.into(),
+        payment_id: CompactString::default(),
         kind: kind.into(),
         amount,
         rule: rule.into(),

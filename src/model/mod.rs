@@ -22,6 +22,7 @@ pub use payment::*;
 pub use receivable::*;
 
 use chrono::NaiveDate;
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -56,9 +57,9 @@ impl std::fmt::Display for Source {
 pub struct Event {
     pub date: NaiveDate,
     /// Claim id, or empty for payment-only events.
-    pub claim_id: String,
+    pub claim_id: CompactString,
     /// Payment id, or empty.
-    pub payment_id: String,
+    pub payment_id: CompactString,
     /// e.g. `admitted`, `refused`, `letter`, `fee`, `allocation`, `direct_payment`.
     /// (`Cow`: the engine's kinds and rules are constants, not allocated per event.)
     pub kind: Cow<'static, str>,

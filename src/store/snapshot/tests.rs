@@ -157,8 +157,8 @@ fn payment(i: usize) -> BookedPayment {
 fn event(i: usize) -> Event {
     Event {
         date: day(0),
-        claim_id: text(i, "claim"),
-        payment_id: text(i + 1, "pay"),
+        claim_id: text(i, "claim").into(),
+        payment_id: text(i + 1, "pay").into(),
         kind: text(i + 2, "kind").into(),
         amount: amount(i),
         rule: text(i + 3, "rule").into(),
