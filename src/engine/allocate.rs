@@ -296,34 +296,20 @@ fn repeated_keys<'t>(txs: &[&'t BankTransaction]) -> FastSet<&'t str> {
     keys.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect()
 }
 
-/// Writes the ids of each allocation made in the booking loop and the ids
-/// and detail of its event, in parallel: copying and formatting them for a
+/// Writes the ids and the detail of the event of each allocation made in
+/// the booking loop, the details in parallel: formatting them for a
 /// million payments inside the loop kept one core busy for seconds.
 fn describe_allocations(claims: &[&mut Arc<Claim>], events: &mut [Event], out: &mut Booked) {
     use rayon::prelude::*;
-    let texts: Vec<[String; 5]> = out
+    let details: Vec<String> = out
         .described_later
         .par_iter()
-        .map(|d| {
-            let claim = &claims[d.claim as usize];
-            let payment_id = d.payment_id.to_string();
-            let detail = allocation_detail(&payment_id, &out.allocations[d.allocation]);
-            [
-                payment_id,
-                claim.claim_id.to_string(),
-                claim.creditor_id.to_string(),
-                claim.invoice_number.to_string(),
-                detail,
-            ]
-        })
+        .map(|d| allocation_detail(&d.payment_id, &out.allocations[d.allocation]))
         .collect();
-    for (d, [payment_id, claim_id, creditor_id, invoice_number, detail]) in out.described_later.iter().zip(texts) {
+    for (d, detail) in out.described_later.iter().zip(details) {
         let e = &mut events[d.event];
         (e.claim_id, e.payment_id, e.detail) =
             (claims[d.claim as usize].claim_id.clone(), d.payment_id.clone(), detail);
-        let a = &mut out.allocations[d.allocation];
-        (a.payment_id, a.claim_id, a.creditor_id, a.invoice_number) =
-            (payment_id, claim_id, creditor_id, invoice_number);
     }
     out.described_later = Vec::new();
 }
@@ -541,10 +527,10 @@ fn reverse<'t>(
         e.payment_id = tx.payment_id.clone();
         events.push(e);
         out.allocations.push(Allocation {
-            payment_id: tx.payment_id.to_string(),
-            claim_id: claim.claim_id.to_string(),
-            creditor_id: claim.creditor_id.to_string(),
-            invoice_number: claim.invoice_number.to_string(),
+            payment_id: tx.payment_id.clone(),
+            claim_id: claim.claim_id.clone(),
+            creditor_id: claim.creditor_id.clone(),
+            invoice_number: claim.invoice_number.clone(),
             booking_date: tx.booking_date,
             currency: claim.currency,
             fees: -orig.fees,
@@ -629,11 +615,10 @@ fn allocate(
         close(claim, ClosedReason::Paid, date, events);
     }
     let allocation = Allocation {
-        // The ids: `describe_allocations`.
-        payment_id: String::new(),
-        claim_id: String::new(),
-        creditor_id: String::new(),
-        invoice_number: String::new(),
+        payment_id: tx.payment_id.clone(),
+        claim_id: claim.claim_id.clone(),
+        creditor_id: claim.creditor_id.clone(),
+        invoice_number: claim.invoice_number.clone(),
         booking_date: b,
         currency: claim.currency,
         fees: split.fees,

@@ -113,10 +113,10 @@ pub struct Refusal {
 /// How a payment was split over its claim.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Allocation {
-    pub payment_id: String,
-    pub claim_id: String,
-    pub creditor_id: String,
-    pub invoice_number: String,
+    pub payment_id: CompactString,
+    pub claim_id: CompactString,
+    pub creditor_id: CompactString,
+    pub invoice_number: CompactString,
     pub booking_date: NaiveDate,
     pub currency: Currency,
     pub fees: Decimal,

@@ -71,7 +71,7 @@ fn verification(
                     amount: -amount,
                     text: format!("Faktura {invoice} {what}"),
                     invoice_number: invoice.to_string(),
-                    claim_id: first.claim_id.clone(),
+                    claim_id: first.claim_id.to_string(),
                 });
             }
         }
