@@ -451,9 +451,10 @@ impl AmountValues {
 /// row group).
 pub struct Texts<'a> {
     chunks: Vec<&'a <StringType as PolarsDataType>::Array>,
-    /// The length of every chunk but the last, when they are all equal
-    /// (row groups of a fixed size): then a row's chunk is a division.
-    uniform: Option<usize>,
+    /// The length of every chunk but the last as a power of two, when
+    /// they are all equal to it (row groups of `ROW_GROUP` rows): then a
+    /// row's chunk is a shift.
+    shift: Option<u32>,
     /// The first row of each chunk.
     starts: Vec<usize>,
 }
@@ -468,14 +469,14 @@ impl<'a> Texts<'a> {
             row += chunk.len();
         }
         let first = chunks.first().map_or(0, |c| c.len());
-        let uniform = (first > 0 && chunks.iter().rev().skip(1).all(|c| c.len() == first)).then_some(first);
-        Texts { chunks, uniform, starts }
+        let uniform = first.is_power_of_two() && chunks.iter().rev().skip(1).all(|c| c.len() == first);
+        Texts { chunks, shift: uniform.then_some(first.trailing_zeros()), starts }
     }
 
     /// The value in row `row` (0-based, below the table's length).
     pub fn get(&self, row: usize) -> &'a str {
-        let chunk = match self.uniform {
-            Some(len) => (row / len).min(self.chunks.len() - 1),
+        let chunk = match self.shift {
+            Some(shift) => (row >> shift).min(self.chunks.len() - 1),
             None => self.starts.partition_point(|&start| start <= row).saturating_sub(1),
         };
         self.chunks[chunk].value(row - self.starts[chunk])
@@ -684,7 +685,7 @@ mod tests {
                 count: (i as u64) << 40 | (i as u64),
                 flag: i % 3 == 0 || i % 8 == 7,
                 date: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Duration::days(i as i64 - 700),
-                amount: if matches!(i, 0 | 1 | 2 | 255 | 256 | 599 | 600 | 1499) || i % 97 == 5 {
+                amount: if matches!(i, 0 | 1 | 2 | 255 | 256 | 511 | 512 | 1499) || i % 97 == 5 {
                     wide + Decimal::from(i)
                 } else {
                     Decimal::new(i as i64 * 37 - 20_000, (i % 4) as u32)
@@ -692,7 +693,7 @@ mod tests {
             })
             .collect();
         let mut t = TableBuilder::new(&rows);
-        t.row_group = 600;
+        t.row_group = 512; // a power of two: `Texts::get` finds chunks by a shift
         t.text("text", |r| &r.text);
         t.word("word", |r| r.word);
         t.count("count", |r| r.count);
