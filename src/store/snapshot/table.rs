@@ -354,23 +354,24 @@ struct Words {
     /// Where the last word seen is in `values`, and its index: a word
     /// repeated in the next row (the creditor of consecutive claims, a
     /// country) is found again without hashing.
-    last: (std::ops::Range<usize>, u32),
+    last: Option<(std::ops::Range<usize>, u32)>,
 }
 
 impl Words {
     fn with_capacity(rows: usize) -> Self {
-        Words { values: Vec::new(), index: HashMap::default(), keys: Vec::with_capacity(rows), last: (0..0, u32::MAX) }
+        Words { values: Vec::new(), index: HashMap::default(), keys: Vec::with_capacity(rows), last: None }
     }
 
     fn push(&mut self, word: &str) {
-        let (last, last_key) = &self.last;
-        if *last_key != u32::MAX && &self.values[last.clone()] == word.as_bytes() {
-            self.keys.push(*last_key);
-            return;
+        if let Some((last, key)) = &self.last {
+            if &self.values[last.clone()] == word.as_bytes() {
+                self.keys.push(*key);
+                return;
+            }
         }
         let key = match self.index.get(word) {
             Some(&(key, start)) => {
-                self.last = (start..start + word.len(), key);
+                self.last = Some((start..start + word.len(), key));
                 key
             }
             None => {
@@ -378,7 +379,7 @@ impl Words {
                 push_text(&mut self.values, word);
                 let start = self.values.len() - word.len();
                 self.index.insert(word.to_owned(), (key, start));
-                self.last = (start..self.values.len(), key);
+                self.last = Some((start..self.values.len(), key));
                 key
             }
         };
