@@ -435,8 +435,8 @@ mod pipeline {
         let cfg = config();
         let rows: Vec<ReceivableRow> = (0..claims).map(row).collect();
         let t = Instant::now();
-        let day1 =
-            engine::day(&State::default(), &Inputs { receivables: rows, ..Inputs::default() }, &cfg, d("2024-12-02"))
+        let mut day1 =
+            engine::day(State::default(), &Inputs { receivables: rows, ..Inputs::default() }, &cfg, d("2024-12-02"))
                 .expect("day 1");
         let admit = t.elapsed().as_secs_f64();
         println!("engine day 1 ({claims} claims admitted, {} letters): {admit:.3} s", day1.letters.len());
@@ -461,7 +461,7 @@ mod pipeline {
             })
             .collect();
         let t = Instant::now();
-        let day2 = engine::day(&day1.state, &Inputs { transactions: txs, ..Inputs::default() }, &cfg, d("2024-12-04"))
+        let day2 = engine::day(std::mem::take(&mut day1.state), &Inputs { transactions: txs, ..Inputs::default() }, &cfg, d("2024-12-04"))
             .expect("day 2");
         let pay = t.elapsed().as_secs_f64();
         println!(

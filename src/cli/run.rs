@@ -264,8 +264,11 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     // The day itself (pure), beside the inputs' SHA-256 and archive copies
     // (every readable file, and the repeated copies): the engine's booking
     // of payments runs on one core, the fingerprints take the other.
+    // The engine takes the state of the night before and changes it in
+    // place; the checks need only its ledger.
+    let booked_before = prev.payments.clone();
     let (day, archived) = rayon::join(
-        || engine::day(&prev, &inputs, &config, date),
+        || engine::day(prev, &inputs, &config, date),
         || -> Result<(), Error> {
             inbox::fingerprint(&mut files);
             inbox::fingerprint(&mut duplicate_files);
@@ -302,7 +305,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     clock.step("engine + archive");
     tamper_for_tests(&mut day);
     let packs = Packs::new(&config).map_err(|e| Error::Failed(e.to_string()))?;
-    let (check_names, violations) = checks::run(&prev, &day, &packs);
+    let (check_names, violations) = checks::run(&booked_before, &day, &packs);
     if !violations.is_empty() {
         let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
         return Err(Error::Failed(format!(
@@ -313,7 +316,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     }
 
     // Freed while the outputs are built: the memory is reused for them.
-    rayon::spawn(move || drop((prev, inputs)));
+    rayon::spawn(move || drop((booked_before, inputs)));
     clock.step("invariant checks");
 
     // Outputs.
@@ -383,7 +386,8 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
 /// Wall time per step on stderr when `INKASSO_TIMINGS` is set (for
 /// `bench/nightly.sh` and profiling), with the CPU time the process spent
 /// in it (user + system, where `/proc/self/stat` tells it): CPU near wall
-/// is a step on one core, near twice wall one on both. Never written into
+/// is a step on one core, near twice wall one on both. Then the resident
+/// memory at the step's end and the peak so far. Never written into
 /// `out/`: outputs must not depend on the clock.
 struct StepClock {
     last: Option<(std::time::Instant, Option<f64>)>,
@@ -401,7 +405,11 @@ impl StepClock {
                 (Some(c), Some(l)) => format!("  (cpu {:>7.3} s)", c - l),
                 _ => String::new(),
             };
-            eprintln!("  {name:<18} {:>8.3} s{cpu_text}", (now - last).as_secs_f64());
+            let memory_text = match (memory_kib("VmRSS:"), memory_kib("VmHWM:")) {
+                (Some(rss), Some(peak)) => format!("  (rss {:>5.2} GB, peak {:>5.2} GB)", rss as f64 / 1e6, peak as f64 / 1e6),
+                _ => String::new(),
+            };
+            eprintln!("  {name:<18} {:>8.3} s{cpu_text}{memory_text}", (now - last).as_secs_f64());
             self.last = Some((now, cpu));
         }
     }
@@ -416,6 +424,14 @@ fn cpu_seconds() -> Option<f64> {
     let user: f64 = fields.next()?.parse().ok()?;
     let system: f64 = fields.next()?.parse().ok()?;
     Some((user + system) / 100.0)
+}
+
+/// A memory figure of this process in KiB from `/proc/self/status` (Linux):
+/// `VmRSS:` resident now, `VmHWM:` the peak so far.
+fn memory_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()
 }
 
 /// The reason a committed day is stale, if it is (`stale` in its run.json).

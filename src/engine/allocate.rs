@@ -22,7 +22,7 @@ use rust_decimal::Decimal;
 use super::accrue::{balance, interest_due};
 use super::close;
 use super::matching::{ByReference, Index, Match, Pos};
-use super::{event, Allocation, BookedPayment, EngineError, FastSet, Packs, Refund, State, SuspenseItem};
+use super::{event, Allocation, BookedPayment, EngineError, FastSet, Ledger, Packs, Refund, State, SuspenseItem};
 use crate::model::{
     BankTransaction, Claim, ClosedReason, Direction, Event, LetterKind, ManualMatch, Money, PrincipalCause,
     PrincipalChange, Source, Stage,
@@ -135,10 +135,6 @@ pub fn book_payments(
     drop(claims);
     let repeated = repeated_keys(&txs);
     let mut book = Book::new(state, repeated);
-    book.copy_on_write_in_parallel(prepared.iter().filter_map(|p| match p.by_reference {
-        ByReference::Found(Match::Claim { pos, .. }) => Some(pos),
-        _ => None,
-    }));
     out.allocations.reserve(txs.len());
     events.reserve(txs.len());
     book.tonight.reserve(txs.len());
@@ -196,7 +192,7 @@ pub fn book_payments(
 /// by id for every payment, and the booked payments.
 struct Book<'a, 't> {
     claims: Vec<&'a mut Arc<Claim>>,
-    payments: &'a mut BTreeMap<String, Arc<BookedPayment>>,
+    payments: &'a mut Ledger,
     /// Payments booked tonight and not yet in `payments`: merged in one
     /// pass (`commit_payments`) instead of a million searching inserts.
     tonight: Vec<Arc<BookedPayment>>,
@@ -228,7 +224,8 @@ impl<'a, 't> Book<'a, 't> {
         self.claims[pos as usize]
     }
 
-    /// The claim to change: copied first if the night before still shares it.
+    /// The claim to change: copied first if a state kept beside still
+    /// shares it.
     fn claim_mut(&mut self, pos: Pos) -> &mut Claim {
         self.touched[pos as usize] = true;
         Arc::make_mut(self.claims[pos as usize])
@@ -238,20 +235,6 @@ impl<'a, 't> Book<'a, 't> {
     /// before the booking loop.
     fn untouched(&self, pos: Pos) -> bool {
         !self.touched[pos as usize]
-    }
-
-    /// Copies the claims at `positions` that the night before still shares,
-    /// in parallel, so that the booking loop changes them in place. Copying
-    /// a claim that then does not change is harmless (equal contents).
-    fn copy_on_write_in_parallel(&mut self, positions: impl Iterator<Item = Pos>) {
-        use rayon::prelude::*;
-        let mut wanted = vec![false; self.claims.len()];
-        for pos in positions {
-            wanted[pos as usize] = true;
-        }
-        self.claims.par_iter_mut().zip(wanted).filter(|(_, w)| *w).for_each(|(c, _)| {
-            Arc::make_mut(c);
-        });
     }
 
     /// True if a transaction with `key` was booked earlier tonight.
@@ -277,7 +260,7 @@ impl<'a, 't> Book<'a, 't> {
             return;
         }
         tonight.par_sort_unstable_by(|a, b| a.key.cmp(&b.key)); // keys are unique: `is_booked_tonight`
-        let mut merged: BTreeMap<String, Arc<BookedPayment>> =
+        let mut merged: Ledger =
             tonight.into_iter().map(|p| (p.key.clone(), p)).collect();
         self.payments.append(&mut merged);
     }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::{Day, FastMap, FastSet, Packs, State};
+use super::{Day, FastMap, FastSet, Ledger, Packs};
 use crate::model::{Currency, Direction};
 
 /// One broken invariant.
@@ -24,7 +24,7 @@ impl std::fmt::Display for Violation {
     }
 }
 
-type Check = fn(&State, &Day, &Packs) -> Vec<Violation>;
+type Check = fn(&Ledger, &Day, &Packs) -> Vec<Violation>;
 
 /// The checks, most useful first.
 pub const CHECKS: &[(&str, Check)] = &[
@@ -39,9 +39,9 @@ pub const CHECKS: &[(&str, Check)] = &[
 
 /// Runs every check; returns the names checked and the violations found.
 /// The checks run in parallel; their findings are reported in `CHECKS` order.
-pub fn run(prev: &State, day: &Day, packs: &Packs) -> (Vec<&'static str>, Vec<Violation>) {
+pub fn run(booked_before: &Ledger, day: &Day, packs: &Packs) -> (Vec<&'static str>, Vec<Violation>) {
     use rayon::prelude::*;
-    let found: Vec<Vec<Violation>> = CHECKS.par_iter().map(|(_, check)| check(prev, day, packs)).collect();
+    let found: Vec<Vec<Violation>> = CHECKS.par_iter().map(|(_, check)| check(booked_before, day, packs)).collect();
     (CHECKS.iter().map(|(name, _)| *name).collect(), found.into_iter().flatten().collect())
 }
 
@@ -50,7 +50,7 @@ fn v(check: &'static str, subject: impl Into<String>, detail: String) -> Violati
 }
 
 /// Sum in = allocated + refunded + in suspense, per currency, to the öre.
-fn payments_conserved(_prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
+fn payments_conserved(_booked_before: &Ledger, day: &Day, _: &Packs) -> Vec<Violation> {
     let mut balance: BTreeMap<Currency, Decimal> = BTreeMap::new();
     for p in
         day.state.payments.values().filter(|p| p.booked_on == day.date && !day.released.iter().any(|r| r.key == p.key))
@@ -78,7 +78,7 @@ fn payments_conserved(_prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
         .collect()
 }
 
-fn verifications_balance(_prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
+fn verifications_balance(_booked_before: &Ledger, day: &Day, _: &Packs) -> Vec<Violation> {
     day.verifications
         .iter()
         .filter_map(|ver| {
@@ -91,7 +91,7 @@ fn verifications_balance(_prev: &State, day: &Day, _: &Packs) -> Vec<Violation> 
 }
 
 /// Each creditor's clearing debit equals the capital and interest allocated.
-fn journal_equals_allocations(_prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
+fn journal_equals_allocations(_booked_before: &Ledger, day: &Day, _: &Packs) -> Vec<Violation> {
     let mut expected: BTreeMap<&str, Decimal> = BTreeMap::new();
     for a in &day.allocations {
         *expected.entry(a.creditor_id.as_str()).or_default() += a.principal + a.interest;
@@ -112,7 +112,7 @@ fn journal_equals_allocations(_prev: &State, day: &Day, _: &Packs) -> Vec<Violat
 
 /// A transaction booked tonight was not booked before, and each booked
 /// credit ends in exactly one of allocations, refunds (closed claim) or suspense.
-fn bank_txn_booked_once(prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
+fn bank_txn_booked_once(booked_before: &Ledger, day: &Day, _: &Packs) -> Vec<Violation> {
     let mut out = Vec::new();
     // Per payment id: (outcomes, allocations).
     let n = day.allocations.len() + day.refunds.len() + day.suspense.len();
@@ -130,7 +130,7 @@ fn bank_txn_booked_once(prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
     let released: FastSet<&str> = day.released.iter().map(|r| r.key.as_str()).collect();
     let mut seen: FastSet<&str> = FastSet::with_capacity_and_hasher(n, Default::default());
     for p in day.state.payments.values().filter(|p| p.booked_on == day.date) {
-        if prev.payments.contains_key(&p.key) && !released.contains(p.key.as_str()) {
+        if booked_before.contains_key(&p.key) && !released.contains(p.key.as_str()) {
             out.push(v(
                 "bank_txn_booked_once",
                 p.payment_id.as_str(),
@@ -163,7 +163,7 @@ fn bank_txn_booked_once(prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
     out
 }
 
-fn no_negative_claim(_prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
+fn no_negative_claim(_booked_before: &Ledger, day: &Day, _: &Packs) -> Vec<Violation> {
     let mut out = Vec::new();
     for c in day.state.claims.values() {
         let mut days: Vec<_> = c.principal_changes.iter().map(|x| x.from).collect();
@@ -189,7 +189,7 @@ fn no_negative_claim(_prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
 }
 
 /// Each fee at most once per claim and at most the statutory cap.
-fn fee_within_cap(_prev: &State, day: &Day, packs: &Packs) -> Vec<Violation> {
+fn fee_within_cap(_booked_before: &Ledger, day: &Day, packs: &Packs) -> Vec<Violation> {
     let mut out = Vec::new();
     for c in day.state.claims.values() {
         let Some(pack) = packs.get(&c.creditor_id) else { continue };
@@ -212,7 +212,7 @@ fn fee_within_cap(_prev: &State, day: &Day, packs: &Packs) -> Vec<Violation> {
 }
 
 /// No letter for a claim that is paid, closed or awaiting approval.
-fn no_letter_for_closed_claim(_prev: &State, day: &Day, _: &Packs) -> Vec<Violation> {
+fn no_letter_for_closed_claim(_booked_before: &Ledger, day: &Day, _: &Packs) -> Vec<Violation> {
     let mut out = Vec::new();
     for l in &day.letters {
         match day.state.claims.get(l.claim_id.as_str()) {

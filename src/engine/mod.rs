@@ -56,26 +56,30 @@ pub struct BookedPayment {
     pub principal: Decimal,
 }
 
+/// Every booked bank transaction, by idempotency key.
+pub type Ledger = BTreeMap<String, Arc<BookedPayment>>;
+
 /// Everything carried from one night to the next.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct State {
     /// The last committed day this state is the result of.
     pub date: Option<NaiveDate>,
-    /// Every claim ever admitted, by claim id. Shared with the state of the
-    /// night before (copy on write): a night clones only the claims it
-    /// changes, through `claim_mut`.
+    /// Every claim ever admitted, by claim id. The night takes the state
+    /// of the night before and changes its claims in place; where that
+    /// state is kept too (tests, benchmarks), the two share the claims the
+    /// night did not change (copy on write, through `claim_mut`).
     pub claims: BTreeMap<CompactString, Arc<Claim>>,
-    /// Every booked bank transaction, by idempotency key. Shared with the
-    /// state of the night before like the claims: a night copies only the
-    /// records it changes.
-    pub payments: BTreeMap<String, Arc<BookedPayment>>,
+    /// Every booked bank transaction, by idempotency key. The run keeps the
+    /// ledger of the night before for the checks (`checks::run`), so the
+    /// night shares its records and copies only those it changes.
+    pub payments: Ledger,
     /// The next claim sequence number (agency OCR references derive from it).
     pub next_claim_no: u64,
 }
 
 impl State {
-    /// The claim to change tonight: copied first if the night before still
-    /// shares it.
+    /// The claim to change tonight: copied first if a state kept beside
+    /// still shares it.
     pub fn claim_mut(&mut self, claim_id: &str) -> Option<&mut Claim> {
         self.claims.get_mut(claim_id).map(Arc::make_mut)
     }
@@ -219,19 +223,21 @@ impl Packs {
     }
 }
 
-/// Runs day `date` on `prev` (the state after the last committed day).
+/// Runs day `date` on `prev` (the state after the last committed day),
+/// which becomes the day's state: a claim is changed in place unless
+/// someone else still shares it (then it is copied first, `claim_mut`).
 ///
 /// # Errors
 /// See `EngineError`. Invariant violations are not errors here: the caller
 /// runs `checks::run` on the returned `Day` before committing anything.
-pub fn day(prev: &State, inputs: &Inputs, config: &Config, date: NaiveDate) -> Result<Day, EngineError> {
+pub fn day(prev: State, inputs: &Inputs, config: &Config, date: NaiveDate) -> Result<Day, EngineError> {
     if let Some(last) = prev.date {
         if date <= last {
             return Err(EngineError::NotAfter { date, last });
         }
     }
     let packs = Packs::new(config)?;
-    let mut state = prev.clone();
+    let mut state = prev;
     state.date = Some(date);
     if state.next_claim_no < FIRST_CLAIM_NO {
         state.next_claim_no = FIRST_CLAIM_NO;

@@ -107,9 +107,9 @@ fn one_claim_reminded(cfg: &Config) -> (Day, String) {
 
 fn night(state: &State, cfg: &Config, date: &str, rows: Vec<ReceivableRow>, txs: Vec<BankTransaction>) -> Day {
     let inputs = Inputs { receivables: rows, transactions: txs, ..Inputs::default() };
-    let day = day(state, &inputs, cfg, d(date)).unwrap();
+    let day = day(state.clone(), &inputs, cfg, d(date)).unwrap();
     let packs = Packs::new(cfg).unwrap();
-    let (_, violations) = checks::run(state, &day, &packs);
+    let (_, violations) = checks::run(&state.payments, &day, &packs);
     assert!(violations.is_empty(), "{violations:?}");
     day
 }
@@ -357,7 +357,7 @@ fn checks_detect_a_tampered_day() {
     letter.claim_id = "5561234567-1".into();
     n2.state.claim_mut("5561234567-1").unwrap().stage = Stage::Closed(ClosedReason::Paid);
     n2.letters.push(letter);
-    let (_, v) = checks::run(&n1.state, &n2, &Packs::new(&cfg).unwrap());
+    let (_, v) = checks::run(&n1.state.payments, &n2, &Packs::new(&cfg).unwrap());
     let names: std::collections::BTreeSet<&str> = v.iter().map(|x| x.check).collect();
     assert_eq!(
         names.into_iter().collect::<Vec<_>>(),
@@ -419,8 +419,8 @@ fn manual_match_resolves_an_earlier_suspense_item() {
         claim_id: "5561234567-1".into(),
     };
     let inputs = Inputs { matches: vec![m], ..Inputs::default() };
-    let n3 = day(&n2.state, &inputs, &cfg, d("2024-12-05")).unwrap();
-    let (_, violations) = checks::run(&n2.state, &n3, &Packs::new(&cfg).unwrap());
+    let n3 = day(n2.state.clone(), &inputs, &cfg, d("2024-12-05")).unwrap();
+    let (_, violations) = checks::run(&n2.state.payments, &n3, &Packs::new(&cfg).unwrap());
     assert!(violations.is_empty(), "{violations:?}");
     assert_eq!(n3.allocations.len(), 1);
     assert_eq!((n3.allocations[0].method, n3.allocations[0].booking_date), ("manual", d("2024-12-03")));
