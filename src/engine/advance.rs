@@ -56,17 +56,23 @@ pub fn advance(
     // Each open claim takes its step independently: in parallel, in claim
     // order; then the letters and events are gathered in that order.
     let mut open: Vec<&mut Arc<Claim>> = state.claims.values_mut().filter(|c| !c.stage.is_closed()).collect();
-    let stepped: Vec<_> = open
+    // Only the claims that moved are kept: most of a million claims wait.
+    let stepped: Vec<Result<(Option<Letter>, Vec<Event>), EngineError>> = open
         .par_iter_mut()
-        .map(|claim| -> Result<_, EngineError> {
+        .filter_map(|claim| {
             let mut claim_events = Vec::new();
-            let letter = step_claim(claim, admitted, approved, &creditors, packs, date, &mut claim_events)?;
-            Ok((letter, claim_events))
+            match step_claim(claim, admitted, approved, &creditors, packs, date, &mut claim_events) {
+                Ok(None) if claim_events.is_empty() => None,
+                Ok(letter) => Some(Ok((letter, claim_events))),
+                Err(e) => Some(Err(e)),
+            }
         })
         .collect();
-    let mut letters = Vec::new();
+    let moved = stepped.iter().flatten();
+    events.reserve(moved.clone().map(|(_, e)| e.len()).sum());
+    let mut letters = Vec::with_capacity(moved.filter(|(l, _)| l.is_some()).count());
     for result in stepped {
-        let (letter, claim_events) = result?;
+        let (letter, claim_events) = result?; // the first error in claim order
         letters.extend(letter);
         events.extend(claim_events);
     }

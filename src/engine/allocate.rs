@@ -47,8 +47,9 @@ pub struct Booked {
 struct Prepared {
     /// Steps 1 and 2 of the matching.
     by_reference: ByReference,
-    /// The payment's ledger record (outcome and split filled by the loop).
-    record: BookedPayment,
+    /// The payment's ledger record (outcome and split filled by the loop),
+    /// allocated here so that the loop moves it into the ledger.
+    record: Arc<BookedPayment>,
     /// The interest the found claim owed at the booking date before
     /// tonight's payments (`None`: no claim found, or not computable).
     interest_before: Option<Decimal>,
@@ -126,7 +127,7 @@ pub fn book_payments(
             };
             Prepared {
                 by_reference: found,
-                record: booked_record(tx, date),
+                record: Arc::new(booked_record(tx, date)),
                 interest_before: interest,
                 booked_before: state.payments.contains_key(&tx.key),
             }
@@ -136,10 +137,16 @@ pub fn book_payments(
     let repeated = repeated_keys(&txs);
     let mut book = Book::new(state, repeated);
     out.allocations.reserve(txs.len());
-    events.reserve(txs.len());
+    // At most three events per transaction (an allocation, then fees
+    // written off and the closing when it pays the claim off; or one
+    // reversal): reserved once, so the night's log is not copied to a
+    // doubled buffer when it outgrows a tighter guess. Pages never written
+    // are never resident.
+    events.reserve(3 * txs.len());
     book.tonight.reserve(txs.len());
     for (tx, prepared) in txs.into_iter().zip(prepared) {
         let Prepared { by_reference, record: mut booked, interest_before, booked_before } = prepared;
+        let record = Arc::make_mut(&mut booked); // not shared: no copy
         if booked_before || book.is_booked_tonight(&tx.key) {
             out.duplicates.push(tx.clone());
             continue;
@@ -177,7 +184,7 @@ pub fn book_payments(
                 }
             }
         };
-        settle_one(&mut book, tx, found, interest_hint, &mut booked, packs, date, events, &mut out)?;
+        settle_one(&mut book, tx, found, interest_hint, record, packs, date, events, &mut out)?;
         book.add(&tx.key, booked);
     }
     rayon::spawn(move || drop(index)); // a million names and the tables: freed off the night's path
@@ -243,11 +250,11 @@ impl<'a, 't> Book<'a, 't> {
     }
 
     /// Books a payment of tonight's (`key` is its transaction's key).
-    fn add(&mut self, key: &'t str, booked: BookedPayment) {
+    fn add(&mut self, key: &'t str, booked: Arc<BookedPayment>) {
         if !self.repeated_keys.is_empty() && self.repeated_keys.contains(key) {
             self.tonight_keys.insert(key);
         }
-        self.tonight.push(Arc::new(booked));
+        self.tonight.push(booked);
     }
 
     /// Moves tonight's payments into `payments`: a few one by one, many
@@ -478,7 +485,7 @@ fn reverse<'t>(
             payment: shown,
             reason: "reversal_without_original: no allocated payment with this account, amount and reference".into(),
         });
-        book.add(&tx.key, booked);
+        book.add(&tx.key, Arc::new(booked));
         return;
     };
     booked.outcome = "reversal".into();
@@ -537,7 +544,7 @@ fn reverse<'t>(
     if let Some(o) = book.payment_mut(&orig.key) {
         o.outcome = "reversed".into();
     }
-    book.add(&tx.key, booked);
+    book.add(&tx.key, Arc::new(booked));
 }
 
 /// Allocates one payment to `claim` at its booking date and updates the

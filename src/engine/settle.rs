@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use compact_str::{format_compact, CompactString};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
@@ -56,7 +57,7 @@ fn verification(
         allocations.iter().enumerate().map(|(i, a)| (sort_prefix(&a.claim_id), i, *a)).collect();
     keyed.sort_unstable_by(|x, y| x.0.cmp(&y.0).then_with(|| x.2.claim_id.cmp(&y.2.claim_id)).then(x.1.cmp(&y.1)));
     let allocations: Vec<&Allocation> = keyed.into_iter().map(|k| k.2).collect();
-    let mut postings = Vec::new();
+    let mut postings = Vec::with_capacity(2 * allocations.len() + 1); // at most two per claim, and the total
     let mut total = Decimal::ZERO;
     for claim in allocations.chunk_by(|a, b| a.claim_id == b.claim_id) {
         let (first, invoice) = (claim[0], claim[0].invoice_number.as_str());
@@ -67,11 +68,11 @@ fn verification(
         {
             if !amount.is_zero() {
                 postings.push(Posting {
-                    account: account.clone(),
+                    account: account.as_str().into(),
                     amount: -amount,
-                    text: format!("Faktura {invoice} {what}"),
-                    invoice_number: invoice.to_string(),
-                    claim_id: first.claim_id.to_string(),
+                    text: format_compact!("Faktura {invoice} {what}"),
+                    invoice_number: invoice.into(),
+                    claim_id: first.claim_id.clone(),
                 });
             }
         }
@@ -81,11 +82,11 @@ fn verification(
         return Ok(None);
     }
     postings.push(Posting {
-        account: acc.clearing.clone(),
+        account: acc.clearing.as_str().into(),
         amount: total,
-        text: format!("Inkasso redovisning {date}"),
-        invoice_number: String::new(),
-        claim_id: String::new(),
+        text: format_compact!("Inkasso redovisning {date}"),
+        invoice_number: CompactString::default(),
+        claim_id: CompactString::default(),
     });
     Ok(Some(Verification::new(creditor_id, date, 1, &format!("Inkasso redovisning {date}"), currency, postings)?))
 }

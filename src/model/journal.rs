@@ -1,20 +1,22 @@
 //! Journal entries: a verification (SIE term) of balanced postings.
 
 use chrono::NaiveDate;
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::Currency;
 
 /// One line of a verification. Positive amount = debit, negative = credit
-/// (the SIE convention).
+/// (the SIE convention). (`CompactString`: a night has two postings per
+/// invoice paid, and their account, invoice number and claim id fit inline.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Posting {
-    pub account: String,
+    pub account: CompactString,
     pub amount: Decimal,
-    pub text: String,
-    pub invoice_number: String,
-    pub claim_id: String,
+    pub text: CompactString,
+    pub invoice_number: CompactString,
+    pub claim_id: CompactString,
 }
 
 /// A balanced journal entry of one creditor and day.

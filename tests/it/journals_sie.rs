@@ -536,11 +536,11 @@ fn header() -> JournalHeader {
 
 fn posting(account: &str, amount: Decimal, text: &str) -> Posting {
     Posting {
-        account: account.to_string(),
+        account: account.into(),
         amount,
-        text: text.to_string(),
-        invoice_number: String::new(),
-        claim_id: String::new(),
+        text: text.into(),
+        invoice_number: "".into(),
+        claim_id: "".into(),
     }
 }
 
@@ -570,7 +570,7 @@ fn check_round_trip(verifications: &[Verification]) -> SieFile {
             assert_eq!(t.amount, p.amount);
             assert!(t.objects.is_empty());
             assert_eq!(t.text, p.text);
-            assert!(f.konto.contains_key(&p.account), "#KONTO {} missing", p.account);
+            assert!(f.konto.contains_key(p.account.as_str()), "#KONTO {} missing", p.account);
         }
     }
     f

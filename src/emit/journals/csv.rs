@@ -52,11 +52,11 @@ mod tests {
 
     fn posting(account: &str, amount: Decimal, text: &str, invoice: &str) -> Posting {
         Posting {
-            account: account.to_string(),
+            account: account.into(),
             amount,
-            text: text.to_string(),
-            invoice_number: invoice.to_string(),
-            claim_id: if invoice.is_empty() { String::new() } else { format!("C-{invoice}") },
+            text: text.into(),
+            invoice_number: invoice.into(),
+            claim_id: if invoice.is_empty() { "".into() } else { format!("C-{invoice}").into() },
         }
     }
 

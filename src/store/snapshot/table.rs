@@ -39,8 +39,13 @@ use crate::store::{io, Error};
 /// size.
 const ZSTD_LEVEL: i32 = 1;
 
+/// A page compressed. zstd's buffer has room for the worst case (more
+/// than the page itself); the page is kept until the file is assembled, so
+/// it is moved to a buffer of its own size.
 fn zstd(bytes: &[u8]) -> PolarsResult<CowBuffer> {
-    Ok(CowBuffer::Owned(zstd::bulk::compress(bytes, ZSTD_LEVEL)?))
+    let mut compressed = zstd::bulk::compress(bytes, ZSTD_LEVEL)?;
+    compressed.shrink_to_fit();
+    Ok(CowBuffer::Owned(compressed))
 }
 
 /// Rows per Parquet row group. Fixed, so that the same rows always give
