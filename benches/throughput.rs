@@ -269,7 +269,7 @@ mod snapshot {
         let claim = i % claims.max(1);
         BookedPayment {
             payment_id: format!("P{:016X}", (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).into(),
-            key: format!("SE4550000000058398257466|{bank_ref}|2025-01-{:02}|credit|{amount}", 1 + i % 28),
+            key: format!("SE4550000000058398257466|{bank_ref}|2025-01-{:02}|credit|{amount}", 1 + i % 28).into(),
             booked_on: day(40 + i % 60),
             booking_date: day(39 + i % 60),
             amount,
@@ -435,9 +435,13 @@ mod pipeline {
         let cfg = config();
         let rows: Vec<ReceivableRow> = (0..claims).map(row).collect();
         let t = Instant::now();
-        let mut day1 =
-            engine::day(State::default(), &Inputs { receivables: rows, ..Inputs::default() }, &cfg, d("2024-12-02"))
-                .expect("day 1");
+        let mut day1 = engine::day(
+            State::default(),
+            &Inputs { receivables: vec![rows], ..Inputs::default() },
+            &cfg,
+            d("2024-12-02"),
+        )
+        .expect("day 1");
         let admit = t.elapsed().as_secs_f64();
         println!("engine day 1 ({claims} claims admitted, {} letters): {admit:.3} s", day1.letters.len());
         let claims_by_no: Vec<&Claim> = day1.state.claims.values().map(|c| &**c).collect();
@@ -461,8 +465,13 @@ mod pipeline {
             })
             .collect();
         let t = Instant::now();
-        let day2 = engine::day(std::mem::take(&mut day1.state), &Inputs { transactions: txs, ..Inputs::default() }, &cfg, d("2024-12-04"))
-            .expect("day 2");
+        let day2 = engine::day(
+            std::mem::take(&mut day1.state),
+            &Inputs { transactions: vec![txs], ..Inputs::default() },
+            &cfg,
+            d("2024-12-04"),
+        )
+        .expect("day 2");
         let pay = t.elapsed().as_secs_f64();
         println!(
             "engine day 2 ({payments} payments matched and allocated over {claims} claims, ladder, settlement): {pay:.3} s = {:.0} payments/s",

@@ -199,7 +199,6 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     clock.step("parse inputs");
     let is_ok: Vec<bool> = parsed.iter().map(Result::is_ok).collect();
     let mut inputs = Inputs::default();
-    inputs.transactions.reserve(parsed.iter().flatten().map(Input::transactions).sum());
     let mut records = Vec::new();
     let mut rejected_rows = Vec::new();
     let mut quarantined = Vec::new();
@@ -219,14 +218,14 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
                 rec.format = "receivables_csv".into();
                 rec.records = rows.len();
                 rec.rejected_rows = rejects.len();
-                inputs.receivables.extend(rows);
+                inputs.receivables.push(rows);
                 rejected_rows.extend(rejects);
             }
             Ok(Input::Bank(b)) => {
                 rec.format = b.format.clone();
                 rec.records = b.transactions.len();
                 skipped_not_booked += b.skipped_not_booked;
-                inputs.transactions.extend(b.transactions);
+                inputs.transactions.push(b.transactions);
             }
             Ok(Input::Approvals(a)) => {
                 rec.format = "approvals_csv".into();
@@ -406,7 +405,9 @@ impl StepClock {
                 _ => String::new(),
             };
             let memory_text = match (memory_kib("VmRSS:"), memory_kib("VmHWM:")) {
-                (Some(rss), Some(peak)) => format!("  (rss {:>5.2} GB, peak {:>5.2} GB)", rss as f64 / 1e6, peak as f64 / 1e6),
+                (Some(rss), Some(peak)) => {
+                    format!("  (rss {:>5.2} GB, peak {:>5.2} GB)", rss as f64 / 1e6, peak as f64 / 1e6)
+                }
                 _ => String::new(),
             };
             eprintln!("  {name:<18} {:>8.3} s{cpu_text}{memory_text}", (now - last).as_secs_f64());

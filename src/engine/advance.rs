@@ -37,6 +37,9 @@ pub struct Ladder {
     pub awaiting: Vec<Awaiting>,
 }
 
+/// What one claim's step produced: its letter, if any, and its events.
+type Stepped = (Option<Letter>, Vec<Event>);
+
 /// Moves every open claim one step if its time has come, in claim-id order.
 ///
 /// # Errors
@@ -57,7 +60,7 @@ pub fn advance(
     // order; then the letters and events are gathered in that order.
     let mut open: Vec<&mut Arc<Claim>> = state.claims.values_mut().filter(|c| !c.stage.is_closed()).collect();
     // Only the claims that moved are kept: most of a million claims wait.
-    let stepped: Vec<Result<(Option<Letter>, Vec<Event>), EngineError>> = open
+    let stepped: Vec<Result<Stepped, EngineError>> = open
         .par_iter_mut()
         .filter_map(|claim| {
             let mut claim_events = Vec::new();

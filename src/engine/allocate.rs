@@ -71,7 +71,7 @@ struct Described {
 fn booked_record(tx: &BankTransaction, date: NaiveDate) -> BookedPayment {
     BookedPayment {
         payment_id: tx.payment_id.clone(),
-        key: tx.key.clone(),
+        key: tx.key.as_str().into(),
         booked_on: date,
         booking_date: tx.booking_date,
         amount: tx.amount.amount(),
@@ -94,13 +94,13 @@ fn booked_record(tx: &BankTransaction, date: NaiveDate) -> BookedPayment {
 /// Interest evaluation errors (missing reference rate).
 pub fn book_payments(
     state: &mut State,
-    transactions: &[BankTransaction],
+    transactions: &[Vec<BankTransaction>],
     matches: &[ManualMatch],
     packs: &Packs,
     date: NaiveDate,
     events: &mut Vec<Event>,
 ) -> Result<Booked, EngineError> {
-    let mut txs: Vec<&BankTransaction> = transactions.iter().collect();
+    let mut txs: Vec<&BankTransaction> = transactions.iter().flatten().collect();
     txs.sort_by(|a, b| (a.booking_date, &a.source, &a.key).cmp(&(b.booking_date, &b.source, &b.key)));
     let manual: BTreeMap<&str, &str> = matches.iter().map(|m| (m.payment_id.as_str(), m.claim_id.as_str())).collect();
     use rayon::prelude::*;
@@ -129,7 +129,7 @@ pub fn book_payments(
                 by_reference: found,
                 record: Arc::new(booked_record(tx, date)),
                 interest_before: interest,
-                booked_before: state.payments.contains_key(&tx.key),
+                booked_before: state.payments.contains_key(tx.key.as_str()),
             }
         })
         .collect();
@@ -267,8 +267,7 @@ impl<'a, 't> Book<'a, 't> {
             return;
         }
         tonight.par_sort_unstable_by(|a, b| a.key.cmp(&b.key)); // keys are unique: `is_booked_tonight`
-        let mut merged: Ledger =
-            tonight.into_iter().map(|p| (p.key.clone(), p)).collect();
+        let mut merged: Ledger = tonight.into_iter().map(|p| (p.key.clone(), p)).collect();
         self.payments.append(&mut merged);
     }
 
@@ -426,7 +425,7 @@ fn release_from_suspense(
         };
         let tx = BankTransaction {
             payment_id: record.payment_id.as_str().into(),
-            key: record.key.clone(),
+            key: record.key.to_string(),
             source: Source { file: format!("suspense of {}", record.booked_on), line: 0 },
             account: record.account.as_str().into(),
             bank_ref: record.bank_ref.as_str().into(),

@@ -127,10 +127,10 @@ fn bank_txn_booked_once(booked_before: &Ledger, day: &Day, _: &Packs) -> Vec<Vio
     for s in &day.suspense {
         ended.entry(s.payment.payment_id.as_str()).or_default().0 += 1;
     }
-    let released: FastSet<&str> = day.released.iter().map(|r| r.key.as_str()).collect();
+    let released: FastSet<&str> = day.released.iter().map(|r| &*r.key).collect();
     let mut seen: FastSet<&str> = FastSet::with_capacity_and_hasher(n, Default::default());
     for p in day.state.payments.values().filter(|p| p.booked_on == day.date) {
-        if booked_before.contains_key(&p.key) && !released.contains(p.key.as_str()) {
+        if booked_before.contains_key(&p.key) && !released.contains(&*p.key) {
             out.push(v(
                 "bank_txn_booked_once",
                 p.payment_id.as_str(),
@@ -155,7 +155,7 @@ fn bank_txn_booked_once(booked_before: &Ledger, day: &Day, _: &Packs) -> Vec<Vio
     for d in day.duplicates.iter().chain(day.debits.iter()) {
         if d.direction == Direction::Credit
             && ended.contains_key(d.payment_id.as_str())
-            && !day.state.payments.contains_key(&d.key)
+            && !day.state.payments.contains_key(d.key.as_str())
         {
             out.push(v("bank_txn_booked_once", d.payment_id.as_str(), "a duplicate was booked".into()));
         }

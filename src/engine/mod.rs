@@ -36,7 +36,7 @@ use crate::rules::{self, MissingRate, RulePack, UnknownCountry};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BookedPayment {
     pub payment_id: CompactString,
-    pub key: String,
+    pub key: Arc<str>,
     pub booked_on: NaiveDate,
     pub booking_date: NaiveDate,
     pub amount: Decimal,
@@ -57,7 +57,7 @@ pub struct BookedPayment {
 }
 
 /// Every booked bank transaction, by idempotency key.
-pub type Ledger = BTreeMap<String, Arc<BookedPayment>>;
+pub type Ledger = BTreeMap<Arc<str>, Arc<BookedPayment>>;
 
 /// Everything carried from one night to the next.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -96,8 +96,11 @@ pub const FIRST_CLAIM_NO: u64 = 1001;
 /// The night's parsed inputs, in a deterministic order (file name, line).
 #[derive(Clone, Debug, Default)]
 pub struct Inputs {
-    pub receivables: Vec<ReceivableRow>,
-    pub transactions: Vec<BankTransaction>,
+    /// Each file's rows, as parsed (kept per file: a night's million
+    /// transactions are not copied into one vector).
+    pub receivables: Vec<Vec<ReceivableRow>>,
+    /// Each file's transactions, as parsed.
+    pub transactions: Vec<Vec<BankTransaction>>,
     pub approvals: Vec<Approval>,
     /// `matches.csv`: payment id -> claim id, set by finance staff.
     pub matches: Vec<ManualMatch>,
@@ -272,8 +275,8 @@ pub fn day(prev: State, inputs: &Inputs, config: &Config, date: NaiveDate) -> Re
 }
 
 /// Rows in (file, line) order: the documented total order of a night's rows.
-fn sorted_rows(rows: &[ReceivableRow]) -> Vec<&ReceivableRow> {
-    let mut v: Vec<&ReceivableRow> = rows.iter().collect();
+fn sorted_rows(rows: &[Vec<ReceivableRow>]) -> Vec<&ReceivableRow> {
+    let mut v: Vec<&ReceivableRow> = rows.iter().flatten().collect();
     v.sort_by(|a, b| a.source.cmp(&b.source));
     v
 }

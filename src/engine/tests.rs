@@ -106,7 +106,7 @@ fn one_claim_reminded(cfg: &Config) -> (Day, String) {
 }
 
 fn night(state: &State, cfg: &Config, date: &str, rows: Vec<ReceivableRow>, txs: Vec<BankTransaction>) -> Day {
-    let inputs = Inputs { receivables: rows, transactions: txs, ..Inputs::default() };
+    let inputs = Inputs { receivables: vec![rows], transactions: vec![txs], ..Inputs::default() };
     let day = day(state.clone(), &inputs, cfg, d(date)).unwrap();
     let packs = Packs::new(cfg).unwrap();
     let (_, violations) = checks::run(&state.payments, &day, &packs);

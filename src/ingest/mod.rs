@@ -45,16 +45,6 @@ pub enum Input {
     Matches(Vec<ManualMatch>),
 }
 
-impl Input {
-    /// The number of bank transactions in it.
-    pub fn transactions(&self) -> usize {
-        match self {
-            Input::Bank(b) => b.transactions.len(),
-            _ => 0,
-        }
-    }
-}
-
 /// Detects and parses one file. `name` is the file's name in the inbox.
 ///
 /// # Errors

@@ -535,13 +535,7 @@ fn header() -> JournalHeader {
 }
 
 fn posting(account: &str, amount: Decimal, text: &str) -> Posting {
-    Posting {
-        account: account.into(),
-        amount,
-        text: text.into(),
-        invoice_number: "".into(),
-        claim_id: "".into(),
-    }
+    Posting { account: account.into(), amount, text: text.into(), invoice_number: "".into(), claim_id: "".into() }
 }
 
 fn check_round_trip(verifications: &[Verification]) -> SieFile {

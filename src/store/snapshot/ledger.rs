@@ -1,14 +1,12 @@
 //! `payments.parquet` (every booked bank transaction, by idempotency key)
 //! and `events.parquet` (the day's part of the audit log).
 
-use std::collections::BTreeMap;
-
 use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::table::TableBuilder;
 use super::Table;
-use crate::engine::BookedPayment;
+use crate::engine::{BookedPayment, Ledger};
 use crate::model::{Currency, Event};
 use crate::store::Error;
 
@@ -54,7 +52,7 @@ pub fn events_table(events: &[Event]) -> PolarsResult<Vec<u8>> {
 ///
 /// # Errors
 /// `Error::Snapshot` naming the file, column and row of the first bad value.
-pub fn read_payments(t: &Table) -> Result<BTreeMap<String, std::sync::Arc<BookedPayment>>, Error> {
+pub fn read_payments(t: &Table) -> Result<Ledger, Error> {
     let (payment_id, key, outcome, claim_id) =
         (t.texts("payment_id")?, t.keys("key")?, t.texts("outcome")?, t.texts("claim_id")?);
     let (account, bank_ref, reference) = (t.texts("account")?, t.texts("bank_ref")?, t.texts("reference")?);
@@ -62,7 +60,7 @@ pub fn read_payments(t: &Table) -> Result<BTreeMap<String, std::sync::Arc<Booked
     let currency = t.words("currency", Currency::from_str_exact)?;
     let (amount, fees, interest, principal) =
         (t.amounts("amount")?, t.amounts("fees")?, t.amounts("interest")?, t.amounts("principal")?);
-    let mut rows: Vec<(String, std::sync::Arc<BookedPayment>)> = Vec::with_capacity(t.len());
+    let mut rows: Vec<(std::sync::Arc<str>, std::sync::Arc<BookedPayment>)> = Vec::with_capacity(t.len());
     (0..t.len())
         .into_par_iter()
         .map(|i| {

@@ -138,7 +138,7 @@ fn claim(i: usize) -> Claim {
 fn payment(i: usize) -> BookedPayment {
     BookedPayment {
         payment_id: format!("P{i:016X}").into(),
-        key: format!("SE45|B{i}|{}|credit|{}", day(0), amount(i)),
+        key: format!("SE45|B{i}|{}|credit|{}", day(0), amount(i)).into(),
         booked_on: day(i as i64),
         booking_date: day(i as i64 - 1),
         amount: amount(i),
