@@ -134,8 +134,10 @@ fn count(r: Result<bank::BankFile, Vec<inkasso::ingest::Error>>) -> usize {
 }
 
 fn main() {
-    inkasso::keep_freed_memory(); // as the binary does: no page zeroing between parses
-                                  // BENCH_ONLY=camt|bgmax|nets|pipeline|snapshot runs one part.
+    // Repeated steps measure the step, not the kernel zeroing their pages
+    // again (the binary returns freed memory instead: `return_freed_memory`).
+    inkasso::keep_freed_memory();
+    // BENCH_ONLY=camt|bgmax|nets|pipeline|snapshot runs one part.
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let want = |part: &str| only.is_empty() || only == part;
     if want("camt") {

@@ -18,12 +18,21 @@ pub mod store;
 /// in libmimalloc-sys 0.1.49's `options.c`).
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Freed memory stays with the process instead of going back to the OS
-/// after a second: a night frees and allocates gigabytes in turn, and every
-/// page given back had to be zeroed by the kernel again when reused
-/// (`clear_page_erms` was 12 % of a night's profile; BENCHMARKS.md). The
-/// binary and the benchmarks call it first (with mimalloc as the global
-/// allocator; harmless otherwise).
+/// Freed memory goes back to the OS at once (mimalloc's purge delay 0;
+/// its default is 1 s). The binary calls it first. On the 1 M-claim night
+/// (BENCHMARKS.md, tenth pass) the peak was 4.1-4.3 GB keeping freed
+/// memory (`keep_freed_memory`), 3.55-3.63 GB with the default delay and
+/// 3.18-3.19 GB at once, in the same wall time within this VM's noise:
+/// a night frees gigabytes (the inputs' bytes, the parsed inputs, the
+/// matching index) that other threads and size classes could not reuse.
+pub fn return_freed_memory() {
+    // SAFETY: sets an integer option of the allocator; no memory involved.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) }
+}
+
+/// Freed memory stays with the process: for benchmarks that repeat a step
+/// (a parse 25 times), so that they measure the step and not the kernel
+/// zeroing the same pages again after each repetition.
 pub fn keep_freed_memory() {
     // SAFETY: sets an integer option of the allocator; no memory involved.
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) }

@@ -11,7 +11,7 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    inkasso::keep_freed_memory();
+    inkasso::return_freed_memory();
     let cli = match inkasso::cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
