@@ -439,7 +439,7 @@ mod pipeline {
         let t = Instant::now();
         let mut day1 = engine::day(
             State::default(),
-            &Inputs { receivables: vec![rows], ..Inputs::default() },
+            Inputs { receivables: vec![rows], ..Inputs::default() },
             &cfg,
             d("2024-12-02"),
         )
@@ -469,7 +469,7 @@ mod pipeline {
         let t = Instant::now();
         let day2 = engine::day(
             std::mem::take(&mut day1.state),
-            &Inputs { transactions: vec![txs], ..Inputs::default() },
+            Inputs { transactions: vec![txs], ..Inputs::default() },
             &cfg,
             d("2024-12-04"),
         )

@@ -267,7 +267,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     // place; the checks need only its ledger.
     let booked_before = prev.payments.clone();
     let (day, archived) = rayon::join(
-        || engine::day(prev, &inputs, &config, date),
+        || engine::day(prev, inputs, &config, date),
         || -> Result<(), Error> {
             inbox::fingerprint(&mut files);
             inbox::fingerprint(&mut duplicate_files);
@@ -314,8 +314,7 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
         )));
     }
 
-    // Freed while the outputs are built: the memory is reused for them.
-    rayon::spawn(move || drop((booked_before, inputs)));
+    rayon::spawn(move || drop(booked_before));
     clock.step("invariant checks");
 
     // Outputs.
@@ -474,8 +473,8 @@ fn tamper_for_tests(day: &mut Day) {
 
 /// Every letter with everything printed on it, one JSON object per line in
 /// manifest order: what `inkasso letters` renders a committed day from.
-/// Serialised in parallel chunks, joined in order.
-fn letters_jsonl(letters: &[Letter]) -> Result<Vec<u8>, Error> {
+/// Serialised in parallel chunks: the file's parts, in order.
+fn letters_jsonl(letters: &[Letter]) -> Result<Vec<Vec<u8>>, Error> {
     let chunks: Vec<Result<Vec<u8>, Error>> = letters
         .par_chunks(4096)
         .map(|chunk| {
@@ -487,15 +486,12 @@ fn letters_jsonl(letters: &[Letter]) -> Result<Vec<u8>, Error> {
             Ok(out)
         })
         .collect();
-    let mut out = Vec::new();
-    for chunk in chunks {
-        out.extend_from_slice(&chunk?);
-    }
-    Ok(out)
+    chunks.into_iter().collect() // the first error in order
 }
 
-/// Builds one output file: its bytes.
-type Build<'a> = Box<dyn FnOnce() -> Result<Vec<u8>, Error> + Send + 'a>;
+/// Builds one output file: its bytes, in parts to be written one after
+/// another (a big file built in parallel is not copied into one buffer).
+type Build<'a> = Box<dyn FnOnce() -> Result<Vec<Vec<u8>>, Error> + Send + 'a>;
 
 /// Every output file of the day but run.json, in the order run.json lists
 /// them: the PDFs (when rendered in the run), letters data and manifest,
@@ -512,14 +508,15 @@ fn output_jobs<'a>(
             jobs.push((
                 format!("letters/{name}"),
                 Box::new(move || {
-                    letters::render_planned_file(plan, n).map_err(|e| Error::Failed(format!("letters: {e}")))
+                    let pdf = letters::render_planned_file(plan, n);
+                    pdf.map(|bytes| vec![bytes]).map_err(|e| Error::Failed(format!("letters: {e}")))
                 }),
             ));
         }
     }
     let letter_list = &plan.letters;
     jobs.push(("letters/letters.jsonl".into(), Box::new(|| letters_jsonl(letter_list))));
-    jobs.push(("letters/manifest.csv".into(), Box::new(|| Ok(reports::letters_manifest(letter_list)))));
+    jobs.push(("letters/manifest.csv".into(), Box::new(|| Ok(vec![reports::letters_manifest(letter_list)]))));
     for (creditor_id, vers) in group_verifications(day) {
         let Some(creditor) = config.creditor(creditor_id) else { continue };
         let header = journals::JournalHeader {
@@ -534,22 +531,22 @@ fn output_jobs<'a>(
             let vers = vers.clone();
             jobs.push((
                 format!("journals/{creditor_id}/{}.se", day.date),
-                Box::new(move || Ok(journals::sie4::write(&header, &vers))),
+                Box::new(move || Ok(vec![journals::sie4::write(&header, &vers)])),
             ));
         }
         if creditor.journal_formats.iter().any(|f| f == "csv") {
             jobs.push((
                 format!("journals/{creditor_id}/{}.csv", day.date),
-                Box::new(move || Ok(journals::csv::write(&vers))),
+                Box::new(move || Ok(vec![journals::csv::write(&vers)])),
             ));
         }
     }
-    jobs.push(("suspense.csv".into(), Box::new(|| Ok(reports::suspense(&day.suspense)))));
-    jobs.push(("refunds.csv".into(), Box::new(|| Ok(reports::refunds(&day.refunds)))));
-    jobs.push(("awaiting_approval.csv".into(), Box::new(|| Ok(reports::awaiting(&day.awaiting)))));
-    jobs.push(("refused.csv".into(), Box::new(|| Ok(reports::refused(&day.refusals)))));
-    jobs.push(("rejected_rows.csv".into(), Box::new(|| Ok(reports::rejected_rows(rejected_rows)))));
-    jobs.push(("allocations.csv".into(), Box::new(|| Ok(reports::allocations(&day.allocations)))));
+    jobs.push(("suspense.csv".into(), Box::new(|| Ok(vec![reports::suspense(&day.suspense)]))));
+    jobs.push(("refunds.csv".into(), Box::new(|| Ok(vec![reports::refunds(&day.refunds)]))));
+    jobs.push(("awaiting_approval.csv".into(), Box::new(|| Ok(vec![reports::awaiting(&day.awaiting)]))));
+    jobs.push(("refused.csv".into(), Box::new(|| Ok(vec![reports::refused(&day.refusals)]))));
+    jobs.push(("rejected_rows.csv".into(), Box::new(|| Ok(vec![reports::rejected_rows(rejected_rows)]))));
+    jobs.push(("allocations.csv".into(), Box::new(|| Ok(vec![reports::allocations(&day.allocations)]))));
     jobs
 }
 
@@ -558,9 +555,10 @@ fn output_jobs<'a>(
 fn write_outputs(out: &Path, jobs: Vec<(String, Build)>) -> Result<Vec<OutputRecord>, Error> {
     jobs.into_par_iter()
         .map(|(rel, build)| {
-            let bytes = build()?;
-            atomic::write(&out.join(&rel), &bytes)?;
-            Ok(OutputRecord { sha256: inbox::sha256_hex(&bytes), bytes: bytes.len(), path: rel })
+            let parts = build()?;
+            atomic::write_parts(&out.join(&rel), &parts)?;
+            let bytes = parts.iter().map(Vec::len).sum();
+            Ok(OutputRecord { sha256: inbox::sha256_hex_of_parts(&parts), bytes, path: rel })
         })
         .collect()
 }

@@ -28,6 +28,17 @@ pub fn csv_cell(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// The parts of a file built in parallel, joined in order into one buffer
+/// of the exact size (a growing buffer would be copied each time it
+/// doubles, and hold up to twice the file).
+pub fn concat(parts: Vec<Vec<u8>>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        out.extend_from_slice(&part);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::csv_cell;

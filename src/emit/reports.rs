@@ -30,12 +30,9 @@ fn to_bytes<T: Sync>(header: &[&str], items: &[T], row: impl Fn(&T) -> Vec<Cow<'
         }
         w.into_inner().expect("invariant: flushing CSV to memory")
     };
-    let mut out = write(&[], Some(header));
-    let chunks: Vec<Vec<u8>> = items.par_chunks(ROWS_PER_TASK).map(|chunk| write(chunk, None)).collect();
-    for chunk in chunks {
-        out.extend_from_slice(&chunk);
-    }
-    out
+    let mut parts = vec![write(&[], Some(header))];
+    parts.par_extend(items.par_chunks(ROWS_PER_TASK).map(|chunk| write(chunk, None)));
+    super::concat(parts)
 }
 
 /// `letters/manifest.csv`, one row per letter in (claim_id, kind) order.

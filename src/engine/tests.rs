@@ -107,7 +107,7 @@ fn one_claim_reminded(cfg: &Config) -> (Day, String) {
 
 fn night(state: &State, cfg: &Config, date: &str, rows: Vec<ReceivableRow>, txs: Vec<BankTransaction>) -> Day {
     let inputs = Inputs { receivables: vec![rows], transactions: vec![txs], ..Inputs::default() };
-    let day = day(state.clone(), &inputs, cfg, d(date)).unwrap();
+    let day = day(state.clone(), inputs, cfg, d(date)).unwrap();
     let packs = Packs::new(cfg).unwrap();
     let (_, violations) = checks::run(&state.payments, &day, &packs);
     assert!(violations.is_empty(), "{violations:?}");
@@ -419,7 +419,7 @@ fn manual_match_resolves_an_earlier_suspense_item() {
         claim_id: "5561234567-1".into(),
     };
     let inputs = Inputs { matches: vec![m], ..Inputs::default() };
-    let n3 = day(n2.state.clone(), &inputs, &cfg, d("2024-12-05")).unwrap();
+    let n3 = day(n2.state.clone(), inputs, &cfg, d("2024-12-05")).unwrap();
     let (_, violations) = checks::run(&n2.state.payments, &n3, &Packs::new(&cfg).unwrap());
     assert!(violations.is_empty(), "{violations:?}");
     assert_eq!(n3.allocations.len(), 1);

@@ -11,11 +11,21 @@ use super::{io, Error};
 /// # Errors
 /// `Error::Io` naming the path on any failure (ENOSPC, EIO, permissions).
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_parts(path, &[bytes])
+}
+
+/// Writes the file made of `parts`, one after another, like `write`.
+///
+/// # Errors
+/// As `write`.
+pub fn write_parts(path: &Path, parts: &[impl AsRef<[u8]>]) -> Result<(), Error> {
     fault::before_write(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     create_dir(dir)?;
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir).map_err(io(dir))?;
-    tmp.write_all(bytes).map_err(io(path))?;
+    for part in parts {
+        tmp.write_all(part.as_ref()).map_err(io(path))?;
+    }
     tmp.as_file().sync_all().map_err(io(path))?;
     tmp.persist(path).map_err(|e| Error::Io { path: path.to_path_buf(), source: e.error })?;
     sync_dir(dir)

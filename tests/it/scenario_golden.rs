@@ -308,6 +308,21 @@ fn inputs_are_archived_and_the_inbox_emptied() {
 }
 
 #[test]
+fn run_json_gives_every_output_file_its_size_and_sha256() {
+    for day in std::fs::read_dir(scenario().join("out")).unwrap() {
+        let day = day.unwrap().path();
+        let run: serde_json::Value = serde_json::from_slice(&std::fs::read(day.join("run.json")).unwrap()).unwrap();
+        let listed = run["outputs"].as_array().unwrap();
+        assert!(listed.iter().any(|o| o["path"] == "letters/letters.jsonl"), "{}", day.display());
+        for o in listed {
+            let bytes = std::fs::read(day.join(o["path"].as_str().unwrap())).unwrap();
+            assert_eq!(o["bytes"], bytes.len(), "{}: {}", day.display(), o["path"]);
+            assert_eq!(o["sha256"], inkasso::store::inbox::sha256_hex(&bytes), "{}: {}", day.display(), o["path"]);
+        }
+    }
+}
+
+#[test]
 fn same_inputs_give_byte_identical_outputs() {
     let again = tempfile::tempdir().unwrap();
     run_fixture_days(again.path());
