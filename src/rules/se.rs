@@ -40,6 +40,14 @@ pub const SE_LATE_COMPENSATION: Decimal = dec!(450);
 /// days" for an inkassokrav (IMY; DOMAIN.md §3) in every calendar week.
 pub const SE_PAY_BY_DAYS: i64 = 10;
 
+/// The rules behind the Swedish fees, as recorded with each fee charged:
+/// påminnelseavgift, inkassoavgift, förseningsersättning.
+pub const FEE_RULES: [&str; 3] = [
+    "se::paminnelseavgift (lag 1981:739 2 §)",
+    "se::inkassoavgift (lag 1981:739 3 §)",
+    "se::forseningsersattning (lag 1981:739 4 a §)",
+];
+
 /// Sweden.
 pub struct Sweden {
     rates: RateTable,
@@ -89,18 +97,18 @@ impl RulePack for Sweden {
             (LetterKind::Reminder, DebtorKind::Consumer) if policy.charge_reminder_fee => FeeRule {
                 kind: FeeKind::Reminder,
                 amount: SE_REMINDER_FEE,
-                rule: "se::paminnelseavgift (lag 1981:739 2 §)",
+                rule: FEE_RULES[0],
             },
             (LetterKind::Reminder, _) => return Vec::new(),
             (LetterKind::Collection, DebtorKind::Consumer) => FeeRule {
                 kind: FeeKind::Collection,
                 amount: SE_COLLECTION_FEE,
-                rule: "se::inkassoavgift (lag 1981:739 3 §)",
+                rule: FEE_RULES[1],
             },
             (LetterKind::Collection, DebtorKind::Business) => FeeRule {
                 kind: FeeKind::LateCompensation,
                 amount: SE_LATE_COMPENSATION,
-                rule: "se::forseningsersattning (lag 1981:739 4 a §)",
+                rule: FEE_RULES[2],
             },
         };
         if charged.contains(&rule.kind) {

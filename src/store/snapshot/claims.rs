@@ -5,6 +5,7 @@
 //! `claim_no`; the rows follow the claims' order (`claim_id`), and one
 //! claim's rows keep the order of its history.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
@@ -311,7 +312,7 @@ pub fn read(
                         kind: fee_kind[r],
                         amount: fee_amount[r],
                         date: fee_date[r],
-                        rule: fee_rule.get(r).to_owned().into(),
+                        rule: fee_rule_text(fee_rule.get(r)),
                     })
                     .collect(),
                 fees_paid: fees_paid[i],
@@ -362,5 +363,14 @@ impl DebtorTexts<'_> {
             email: self.email.get(i).into(),
             language: self.language.get(i).into(),
         })
+    }
+}
+
+/// A fee's rule as read back: one of the packs' own texts where it is one
+/// (shared, not a string per fee of a million claims), else the text read.
+pub(super) fn fee_rule_text(text: &str) -> Cow<'static, str> {
+    match crate::rules::se::FEE_RULES.iter().find(|r| **r == text) {
+        Some(rule) => Cow::Borrowed(rule),
+        None => Cow::Owned(text.to_owned()),
     }
 }

@@ -408,3 +408,12 @@ proptest::proptest! {
         proptest::prop_assert_eq!(read_events(&dir).unwrap(), events);
     }
 }
+
+#[test]
+fn fee_rules_read_back_share_the_packs_texts() {
+    use std::borrow::Cow;
+    for rule in crate::rules::se::FEE_RULES {
+        assert!(matches!(super::claims::fee_rule_text(rule), Cow::Borrowed(r) if r == rule));
+    }
+    assert!(matches!(super::claims::fee_rule_text("an older rule text"), Cow::Owned(r) if r == "an older rule text"));
+}
