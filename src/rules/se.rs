@@ -94,22 +94,16 @@ impl RulePack for Sweden {
         charged: &[FeeKind],
     ) -> Vec<FeeRule> {
         let rule = match (kind, debtor) {
-            (LetterKind::Reminder, DebtorKind::Consumer) if policy.charge_reminder_fee => FeeRule {
-                kind: FeeKind::Reminder,
-                amount: SE_REMINDER_FEE,
-                rule: FEE_RULES[0],
-            },
+            (LetterKind::Reminder, DebtorKind::Consumer) if policy.charge_reminder_fee => {
+                FeeRule { kind: FeeKind::Reminder, amount: SE_REMINDER_FEE, rule: FEE_RULES[0] }
+            }
             (LetterKind::Reminder, _) => return Vec::new(),
-            (LetterKind::Collection, DebtorKind::Consumer) => FeeRule {
-                kind: FeeKind::Collection,
-                amount: SE_COLLECTION_FEE,
-                rule: FEE_RULES[1],
-            },
-            (LetterKind::Collection, DebtorKind::Business) => FeeRule {
-                kind: FeeKind::LateCompensation,
-                amount: SE_LATE_COMPENSATION,
-                rule: FEE_RULES[2],
-            },
+            (LetterKind::Collection, DebtorKind::Consumer) => {
+                FeeRule { kind: FeeKind::Collection, amount: SE_COLLECTION_FEE, rule: FEE_RULES[1] }
+            }
+            (LetterKind::Collection, DebtorKind::Business) => {
+                FeeRule { kind: FeeKind::LateCompensation, amount: SE_LATE_COMPENSATION, rule: FEE_RULES[2] }
+            }
         };
         if charged.contains(&rule.kind) {
             Vec::new()

@@ -11,24 +11,29 @@ use super::{io, Error};
 /// # Errors
 /// `Error::Io` naming the path on any failure (ENOSPC, EIO, permissions).
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    write_parts(path, &[bytes])
+    write_parts(path, std::iter::once(Ok::<_, Error>(bytes)))
 }
 
-/// Writes the file made of `parts`, one after another, like `write`.
+/// Writes the file made of `parts` like `write`, each part as it comes
+/// (so a big file built part by part is never whole in memory). A part
+/// that is an error stops the write: the file is not created.
 ///
 /// # Errors
-/// As `write`.
-pub fn write_parts(path: &Path, parts: &[impl AsRef<[u8]>]) -> Result<(), Error> {
+/// As `write`, or the first error among `parts`.
+pub fn write_parts<B: AsRef<[u8]>, E: From<Error>>(
+    path: &Path,
+    parts: impl IntoIterator<Item = Result<B, E>>,
+) -> Result<(), E> {
     fault::before_write(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     create_dir(dir)?;
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir).map_err(io(dir))?;
     for part in parts {
-        tmp.write_all(part.as_ref()).map_err(io(path))?;
+        tmp.write_all(part?.as_ref()).map_err(io(path))?;
     }
     tmp.as_file().sync_all().map_err(io(path))?;
     tmp.persist(path).map_err(|e| Error::Io { path: path.to_path_buf(), source: e.error })?;
-    sync_dir(dir)
+    Ok(sync_dir(dir)?)
 }
 
 /// Creates a folder and its parents, readable by the owner only.
@@ -74,5 +79,23 @@ mod fault {
             }
             _ => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_are_written_in_order_and_an_error_part_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        write_parts(&path, [Ok::<_, Error>(&b"a;b\n"[..]), Ok(b""), Ok(b"1;2\n")]).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"a;b\n1;2\n");
+        let broken = dir.path().join("broken.csv");
+        let failed = Error::Io { path: broken.clone(), source: std::io::Error::other("part 2") };
+        assert!(write_parts(&broken, [Ok(&b"a;b\n"[..]), Err(failed)]).is_err());
+        assert!(!broken.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
     }
 }

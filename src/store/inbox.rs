@@ -49,22 +49,37 @@ pub fn is_in_progress(name: &str) -> bool {
 /// ring's assembly SHA-256 runs ~1.9x the speed of the `sha2` crate's
 /// portable code on CPUs without SHA instructions (BENCHMARKS.md).
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    sha256_hex_of_parts(&[bytes])
+    let mut sha256 = Sha256::new();
+    sha256.update(bytes);
+    sha256.hex()
 }
 
-/// `sha256_hex` of the bytes of `parts` one after another.
-pub fn sha256_hex_of_parts(parts: &[impl AsRef<[u8]>]) -> String {
-    use std::fmt::Write;
-    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
-    for part in parts {
-        context.update(part.as_ref());
+/// `sha256_hex` of bytes given in parts, one after another.
+pub struct Sha256(ring::digest::Context);
+
+impl Sha256 {
+    pub fn new() -> Sha256 {
+        Sha256(ring::digest::Context::new(&ring::digest::SHA256))
     }
-    let digest = context.finish();
-    let mut hex = String::with_capacity(64);
-    for b in digest.as_ref() {
-        let _ = write!(hex, "{b:02x}");
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
     }
-    hex
+
+    pub fn hex(self) -> String {
+        use std::fmt::Write;
+        let mut hex = String::with_capacity(64);
+        for b in self.0.finish().as_ref() {
+            let _ = write!(hex, "{b:02x}");
+        }
+        hex
+    }
+}
+
+impl Default for Sha256 {
+    fn default() -> Sha256 {
+        Sha256::new()
+    }
 }
 
 /// What `collect` found: the night's unique inputs, repeated copies, and
@@ -309,9 +324,12 @@ mod tests {
         // FIPS 180-4, appendix B.1: "abc".
         let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
         assert_eq!(sha256_hex(b"abc"), abc);
-        assert_eq!(sha256_hex_of_parts(&[&b"ab"[..], b"", b"c"]), abc);
-        let no_parts: [&[u8]; 0] = [];
-        assert_eq!(sha256_hex_of_parts(&no_parts), sha256_hex(b""));
+        let mut parts = Sha256::new();
+        for part in [&b"ab"[..], b"", b"c"] {
+            parts.update(part);
+        }
+        assert_eq!(parts.hex(), abc);
+        assert_eq!(Sha256::new().hex(), sha256_hex(b""));
     }
 
     /// Contents are compared, not names: an archived copy found again in the
