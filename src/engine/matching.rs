@@ -135,7 +135,16 @@ pub fn normalize_reference(s: &str) -> String {
 /// reuse one buffer.
 fn normalize_reference_into(s: &str, out: &mut String) {
     out.clear();
-    out.extend(s.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase));
+    if s.is_ascii() {
+        // A bank's references are ASCII: byte by byte, the same result as
+        // the general path below (`char::to_uppercase` and `is_whitespace`
+        // of an ASCII character), without its per-character iterators
+        // (3 % of the 1 M-payment night's CPU).
+        let kept = s.bytes().filter(|b| !char::from(*b).is_whitespace() && *b != b'-');
+        out.extend(kept.map(|b| char::from(b.to_ascii_uppercase())));
+    } else {
+        out.extend(s.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase));
+    }
     if !out.is_empty() && out.bytes().all(|b| b.is_ascii_digit()) {
         let zeros = out.len() - out.trim_start_matches('0').len();
         out.drain(..zeros.min(out.len() - 1)); // all zeros: "0"
@@ -428,6 +437,28 @@ impl Index {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_normalise_alike_on_the_ascii_path_and_the_general_one() {
+        let general = |s: &str| {
+            let mut out: String =
+                s.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect();
+            if !out.is_empty() && out.bytes().all(|b| b.is_ascii_digit()) {
+                let zeros = out.len() - out.trim_start_matches('0').len();
+                out.drain(..zeros.min(out.len() - 1));
+            }
+            out
+        };
+        for s in
+            ["rf18 5390-0754 7034", "00012345", "000", "\t 42\x0b-7\x0c\r\n", "Faktura abc-12 ", "", "--", "a\u{a0}b"]
+        {
+            assert_eq!(normalize_reference(s), general(s), "{s:?}");
+        }
+        assert_eq!(normalize_reference("rf18 5390-0754 7034"), "RF18539007547034");
+        assert_eq!(normalize_reference("\t 42\x0b-7\x0c\r\n"), "427");
+        assert_eq!(normalize_reference("0000"), "0");
+        assert_eq!(normalize_reference("straße 1"), "STRASSE1");
+    }
 
     #[test]
     fn names_and_references_normalise() {
