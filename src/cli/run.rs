@@ -405,7 +405,8 @@ impl StepClock {
             };
             let memory_text = match (memory_kib("VmRSS:"), memory_kib("VmHWM:")) {
                 (Some(rss), Some(peak)) => {
-                    format!("  (rss {:>5.2} GB, peak {:>5.2} GB)", rss as f64 / 1e6, peak as f64 / 1e6)
+                    let gib = |kib: u64| kib as f64 / f64::from(1u32 << 20);
+                    format!("  (rss {:>5.2} GiB, peak {:>5.2} GiB)", gib(rss), gib(peak))
                 }
                 _ => String::new(),
             };
