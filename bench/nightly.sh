@@ -13,7 +13,7 @@
 # (1 000 000 open claims, 200 000 new invoices, 1 000 000 payments).
 # SMOKE=1 uses a debug build and 1 000 claims (CI keeps it working without
 # asserting a time). THREADS=1 runs single-threaded (RAYON_NUM_THREADS and
-# POLARS_MAX_THREADS). INKASSO_TIMINGS=1 adds each step's wall and CPU time.
+# POLARS_MAX_THREADS). INKASSO_TIMINGS=1 adds each step's wall and CPU time and resident memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 claims=${1:-200000}
@@ -45,6 +45,6 @@ else
 fi
 timer() { if [ -x /usr/bin/time ]; then /usr/bin/time -v "$@"; else "$@"; fi; }
 echo "== inkasso run $date: $claims claims, $payments payments, $creditors creditors ($dir)"
-timer "$bin" run --data "$dir" --date "$date" 2> >(grep -E 'Elapsed|User time|System time|Maximum resident|^  [a-z].* s$' >&2)
+timer "$bin" run --data "$dir" --date "$date" 2> >(grep -E 'Elapsed|User time|System time|Maximum resident|^  [a-z][a-z +.]* +[0-9.]+ s' >&2)
 echo "== inkasso letters"
 timer "$bin" letters --data "$dir" --date "$date" 2> >(grep -E 'Elapsed|User time|System time|Maximum resident' >&2)
