@@ -20,9 +20,9 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Freed memory goes back to the OS at once (mimalloc's purge delay 0;
 /// its default is 1 s). The binary calls it first. On the 1 M-claim night
-/// (BENCHMARKS.md, tenth pass) the peak was 4.1-4.3 GB keeping freed
-/// memory (`keep_freed_memory`), 3.55-3.63 GB with the default delay and
-/// 3.18-3.19 GB at once, in the same wall time within this VM's noise:
+/// (BENCHMARKS.md, tenth pass) the peak was 4.1-4.3 million KiB keeping
+/// freed memory (`keep_freed_memory`), 3.5-3.6 million with the default
+/// delay and 3.2 million at once, in the same wall time within noise:
 /// a night frees gigabytes (the inputs' bytes, the parsed inputs, the
 /// matching index) that other threads and size classes could not reuse.
 pub fn return_freed_memory() {

@@ -256,8 +256,9 @@ pub fn day(prev: State, inputs: Inputs, config: &Config, date: NaiveDate) -> Res
     drop(rows);
     let approved = approve::apply(&mut state, &approvals, date, &mut events); // approvals.csv
     let paid = allocate::book_payments(&mut state, &transactions, &matches, &packs, date, &mut events)?; // match + allocate
-                                                                                                         // The inputs are used up: freed beside the rest of the night (a
-                                                                                                         // million transactions are a tenth of its peak memory).
+
+    // The inputs are used up: freed beside the rest of the night (a
+    // million transactions are a tenth of its peak memory).
     rayon::spawn(move || drop((receivables, transactions)));
     let ladder = advance::advance(&mut state, &admission.admitted, &approved, config, &packs, date, &mut events)?; // letters
     let verifications = settle::settle(&paid.allocations, config, date)?; // creditor journals
