@@ -22,9 +22,11 @@ use rust_decimal::Decimal;
 use super::accrue::{balance, interest_due};
 use super::close;
 use super::matching::{ByReference, Index, Match, Pos};
-use super::{event, Allocation, BookedPayment, EngineError, FastSet, Ledger, Packs, Refund, State, SuspenseItem};
+use super::{
+    event, Allocation, BookedPayment, EngineError, FastMap, FastSet, Ledger, Packs, Refund, State, SuspenseItem,
+};
 use crate::model::{
-    BankTransaction, Claim, ClosedReason, Direction, Event, LetterKind, ManualMatch, Money, PrincipalCause,
+    BankTransaction, Claim, ClosedReason, Currency, Direction, Event, LetterKind, ManualMatch, Money, PrincipalCause,
     PrincipalChange, Source, Stage,
 };
 use crate::rules::{Part, RulePack};
@@ -209,6 +211,11 @@ struct Book<'a, 't> {
     tonight_keys: FastSet<&'t str>,
     /// Claims changed (or about to be) by tonight's booking so far.
     touched: Vec<bool>,
+    /// The allocated payments' keys by account, amount and currency: what a
+    /// bank reversal can undo. Built at the night's first reversal, then
+    /// kept up to date (`commit_payments`), so that a reversal does not
+    /// search the whole ledger, which grows every night.
+    reversible: Option<Reversible>,
 }
 
 impl<'a, 't> Book<'a, 't> {
@@ -220,6 +227,7 @@ impl<'a, 't> Book<'a, 't> {
             tonight: Vec::new(),
             repeated_keys,
             tonight_keys: FastSet::default(),
+            reversible: None,
         }
     }
 
@@ -262,6 +270,9 @@ impl<'a, 't> Book<'a, 't> {
     fn commit_payments(&mut self) {
         use rayon::prelude::*;
         let mut tonight = std::mem::take(&mut self.tonight);
+        if let Some(reversible) = &mut self.reversible {
+            add_reversible(reversible, &tonight);
+        }
         if tonight.len() * 16 < self.payments.len() {
             self.payments.extend(tonight.into_iter().map(|p| (p.key.clone(), p)));
             return;
@@ -271,9 +282,32 @@ impl<'a, 't> Book<'a, 't> {
         self.payments.append(&mut merged);
     }
 
+    /// The keys of the allocated payments on `account` of `amount` (their
+    /// outcomes may have changed since: the caller checks the records).
+    fn reversal_candidates(&mut self, account: &str, amount: Decimal, currency: Currency) -> Vec<Arc<str>> {
+        self.commit_payments(); // the original may be tonight's
+        let payments = &*self.payments;
+        let reversible = self.reversible.get_or_insert_with(|| {
+            let mut reversible = FastMap::default();
+            add_reversible(&mut reversible, payments.values());
+            reversible
+        });
+        reversible.get(&(CompactString::from(account), amount, currency)).cloned().unwrap_or_default()
+    }
+
     /// A booked payment to change (after `commit_payments`).
     fn payment_mut(&mut self, key: &str) -> Option<&mut BookedPayment> {
         self.payments.get_mut(key).map(Arc::make_mut)
+    }
+}
+
+/// The allocated payments' keys by account, amount and currency.
+type Reversible = FastMap<(CompactString, Decimal, Currency), Vec<Arc<str>>>;
+
+/// Adds the allocated ones among `payments` to the reversal index.
+fn add_reversible<'p>(reversible: &mut Reversible, payments: impl IntoIterator<Item = &'p Arc<BookedPayment>>) {
+    for p in payments.into_iter().filter(|p| p.outcome == "allocated") {
+        reversible.entry((p.account.clone(), p.amount, p.currency)).or_default().push(p.key.clone());
     }
 }
 
@@ -456,11 +490,11 @@ fn reverse<'t>(
     events: &mut Vec<Event>,
     out: &mut Booked,
 ) {
-    book.commit_payments(); // the original may be tonight's
     let reference = if tx.structured_ref.is_empty() { &tx.unstructured } else { &tx.structured_ref };
-    let original = book
-        .payments
-        .values()
+    let candidates = book.reversal_candidates(&tx.account, tx.amount.amount(), tx.amount.currency());
+    let original = candidates
+        .iter()
+        .filter_map(|key| book.payments.get(key))
         .filter(|p| {
             p.outcome == "allocated"
                 && p.account == tx.account

@@ -471,6 +471,30 @@ fn a_reversal_finds_a_payment_booked_earlier_the_same_night() {
 }
 
 #[test]
+fn a_second_reversal_finds_a_payment_booked_after_the_first_reversal() {
+    let cfg = config();
+    let (n1, ocr) = one_claim_reminded(&cfg);
+    let reversal_of = |n: u32, of: &str| {
+        let mut rev = payment(&ocr, "", dec!(300), "2024-12-03", n);
+        (rev.direction, rev.reversal, rev.bank_ref) = (Direction::Debit, true, of.into());
+        rev
+    };
+    let txs = vec![
+        payment(&ocr, "", dec!(300), "2024-12-03", 1),
+        reversal_of(2, "B1"),
+        payment(&ocr, "", dec!(300), "2024-12-03", 3),
+        reversal_of(4, "B3"),
+        reversal_of(5, "B3"), // B3 is reversed already: nothing left to undo
+    ];
+    let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], txs);
+    let outcomes: Vec<&str> =
+        ["K1", "K2", "K3", "K4", "K5"].iter().map(|k| n2.state.payments[*k].outcome.as_str()).collect();
+    assert_eq!(outcomes, ["reversed", "reversal", "reversed", "reversal", "suspense"]);
+    assert_eq!(n2.state.claims["5561234567-1"].principal_now(), dec!(1000));
+    assert!(n2.suspense[0].reason.starts_with("reversal_without_original"));
+}
+
+#[test]
 fn a_reference_hash_collision_never_matches_the_other_claim() {
     let cfg = config();
     let n1 = night(&State::default(), &cfg, "2024-12-02", vec![row("1", "2024-11-01", dec!(1000))], vec![]);
