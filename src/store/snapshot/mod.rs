@@ -15,14 +15,16 @@
 //!
 //! Speed: the tables' pages are encoded straight from the claims, payments
 //! and events, in parallel (a row group per task) and compressed a column
-//! chunk per task; the files are written one after another; reading decodes the columns and then
-//! builds the claims and payments in parallel, in file order, so the maps
-//! are filled from sorted rows.
+//! chunk per task; the files are written one after another. Reading
+//! decodes the pages itself (`columns`: no polars or arrow arrays in
+//! between), a column chunk per task, then builds the claims and payments
+//! in parallel, in file order, so the maps are filled from sorted rows.
 //!
 //! The folder is written as `state/.D.tmp/` and renamed into place, so a
 //! snapshot is either whole or absent.
 
 mod claims;
+mod columns;
 mod ledger;
 mod table;
 #[cfg(test)]

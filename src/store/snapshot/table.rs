@@ -1,7 +1,8 @@
 //! The snapshot's Parquet tables, column by column: `TableBuilder` encodes
 //! a table's pages straight from its rows (a row group per task, each
 //! column chunk one page, compressed a column per task) and hands them to
-//! polars' Parquet file writer; `Table` reads one back and hands out typed columns, failing with an
+//! polars' Parquet file writer; `Table` reads one back (its pages decoded
+//! by `columns`) and hands out typed columns, failing with an
 //! error that names the file, the column and the row, never panicking.
 //!
 //! Column kinds (schemas/state.md): text (String), whole numbers (UInt64),
@@ -27,6 +28,7 @@ use polars_parquet::write::{
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
+use super::columns::{self, TextChunk, Values};
 use crate::store::money_columns::{
     date_to_days, days_to_date, scaled_amount, store_amount, text_to_amount, StoredAmount,
 };
@@ -456,7 +458,7 @@ impl AmountValues {
 /// The String values of one column, row by row over its chunks (one per
 /// row group).
 pub struct Texts<'a> {
-    chunks: Vec<&'a <StringType as PolarsDataType>::Array>,
+    chunks: &'a [TextChunk],
     /// The length of every chunk but the last as a power of two, when
     /// they are all equal to it (row groups of `ROW_GROUP` rows): then a
     /// row's chunk is a shift.
@@ -466,15 +468,14 @@ pub struct Texts<'a> {
 }
 
 impl<'a> Texts<'a> {
-    fn new(ca: &'a StringChunked) -> Self {
-        let chunks: Vec<_> = ca.downcast_iter().collect();
+    fn new(chunks: &'a [TextChunk]) -> Self {
         let mut starts = Vec::with_capacity(chunks.len());
         let mut row = 0;
-        for chunk in &chunks {
+        for chunk in chunks {
             starts.push(row);
             row += chunk.len();
         }
-        let first = chunks.first().map_or(0, |c| c.len());
+        let first = chunks.first().map_or(0, TextChunk::len);
         let uniform = first.is_power_of_two() && chunks.iter().rev().skip(1).all(|c| c.len() == first);
         Texts { chunks, shift: uniform.then_some(first.trailing_zeros()), starts }
     }
@@ -485,14 +486,15 @@ impl<'a> Texts<'a> {
             Some(shift) => (row >> shift).min(self.chunks.len() - 1),
             None => self.starts.partition_point(|&start| start <= row).saturating_sub(1),
         };
-        self.chunks[chunk].value(row - self.starts[chunk])
+        self.chunks[chunk].get(row - self.starts[chunk])
     }
 }
 
 /// One snapshot file read back, with typed access to its columns.
 pub struct Table {
     path: PathBuf,
-    df: DataFrame,
+    rows: usize,
+    columns: Vec<columns::Column>,
 }
 
 impl Table {
@@ -501,19 +503,19 @@ impl Table {
     /// # Errors
     /// `Error::Io` / `Error::Snapshot` naming the file.
     pub fn read(path: &Path) -> Result<Table, Error> {
-        let file = std::fs::File::open(path).map_err(io(path))?;
+        let bytes = std::fs::read(path).map_err(io(path))?;
         let unreadable = |message: String| Error::Snapshot { path: path.to_path_buf(), message };
-        // polars' Parquet decoder panics on some damaged files (an `unwrap`
-        // on a Thrift error): a damaged file must be an error, not a crash.
-        let df = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ParquetReader::new(file).finish()))
+        // polars-parquet's page reader may panic on a damaged file: a
+        // damaged file must be an error, not a crash.
+        let (rows, columns) = std::panic::catch_unwind(|| columns::read(bytes))
             .map_err(|_| unreadable("damaged Parquet file (the Parquet reader failed on it)".into()))?
-            .map_err(|e| unreadable(format!("not a readable Parquet file: {e}")))?;
-        Ok(Table { path: path.to_path_buf(), df })
+            .map_err(unreadable)?;
+        Ok(Table { path: path.to_path_buf(), rows, columns })
     }
 
     /// Rows in the table.
     pub fn len(&self) -> usize {
-        self.df.height()
+        self.rows
     }
 
     /// An error about this file.
@@ -527,28 +529,39 @@ impl Table {
     }
 
     /// Column `name`, which must have type `dtype`.
-    fn column(&self, name: &str, dtype: &DataType) -> Result<&Series, Error> {
-        let column = self.df.column(name).map_err(|_| self.error(format!("column `{name}` is missing")))?;
-        if column.dtype() != dtype {
-            return Err(self.error(format!("column `{name}` has type {}, expected {dtype}", column.dtype())));
-        }
-        Ok(column.as_materialized_series())
-    }
-
-    /// Column `name` with type `dtype` and a value in every row.
-    fn required(&self, name: &str, dtype: &DataType) -> Result<&Series, Error> {
-        let column = self.column(name, dtype)?;
-        if column.null_count() > 0 {
-            let row = column.is_null().iter().position(|null| null == Some(true)).unwrap_or(0);
-            return Err(self.row_error(name, row, "no value"));
+    fn column(&self, name: &str, dtype: &DataType) -> Result<&columns::Column, Error> {
+        let column = self
+            .columns
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| self.error(format!("column `{name}` is missing")))?;
+        if column.dtype != *dtype {
+            return Err(self.error(format!("column `{name}` has type {}, expected {dtype}", column.dtype)));
         }
         Ok(column)
     }
 
+    /// Column `name` with type `dtype` and a value in every row.
+    fn required(&self, name: &str, dtype: &DataType) -> Result<&Values, Error> {
+        let column = self.column(name, dtype)?;
+        if let Some(row) = column.defined.as_ref().and_then(|defined| defined.iter().position(|d| !d)) {
+            return Err(self.row_error(name, row, "no value"));
+        }
+        Ok(&column.values)
+    }
+
+    /// The error for a column whose values are not of its declared type
+    /// (a file whose schema and pages disagree).
+    fn mismatch(&self, name: &str) -> Error {
+        self.error(format!("column `{name}`: its values do not match its declared type"))
+    }
+
     /// A String column with a value in every row.
     pub fn texts(&self, name: &str) -> Result<Texts<'_>, Error> {
-        let ca = self.required(name, &DataType::String)?.str().map_err(|e| self.error(e.to_string()))?;
-        Ok(Texts::new(ca))
+        match self.required(name, &DataType::String)? {
+            Values::Text(chunks) => Ok(Texts::new(chunks)),
+            _ => Err(self.mismatch(name)),
+        }
     }
 
     /// The values of column `name` decoded in row order: `decode` gives
@@ -571,11 +584,33 @@ impl Table {
     }
 
     /// A text column parsed row by row (`parse` returns `None` for a value
-    /// that is not one of the column's words).
-    pub fn words<T>(&self, name: &str, parse: impl Fn(&str) -> Option<T>) -> Result<Vec<T>, Error> {
-        let ca = self.required(name, &DataType::String)?.str().map_err(|e| self.error(e.to_string()))?;
-        let values = ca.downcast_iter().flat_map(|chunk| chunk.values_iter());
-        self.decoded(name, values, |text| parse(text).ok_or(text), |text| format!("unknown value {text:?}"))
+    /// that is not one of the column's words). A dictionary-encoded chunk's
+    /// words are parsed once each.
+    pub fn words<T: Clone>(&self, name: &str, parse: impl Fn(&str) -> Option<T>) -> Result<Vec<T>, Error> {
+        let Values::Text(chunks) = self.required(name, &DataType::String)? else {
+            return Err(self.mismatch(name));
+        };
+        let mut words = Vec::with_capacity(self.len());
+        let unknown = |row: usize, text: &str| self.row_error(name, row, &format!("unknown value {text:?}"));
+        for chunk in chunks {
+            match chunk.entries() {
+                (entries, Some(keys)) => {
+                    let parsed: Vec<Option<T>> = entries.map(&parse).collect();
+                    for (row, &key) in keys.iter().enumerate() {
+                        match &parsed[key as usize] {
+                            Some(word) => words.push(word.clone()),
+                            None => return Err(unknown(words.len(), chunk.get(row))),
+                        }
+                    }
+                }
+                (entries, None) => {
+                    for text in entries {
+                        words.push(parse(text).ok_or_else(|| unknown(words.len(), text))?);
+                    }
+                }
+            }
+        }
+        Ok(words)
     }
 
     /// A String column with a value in every row, sorted and without
@@ -606,50 +641,69 @@ impl Table {
 
     /// A UInt64 column with a value in every row.
     pub fn counts(&self, name: &str) -> Result<Vec<u64>, Error> {
-        let ca = self.required(name, &DataType::UInt64)?.u64().map_err(|e| self.error(e.to_string()))?;
-        let mut counts = Vec::with_capacity(self.len());
-        ca.downcast_iter().for_each(|chunk| counts.extend_from_slice(chunk.values()));
-        Ok(counts)
+        match self.required(name, &DataType::UInt64)? {
+            // UInt64 is stored as INT64 (the same bits).
+            Values::Int64(values) => Ok(values.iter().map(|&v| v as u64).collect()),
+            _ => Err(self.mismatch(name)),
+        }
     }
 
     /// A Boolean column with a value in every row.
     pub fn flags(&self, name: &str) -> Result<Vec<bool>, Error> {
-        let ca = self.required(name, &DataType::Boolean)?.bool().map_err(|e| self.error(e.to_string()))?;
-        Ok(ca.downcast_iter().flat_map(|chunk| chunk.values_iter()).collect())
+        match self.required(name, &DataType::Boolean)? {
+            Values::Boolean(values) => Ok(values.clone()),
+            _ => Err(self.mismatch(name)),
+        }
     }
 
     /// A Date column with a value in every row.
     pub fn dates(&self, name: &str) -> Result<Vec<NaiveDate>, Error> {
-        let ca = self.required(name, &DataType::Date)?.date().map_err(|e| self.error(e.to_string()))?.physical();
-        let days = || ca.downcast_iter().flat_map(|chunk| chunk.values().iter().copied());
+        let Values::Int32(days) = self.required(name, &DataType::Date)? else {
+            return Err(self.mismatch(name));
+        };
         let what = |d| format!("{d} days from 1970-01-01 is out of range");
         // A column's dates usually span a few years: each day in the span
         // is converted once and looked up (chrono's conversion, a calendar
         // computation per row, was 4 % of reading the state).
-        let (first, last) = days().fold((i32::MAX, i32::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)));
+        let (first, last) = days.iter().fold((i32::MAX, i32::MIN), |(lo, hi), &d| (lo.min(d), hi.max(d)));
         let span = i64::from(last) - i64::from(first);
         if (0..1 << 16).contains(&span) {
             let dates: Vec<Option<NaiveDate>> = (first..=last).map(days_to_date).collect();
-            return self.decoded(name, days(), |d| dates[(d - first) as usize].ok_or(d), what);
+            return self.decoded(name, days.iter().copied(), |d| dates[(d - first) as usize].ok_or(d), what);
         }
-        self.decoded(name, days(), |d| days_to_date(d).ok_or(d), what)
+        self.decoded(name, days.iter().copied(), |d| days_to_date(d).ok_or(d), what)
     }
 
     /// The amount stored in `<name>_mantissa`, `<name>_scale` and
     /// `<name>_text`.
     pub fn amounts(&self, name: &str) -> Result<Vec<Decimal>, Error> {
         let (m, s, t) = (format!("{name}_mantissa"), format!("{name}_scale"), format!("{name}_text"));
-        let mantissas = self.column(&m, &DataType::Int64)?.i64().map_err(|e| self.error(e.to_string()))?;
-        let scales = self.column(&s, &DataType::UInt32)?.u32().map_err(|e| self.error(e.to_string()))?;
-        let texts = self.column(&t, &DataType::String)?.str().map_err(|e| self.error(e.to_string()))?;
+        let (mantissas, scales, texts) = (
+            self.column(&m, &DataType::Int64)?,
+            self.column(&s, &DataType::UInt32)?,
+            self.column(&t, &DataType::String)?,
+        );
+        let (Values::Int64(mantissa_values), Values::Int32(scale_values), Values::Text(text_chunks)) =
+            (&mantissas.values, &scales.values, &texts.values)
+        else {
+            return Err(self.mismatch(name));
+        };
+        // UInt32 is stored as INT32 (the same bits).
+        let scale_values = scale_values.iter().map(|&s| s as u32);
         let beyond_28 = |(_, scale): (i64, u32)| format!("scale {scale} beyond 28");
-        if mantissas.null_count() == 0 && scales.null_count() == 0 && texts.null_count() == texts.len() {
-            let mantissas = mantissas.downcast_iter().flat_map(|chunk| chunk.values().iter().copied());
-            let scales = scales.downcast_iter().flat_map(|chunk| chunk.values().iter().copied());
+        let no_text = texts.defined.as_ref().is_some_and(|d| !d.contains(&true)) || self.len() == 0;
+        if mantissas.defined.is_none() && scales.defined.is_none() && no_text {
             let scaled = |(m, s)| scaled_amount(m, s).ok_or((m, s));
-            return self.decoded(&s, mantissas.zip(scales), scaled, beyond_28);
+            return self.decoded(&s, mantissa_values.iter().copied().zip(scale_values), scaled, beyond_28);
         }
-        let values = mantissas.iter().zip(scales.iter()).zip(texts.iter());
+        let is = |column: &columns::Column, row: usize| column.defined.as_ref().is_none_or(|d| d[row]);
+        let text_values = Texts::new(text_chunks);
+        let values = mantissa_values.iter().zip(scale_values).enumerate().map(|(row, (&mantissa, scale))| {
+            (
+                (is(mantissas, row).then_some(mantissa), is(scales, row).then_some(scale)),
+                is(texts, row).then(|| text_values.get(row)),
+            )
+        });
         let decode = |stored| match stored {
             ((Some(mantissa), Some(scale)), None) => scaled_amount(mantissa, scale).ok_or(stored),
             ((None, None), Some(text)) => text_to_amount(text).ok_or(stored),
