@@ -263,32 +263,47 @@ impl Chunk {
 fn page(rows: usize, usual: bool, unusual: &[usize], values: &[u8]) -> Vec<u8> {
     let mut page = Vec::with_capacity(values.len() + 16 + 4 * unusual.len());
     page.extend_from_slice(&[0; 4]);
-    let run = |page: &mut Vec<u8>, length: usize, defined: bool| {
-        if length > 0 {
-            let mut header = [0; 10];
-            let used = uleb128::encode((length as u64) << 1, &mut header);
-            page.extend_from_slice(&header[..used]);
-            page.push(u8::from(defined));
-        }
-    };
     let mut row = 0;
     for &at in unusual {
-        run(&mut page, at - row, usual);
-        run(&mut page, 1, !usual);
+        level_run(&mut page, at - row, usual);
+        level_run(&mut page, 1, !usual);
         row = at + 1;
     }
-    run(&mut page, rows - row, usual);
+    level_run(&mut page, rows - row, usual);
     let length = (page.len() - 4) as u32;
     page[..4].copy_from_slice(&length.to_le_bytes());
     page.extend_from_slice(values);
     page
 }
 
+/// The start of a data page whose `rows` rows all have a value (the same
+/// bytes as `page(rows, true, &[], values)` before the values), with room
+/// for `capacity` bytes of values: the values are then written straight
+/// into the page, not copied into it.
+fn defined_page(rows: usize, capacity: usize) -> Vec<u8> {
+    let mut page = Vec::with_capacity(16 + capacity);
+    page.extend_from_slice(&[0; 4]);
+    level_run(&mut page, rows, true);
+    let length = (page.len() - 4) as u32;
+    page[..4].copy_from_slice(&length.to_le_bytes());
+    page
+}
+
+/// Appends a run of `length` definition levels (see `page`).
+fn level_run(page: &mut Vec<u8>, length: usize, defined: bool) {
+    if length > 0 {
+        let mut header = [0; 10];
+        let used = uleb128::encode((length as u64) << 1, &mut header);
+        page.extend_from_slice(&header[..used]);
+        page.push(u8::from(defined));
+    }
+}
+
 /// A text column of a row group being filled.
 type TextField<'f, 'a, R> = &'f (dyn for<'r> Fn(&'r R) -> &'r str + Send + Sync + 'a);
 
 /// One column of a row group being filled, its values PLAIN-encoded as
-/// they come: text as a 4-byte little-endian length and the UTF-8 bytes,
+/// they come, after the page's definition levels (`defined_page`): text as a 4-byte little-endian length and the UTF-8 bytes,
 /// numbers and dates as little-endian 8 (Int64, UInt64) or 4 (UInt32;
 /// Date, days from 1970-01-01) bytes, flags one bit each from the lowest
 /// bit up.
@@ -304,11 +319,11 @@ enum Filling<'f, 'a, R> {
 impl<'f, 'a, R> Filling<'f, 'a, R> {
     fn new(field: &'f Field<'a, R>, rows: usize) -> Self {
         match field {
-            Field::Text(f) => Filling::Text(f.as_ref(), Vec::with_capacity(rows * 16)),
+            Field::Text(f) => Filling::Text(f.as_ref(), defined_page(rows, rows * 16)),
             Field::Word(f) => Filling::Word(f.as_ref(), Words::with_capacity(rows)),
-            Field::Count(f) => Filling::Count(f.as_ref(), Vec::with_capacity(rows * 8)),
-            Field::Flag(f) => Filling::Flag(f.as_ref(), Vec::with_capacity(rows.div_ceil(8))),
-            Field::Date(f) => Filling::Date(f.as_ref(), Vec::with_capacity(rows * 4)),
+            Field::Count(f) => Filling::Count(f.as_ref(), defined_page(rows, rows * 8)),
+            Field::Flag(f) => Filling::Flag(f.as_ref(), defined_page(rows, rows.div_ceil(8))),
+            Field::Date(f) => Filling::Date(f.as_ref(), defined_page(rows, rows * 4)),
             Field::Amount(f) => Filling::Amount(f.as_ref(), AmountValues::with_capacity(rows)),
         }
     }
@@ -337,7 +352,7 @@ impl<'f, 'a, R> Filling<'f, 'a, R> {
             Filling::Text(_, values)
             | Filling::Count(_, values)
             | Filling::Flag(_, values)
-            | Filling::Date(_, values) => vec![Chunk::Plain(page(rows, true, &[], &values))],
+            | Filling::Date(_, values) => vec![Chunk::Plain(values)],
             Filling::Word(_, words) => vec![words.finish()],
             Filling::Amount(_, values) => values.finish().into_iter().map(Chunk::Plain).collect(),
         }
@@ -410,10 +425,15 @@ impl Words {
 }
 
 /// The values of an amount column: mantissas and scales of the rows that
-/// fit them, and the rows too wide for them with their exact text.
+/// fit them (after the definition levels of a page where every row has a
+/// value: `defined_page`), and the rows too wide for them with their exact
+/// text.
 struct AmountValues {
     mantissas: Vec<u8>,
     scales: Vec<u8>,
+    /// The definition levels' length at the start of `mantissas` and
+    /// `scales`.
+    levels: usize,
     wide_rows: Vec<usize>,
     wide_texts: Vec<u8>,
     rows: usize,
@@ -421,9 +441,11 @@ struct AmountValues {
 
 impl AmountValues {
     fn with_capacity(rows: usize) -> Self {
+        let mantissas = defined_page(rows, rows * 8);
         AmountValues {
-            mantissas: Vec::with_capacity(rows * 8),
-            scales: Vec::with_capacity(rows * 4),
+            levels: mantissas.len(),
+            mantissas,
+            scales: defined_page(rows, rows * 4),
             wide_rows: Vec::new(),
             wide_texts: Vec::new(),
             rows: 0,
@@ -447,11 +469,15 @@ impl AmountValues {
     /// The pages of `_mantissa`, `_scale` (null in the wide rows) and
     /// `_text` (null in all others).
     fn finish(self) -> Vec<Vec<u8>> {
-        vec![
-            page(self.rows, true, &self.wide_rows, &self.mantissas),
-            page(self.rows, true, &self.wide_rows, &self.scales),
-            page(self.rows, false, &self.wide_rows, &self.wide_texts),
-        ]
+        let (mantissas, scales) = if self.wide_rows.is_empty() {
+            (self.mantissas, self.scales)
+        } else {
+            (
+                page(self.rows, true, &self.wide_rows, &self.mantissas[self.levels..]),
+                page(self.rows, true, &self.wide_rows, &self.scales[self.levels..]),
+            )
+        };
+        vec![mantissas, scales, page(self.rows, false, &self.wide_rows, &self.wide_texts)]
     }
 }
 
