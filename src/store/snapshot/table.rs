@@ -205,7 +205,7 @@ impl<'a, R: Sync> TableBuilder<'a, R> {
                 column.push(block);
             }
         }
-        columns.into_iter().flat_map(|column| column.finish(rows.len())).collect()
+        columns.into_iter().flat_map(Filling::finish).collect()
     }
 }
 
@@ -347,7 +347,7 @@ impl<'f, 'a, R> Filling<'f, 'a, R> {
     }
 
     /// The column's chunks (three for an amount).
-    fn finish(self, rows: usize) -> Vec<Chunk> {
+    fn finish(self) -> Vec<Chunk> {
         match self {
             Filling::Text(_, values)
             | Filling::Count(_, values)
