@@ -269,20 +269,22 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     let (day, archived) = rayon::join(
         || engine::day(prev, inputs, &config, date),
         || -> Result<(), Error> {
-            inbox::fingerprint(&mut files);
-            inbox::fingerprint(&mut duplicate_files);
+            // Each file is fingerprinted, archived (if it was read: a
+            // rejected file is in quarantine already) and let go of in one
+            // task, so that its bytes leave memory as soon as it is done,
+            // not with the last file.
             files
-                .par_iter()
-                .zip(&is_ok)
-                .filter(|(_, ok)| **ok)
-                .map(|(f, _)| f)
-                .chain(duplicate_files.par_iter())
-                .map(|f| inbox::archive(&data, date, f).map(drop).map_err(Error::from))
-                .collect::<Result<(), Error>>()?;
-            for f in files.iter_mut().chain(duplicate_files.iter_mut()) {
-                f.bytes = Vec::new(); // archived or quarantined: not needed in memory any more
-            }
-            Ok(())
+                .par_iter_mut()
+                .zip(is_ok.par_iter().copied())
+                .chain(duplicate_files.par_iter_mut().map(|f| (f, true)))
+                .try_for_each(|(f, read)| -> Result<(), Error> {
+                    inbox::fingerprint(f);
+                    if read {
+                        inbox::archive(&data, date, f)?;
+                    }
+                    f.bytes = Vec::new();
+                    Ok(())
+                })
         },
     );
     archived?;

@@ -198,10 +198,12 @@ fn read(path: &Path, name: String, inbox_path: Option<PathBuf>, sha256: String) 
     Ok(InputFile { name, sha256, digest, bytes, inbox_path, too_large: None })
 }
 
-/// Fills in the sha256 of every file that does not have it yet (read from
-/// the inbox), in parallel. Needed before `archive` and for run.json.
-pub fn fingerprint(files: &mut [InputFile]) {
-    files.par_iter_mut().filter(|f| f.sha256.is_empty()).for_each(|f| f.sha256 = sha256_hex(&f.bytes));
+/// Fills in the file's sha256 if it does not have it yet (read from the
+/// inbox). Needed before `archive` and for run.json.
+pub fn fingerprint(f: &mut InputFile) {
+    if f.sha256.is_empty() {
+        f.sha256 = sha256_hex(&f.bytes);
+    }
 }
 
 /// Removes the temp files (`.tmp-*`, see `atomic::write`) a crashed run left
@@ -353,8 +355,7 @@ mod tests {
         assert_eq!(names(&c.duplicates), ["y.csv"]);
         assert!(c.files[0].inbox_path.is_some(), "the inbox copy of x.csv is removed after commit");
         assert!(c.files[1].sha256.is_empty(), "computed later, by fingerprint");
-        fingerprint(&mut c.files);
-        fingerprint(&mut c.duplicates);
+        c.files.iter_mut().chain(&mut c.duplicates).for_each(fingerprint);
         assert_eq!(c.files[0].sha256, sha256_hex(&a));
         assert_eq!(c.files[1].sha256, sha256_hex(&b));
         assert_eq!(c.duplicates[0].sha256, sha256_hex(&a));
