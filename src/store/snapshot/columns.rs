@@ -663,4 +663,26 @@ mod tests {
         assert!(utf8("aé".as_bytes().to_vec(), &[2, 3]).unwrap_err().contains("inside a character"));
         assert_eq!(utf8("aé".as_bytes().to_vec(), &[1, 3]).unwrap(), "aé");
     }
+
+    proptest::proptest! {
+        /// Any bytes, read as hybrid runs, PLAIN values or dictionary keys
+        /// of any type, give values or an error, never a panic.
+        #[test]
+        fn any_bytes_decode_or_fail_without_panicking(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+                                                      width in 0u32..40, count in 0usize..100) {
+            let _ = decoded(&bytes, width, count);
+            for physical in [PhysicalType::ByteArray, PhysicalType::Int64, PhysicalType::Int32, PhysicalType::Boolean] {
+                let mut dictionary = Decoded::new(physical, 0);
+                if dictionary.push_plain(&bytes, count % 5).is_ok() {
+                    let mut values = Decoded::new(physical, count);
+                    let keys = bytes.iter().map(|&b| u32::from(b % 8)).collect();
+                    if values.push_keys(&dictionary, keys).is_ok() {
+                        let _ = values.push_plain(&bytes, count);
+                        let defined: Vec<bool> = (0..values.len() + count % 3).map(|i| i % 4 != 1).collect();
+                        let _ = values.into_values(&defined);
+                    }
+                }
+            }
+        }
+    }
 }
