@@ -216,11 +216,17 @@ fn read_chunk(
         Some(page) => Some(dictionary(&page, physical)?),
         None => None,
     };
-    let mut values = Decoded::new(physical, rows);
-    let mut defined: Vec<bool> = Vec::with_capacity(rows);
+    // Room for the rows the footer declares, within reason: a damaged
+    // footer must not make the reader allocate without bound.
+    let room = rows.min(1 << 20);
+    let mut values = Decoded::new(physical, room);
+    let mut defined: Vec<bool> = Vec::with_capacity(room);
     let mut all_defined = true;
     while let Some(page) = pages.next() {
         let page = page.map_err(|e| e.to_string())?.decompress(&mut pages).map_err(|e| e.to_string())?;
+        if page.num_values() > rows - defined.len() {
+            return Err(format!("a page of {} values beyond the row group's {rows} rows", page.num_values()));
+        }
         let count = decode_page(&page, descriptor.max_def_level, dictionary.as_ref(), &mut values, &mut defined)?;
         all_defined &= count == page.num_values();
         pages.reuse_page_buffer(page);
@@ -407,7 +413,9 @@ fn span(ends: &[u32], at: usize) -> (usize, usize) {
 
 /// A dictionary page's values (PLAIN-encoded).
 fn dictionary(page: &DictPage, physical: PhysicalType) -> Result<Decoded, String> {
-    let mut values = Decoded::new(physical, page.num_values);
+    // Every value takes at least a bit: the room reserved is bounded by
+    // the page, whatever its header claims.
+    let mut values = Decoded::new(physical, page.num_values.min(page.buffer.len()));
     values.push_plain(&page.buffer, page.num_values).map_err(|e| format!("dictionary page: {e}"))?;
     Ok(values)
 }
