@@ -262,7 +262,7 @@ mod snapshot {
                 Stage::Closed(ClosedReason::Paid),
             ][i % 4],
             stage_since: day(44),
-            credit_notes: if i.is_multiple_of(10) { vec![format!("K-{i}")] } else { Vec::new() },
+            credit_notes: if i.is_multiple_of(10) { vec![format!("K-{i}")].into() } else { Default::default() },
         }
     }
 

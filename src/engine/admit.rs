@@ -62,14 +62,14 @@ pub fn admit(
                     reminded_by_creditor: row.reminded_by_creditor,
                     admitted_on: date,
                     principal_original: row.open_amount,
-                    principal_changes: Vec::new(),
+                    principal_changes: Default::default(),
                     interest_paid: Default::default(),
-                    fees: Vec::new(),
+                    fees: Default::default(),
                     fees_paid: Default::default(),
-                    letters: Vec::new(),
+                    letters: Default::default(),
                     stage: Stage::Reminder,
                     stage_since: date,
-                    credit_notes: Vec::new(),
+                    credit_notes: Default::default(),
                 };
                 events.push(event(
                     date,

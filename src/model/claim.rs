@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use thin_vec::ThinVec;
 
 use super::Currency;
 
@@ -246,16 +247,16 @@ pub struct Claim {
     pub reminded_by_creditor: bool,
     pub admitted_on: NaiveDate,
     pub principal_original: Decimal,
-    pub principal_changes: Vec<PrincipalChange>,
+    pub principal_changes: ThinVec<PrincipalChange>,
     /// Rounded interest already received.
     pub interest_paid: Decimal,
-    pub fees: Vec<Fee>,
+    pub fees: ThinVec<Fee>,
     pub fees_paid: Decimal,
-    pub letters: Vec<SentLetter>,
+    pub letters: ThinVec<SentLetter>,
     pub stage: Stage,
     pub stage_since: NaiveDate,
     /// Credit-note numbers already applied (each applied once).
-    pub credit_notes: Vec<String>,
+    pub credit_notes: ThinVec<String>,
 }
 
 impl Claim {
