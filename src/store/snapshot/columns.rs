@@ -83,8 +83,8 @@ impl TextChunk {
     }
 
     fn entry(&self, at: usize) -> &str {
-        let start = if at == 0 { 0 } else { self.ends[at - 1] as usize };
-        &self.text[start..self.ends[at] as usize]
+        let (start, end) = span(&self.ends, at);
+        &self.text[start..end]
     }
 }
 
@@ -274,18 +274,19 @@ impl Decoded {
 
     /// Texts given as dictionary keys become plain texts (a PLAIN page after
     /// dictionary pages: a writer whose dictionary grew too large).
-    fn unkey(&mut self) {
+    fn unkey(&mut self) -> Result<(), String> {
         if let Decoded::Text { bytes, ends, keys } = self {
             if let Some(keys) = keys.take() {
                 let mut plain = (Vec::with_capacity(bytes.len()), Vec::with_capacity(keys.len()));
                 for &key in &keys {
                     let (start, end) = span(ends, key as usize);
                     plain.0.extend_from_slice(&bytes[start..end]);
-                    plain.1.push(plain.0.len() as u32);
+                    plain.1.push(u32::try_from(plain.0.len()).map_err(|_| TOO_LONG)?);
                 }
                 (*bytes, *ends) = plain;
             }
         }
+        Ok(())
     }
 
     /// Adds `count` values given as `keys` into `dictionary` (of the same
@@ -323,7 +324,7 @@ impl Decoded {
     /// Adds `count` PLAIN-encoded values from `bytes`.
     fn push_plain(&mut self, mut bytes: &[u8], count: usize) -> Result<(), String> {
         let short = || format!("the page ends before its {count} values");
-        self.unkey();
+        self.unkey()?;
         match self {
             Decoded::Text { bytes: texts, ends, .. } => {
                 // The values' bytes are fewer than the page's: reserved at
