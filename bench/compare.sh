@@ -19,6 +19,10 @@ if [ $# -lt 2 ]; then
   echo "usage: bench/compare.sh OLD_BIN NEW_BIN [PAIRS] [CLAIMS] [PAYMENTS] [CREDITORS]" >&2
   exit 2
 fi
+if [ ! -x /usr/bin/time ]; then
+  echo "bench/compare.sh needs GNU time (/usr/bin/time; Debian package \"time\")" >&2
+  exit 2
+fi
 old=$(realpath "$1")
 new=$(realpath "$2")
 pairs=${3:-3}
