@@ -15,6 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -266,8 +267,15 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
     // The engine takes the state of the night before and changes it in
     // place; the checks need only its ledger.
     let booked_before = prev.payments.clone();
+    // How long each side took, for `INKASSO_TIMINGS` (which side to shorten).
+    let (mut engine_took, mut archive_took) = (Duration::ZERO, Duration::ZERO);
+    let started = Instant::now();
     let (day, archived) = rayon::join(
-        || engine::day(prev, inputs, &config, date),
+        || {
+            let day = engine::day(prev, inputs, &config, date);
+            engine_took = started.elapsed();
+            day
+        },
         || -> Result<(), Error> {
             // Each file is fingerprinted, archived (if it was read: a
             // rejected file is in quarantine already) and let go of in one
@@ -284,9 +292,18 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
                     }
                     f.bytes = Vec::new();
                     Ok(())
-                })
+                })?;
+            archive_took = started.elapsed();
+            Ok(())
         },
     );
+    clock.detail(|| {
+        format!(
+            "engine done at {:.3} s, inputs' SHA-256 and archive copies at {:.3} s",
+            engine_took.as_secs_f64(),
+            archive_took.as_secs_f64()
+        )
+    });
     archived?;
     let mut day = day.map_err(|e| Error::Failed(format!("day {date}: {e}; nothing committed")))?;
     for (rec, f) in records.iter_mut().zip(&files) {
@@ -390,17 +407,17 @@ pub fn run_day_with(root: &Path, date: NaiveDate, opts: Options) -> Result<Summa
 /// memory at the step's end and the peak so far. Never written into
 /// `out/`: outputs must not depend on the clock.
 struct StepClock {
-    last: Option<(std::time::Instant, Option<f64>)>,
+    last: Option<(Instant, Option<f64>)>,
 }
 
 impl StepClock {
     fn from_env() -> StepClock {
-        StepClock { last: std::env::var_os("INKASSO_TIMINGS").map(|_| (std::time::Instant::now(), cpu_seconds())) }
+        StepClock { last: std::env::var_os("INKASSO_TIMINGS").map(|_| (Instant::now(), cpu_seconds())) }
     }
 
     fn step(&mut self, name: &str) {
         if let Some((last, last_cpu)) = self.last {
-            let (now, cpu) = (std::time::Instant::now(), cpu_seconds());
+            let (now, cpu) = (Instant::now(), cpu_seconds());
             let cpu_text = match (cpu, last_cpu) {
                 (Some(c), Some(l)) => format!("  (cpu {:>7.3} s)", c - l),
                 _ => String::new(),
@@ -414,6 +431,13 @@ impl StepClock {
             };
             eprintln!("  {name:<18} {:>8.3} s{cpu_text}{memory_text}", (now - last).as_secs_f64());
             self.last = Some((now, cpu));
+        }
+    }
+
+    /// A detail of the step under way, indented, when timings are on.
+    fn detail(&self, text: impl FnOnce() -> String) {
+        if self.last.is_some() {
+            eprintln!("    {}", text());
         }
     }
 }
