@@ -39,17 +39,8 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 template="$work/template"
-date=2025-01-10
-if [ "$state" -gt 0 ]; then
-  "$new" gen --out "$template" --claims "$claims" --payments "$payments" --creditors "$creditors" --seed 1 \
-    --date "$date" --first-claims "$state" --first-payments 0 --days 2 --no-pdf >/dev/null
-  "$new" run --data "$template" --date "$date" >/dev/null
-  date=2025-01-11
-  cp "$template/days/$date"/* "$template/inbox/"
-else
-  "$new" gen --out "$template" --claims "$claims" --payments "$payments" --creditors "$creditors" --seed 1 \
-    --date "$date" --no-pdf >/dev/null
-fi
+source "$(dirname "$0")/night.sh"
+generate_night "$new" "$template" "$claims" "$payments" "$creditors" "$state"
 echo "== $pairs pair(s): $claims claims, $payments payments, $creditors creditors, state $state, night $date"
 
 # Runs build $2 (named $1) on a fresh copy of the template in $work/$1 and

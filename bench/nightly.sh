@@ -32,17 +32,8 @@ target=${CARGO_TARGET_DIR:-target}
 cargo build -q $profile
 bin="$target/$bin_dir/inkasso"
 dir=$(mktemp -d)/data
-date=2025-01-10
-if [ "$state" -gt 0 ]; then
-  "$bin" gen --out "$dir" --claims "$claims" --payments "$payments" --creditors "$creditors" --seed 1 --date "$date" \
-    --first-claims "$state" --first-payments 0 --days 2 --no-pdf >/dev/null
-  echo "== untimed night $date: $state receivables rows, no payments ($dir)"
-  "$bin" run --data "$dir" --date "$date" >/dev/null
-  date=2025-01-11
-  cp "$dir/days/$date"/* "$dir/inbox/"
-else
-  "$bin" gen --out "$dir" --claims "$claims" --payments "$payments" --creditors "$creditors" --seed 1 --date "$date" --no-pdf >/dev/null
-fi
+source bench/night.sh
+generate_night "$bin" "$dir" "$claims" "$payments" "$creditors" "$state"
 timer() { if [ -x /usr/bin/time ]; then /usr/bin/time -v "$@"; else "$@"; fi; }
 echo "== inkasso run $date: $claims claims, $payments payments, $creditors creditors ($dir)"
 timer "$bin" run --data "$dir" --date "$date" 2> >(grep -E 'Elapsed|User time|System time|Maximum resident|^  [a-z][a-z +.]* +[0-9.]+ s' >&2)
