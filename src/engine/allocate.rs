@@ -416,8 +416,19 @@ fn release_from_suspense(
 ) -> Result<(), EngineError> {
     let mut sorted: Vec<&ManualMatch> = matches.iter().collect();
     sorted.sort_by(|a, b| a.source.cmp(&b.source));
+    // The named payments' keys, found in one pass over the ledger (the
+    // first in key order for a payment id, should two keys share one), not
+    // a pass per line: the ledger holds every payment ever booked.
+    let mut keys: FastMap<&str, Option<Arc<str>>> = sorted.iter().map(|m| (m.payment_id.as_str(), None)).collect();
+    if !keys.is_empty() {
+        for p in book.payments.values() {
+            if let Some(key @ None) = keys.get_mut(p.payment_id.as_str()) {
+                *key = Some(p.key.clone());
+            }
+        }
+    }
     for m in sorted {
-        let key = book.payments.values().find(|p| p.payment_id == m.payment_id).map(|p| p.key.clone());
+        let key = keys.get(m.payment_id.as_str()).cloned().flatten();
         let Some(key) = key else {
             events.push(event(
                 date,

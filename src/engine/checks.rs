@@ -52,9 +52,8 @@ fn v(check: &'static str, subject: impl Into<String>, detail: String) -> Violati
 /// Sum in = allocated + refunded + in suspense, per currency, to the öre.
 fn payments_conserved(_booked_before: &Ledger, day: &Day, _: &Packs) -> Vec<Violation> {
     let mut balance: BTreeMap<Currency, Decimal> = BTreeMap::new();
-    for p in
-        day.state.payments.values().filter(|p| p.booked_on == day.date && !day.released.iter().any(|r| r.key == p.key))
-    {
+    let released: FastSet<&str> = day.released.iter().map(|r| &*r.key).collect();
+    for p in day.state.payments.values().filter(|p| p.booked_on == day.date && !released.contains(&*p.key)) {
         *balance.entry(p.currency).or_default() += p.amount;
     }
     for r in &day.released {

@@ -413,15 +413,21 @@ fn manual_match_resolves_an_earlier_suspense_item() {
     let n2 =
         night(&n1.state, &cfg, "2024-12-04", vec![], vec![payment("", "för Åsas räkning", dec!(500), "2024-12-03", 1)]);
     assert_eq!(n2.suspense.len(), 1);
-    let m = ManualMatch {
-        source: Source { file: "matches.csv".into(), line: 2 },
-        payment_id: "P1".into(),
+    let line = |line, payment_id: &str| ManualMatch {
+        source: Source { file: "matches.csv".into(), line },
+        payment_id: payment_id.into(),
         claim_id: "5561234567-1".into(),
     };
-    let inputs = Inputs { matches: vec![m], ..Inputs::default() };
+    // An unknown payment id is reported; the same payment named again is
+    // released once.
+    let matches = vec![line(4, "P1"), line(3, "P404"), line(2, "P1")];
+    let inputs = Inputs { matches, ..Inputs::default() };
     let n3 = day(n2.state.clone(), inputs, &cfg, d("2024-12-05")).unwrap();
     let (_, violations) = checks::run(&n2.state.payments, &n3, &Packs::new(&cfg).unwrap());
     assert!(violations.is_empty(), "{violations:?}");
+    let ignored: Vec<&str> =
+        n3.events.iter().filter(|e| e.kind == "manual_match_ignored").map(|e| e.detail.as_str()).collect();
+    assert_eq!(ignored, ["matches.csv:3: no payment P404"]);
     assert_eq!(n3.allocations.len(), 1);
     assert_eq!((n3.allocations[0].method, n3.allocations[0].booking_date), ("manual", d("2024-12-03")));
     assert_eq!(n3.released.len(), 1);
