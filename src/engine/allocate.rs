@@ -20,8 +20,8 @@ use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use super::accrue::{balance, interest_due};
-use super::close;
 use super::matching::{ByReference, Index, Match, Pos};
+use super::{add_to_map, close};
 use super::{
     event, Allocation, BookedPayment, EngineError, FastMap, FastSet, Ledger, Packs, Refund, State, SuspenseItem,
 };
@@ -265,21 +265,16 @@ impl<'a, 't> Book<'a, 't> {
         self.tonight.push(booked);
     }
 
-    /// Moves tonight's payments into `payments`: a few one by one, many
-    /// sorted by key and merged in one pass (which rebuilds the map).
+    /// Moves tonight's payments into `payments`, sorted by key
+    /// (`add_to_map`: a few one by one, many in one merge).
     fn commit_payments(&mut self) {
         use rayon::prelude::*;
         let mut tonight = std::mem::take(&mut self.tonight);
         if let Some(reversible) = &mut self.reversible {
             add_reversible(reversible, &tonight);
         }
-        if tonight.len() * 16 < self.payments.len() {
-            self.payments.extend(tonight.into_iter().map(|p| (p.key.clone(), p)));
-            return;
-        }
         tonight.par_sort_unstable_by(|a, b| a.key.cmp(&b.key)); // keys are unique: `is_booked_tonight`
-        let mut merged: Ledger = tonight.into_iter().map(|p| (p.key.clone(), p)).collect();
-        self.payments.append(&mut merged);
+        add_to_map(self.payments, tonight.into_iter().map(|p| (p.key.clone(), p)).collect());
     }
 
     /// The keys of the allocated payments on `account` of `amount` (their

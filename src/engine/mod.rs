@@ -281,6 +281,19 @@ pub fn day(prev: State, inputs: Inputs, config: &Config, date: NaiveDate) -> Res
     })
 }
 
+/// Adds `entries` (keys not in `map`; an entry repeated keeps its last
+/// value, as inserting them in turn would) to `map`: a few one by one,
+/// many in one merge that rebuilds the map, which takes time in
+/// proportion to both sizes instead of a search per entry.
+pub(crate) fn add_to_map<K: Ord, V>(map: &mut BTreeMap<K, V>, entries: Vec<(K, V)>) {
+    if entries.len() * 16 < map.len() {
+        map.extend(entries);
+    } else {
+        let mut added: BTreeMap<K, V> = entries.into_iter().collect();
+        map.append(&mut added);
+    }
+}
+
 /// Rows in (file, line) order: the documented total order of a night's rows.
 fn sorted_rows(rows: &[Vec<ReceivableRow>]) -> Vec<&ReceivableRow> {
     let mut v: Vec<&ReceivableRow> = rows.iter().flatten().collect();

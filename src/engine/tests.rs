@@ -140,6 +140,54 @@ fn admission_records_the_first_failing_rule_in_order() {
 }
 
 #[test]
+fn admission_follows_the_rows_order_for_duplicates_and_claim_numbers() {
+    let cfg = config();
+    let n1 = night(&State::default(), &cfg, "2024-12-16", vec![row("A", "2024-11-01", dec!(500))], vec![]);
+    let at = |line, invoice: &str| {
+        let mut r = row(invoice, "2024-11-01", dec!(500));
+        r.source.line = line;
+        r
+    };
+    let mut no_city = at(4, "B");
+    no_city.debtor.city.clear();
+    let rows = vec![
+        at(2, "A"), // the existing claim: the creditor's news
+        at(3, "A"), // the existing claim again tonight: a duplicate
+        no_city,    // refused: missing_address
+        at(5, "B"), // B's second row: a duplicate, though the first was refused
+        at(6, "C"),
+        at(7, "C"), // a duplicate
+        at(8, "D"),
+    ];
+    let n2 = night(&n1.state, &cfg, "2024-12-17", rows, vec![]);
+    let refused: Vec<(u32, &str)> = n2.refusals.iter().map(|r| (r.source.line, r.reason)).collect();
+    assert_eq!(refused, [(3, "duplicate"), (4, "missing_address"), (5, "duplicate"), (7, "duplicate")]);
+    assert_eq!(n2.admitted, ["5561234567-C", "5561234567-D"]);
+    // Numbered in row order after the claims of earlier nights, each
+    // admission event naming its row and the OCR reference of its number.
+    let pack = Packs::new(&cfg).unwrap();
+    let pack = pack.get(CR).unwrap();
+    let admitted: Vec<(u64, &str, String)> = n2
+        .events
+        .iter()
+        .filter(|e| e.kind == "admitted")
+        .map(|e| {
+            let claim = &n2.state.claims[e.claim_id.as_str()];
+            (claim.claim_no, claim.agency_reference.as_str(), e.detail.to_string())
+        })
+        .collect();
+    let ocr = |no| pack.agency_reference(no);
+    assert_eq!(
+        admitted,
+        [
+            (1002, ocr(1002).as_str(), format!("from export.csv:6; OCR {}", ocr(1002))),
+            (1003, ocr(1003).as_str(), format!("from export.csv:8; OCR {}", ocr(1003))),
+        ]
+    );
+    assert_eq!(n1.state.claims["5561234567-A"].claim_no, 1001);
+}
+
+#[test]
 fn due_date_rule_uses_the_effective_due_date() {
     let cfg = config();
     // Due Saturday 2024-11-30 -> effective Monday 12-02; + 5 days = 12-07.
@@ -528,4 +576,13 @@ fn a_second_payment_the_same_night_sees_what_the_first_paid() {
         n2.allocations.iter().map(|a| (a.fees, a.interest, a.principal)).collect();
     // Interest to 12-03: 1000 × 12 % × 32 / 365 = 10.52, owed once.
     assert_eq!(splits, [(dec!(60), dec!(10.52), dec!(29.48)), (dec!(0), dec!(0), dec!(100))]);
+}
+
+#[test]
+fn add_to_map_keeps_the_last_value_of_a_repeated_key_one_by_one_or_merged() {
+    for existing in [0, 100] {
+        let mut map: std::collections::BTreeMap<u32, &str> = (1000..1000 + existing).map(|k| (k, "old")).collect();
+        add_to_map(&mut map, vec![(2, "a"), (1, "b"), (2, "c")]);
+        assert_eq!((map[&1], map[&2], map.len()), ("b", "c", existing as usize + 2), "{existing} entries before");
+    }
 }
