@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 
+use super::CsvRow;
 use crate::engine::{Allocation, Awaiting, Refund, Refusal, SuspenseItem};
 use crate::ingest::Error;
 use crate::model::{fmt_amount, sort_prefix, Letter};
@@ -17,18 +18,22 @@ const ROWS_PER_TASK: usize = 8192;
 /// A CSV report: `header`, then `row(item)` for each item in order.
 fn to_bytes<T: Sync>(header: &[&str], items: &[T], row: impl Fn(&T) -> Vec<Cow<'_, str>> + Sync) -> Vec<u8> {
     let write = |items: &[T], header: Option<&[&str]>| -> Vec<u8> {
-        let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-        // Writing to a Vec cannot fail.
+        let mut out = Vec::new();
         if let Some(header) = header {
-            w.write_record(header).expect("invariant: writing CSV to memory");
+            let mut r = CsvRow::new(&mut out);
+            for column in header {
+                r.field(column.as_bytes());
+            }
+            r.end();
         }
         for item in items {
+            let mut r = CsvRow::new(&mut out);
             for cell in row(item) {
-                w.write_field(super::csv_cell(&cell).as_bytes()).expect("invariant: writing CSV to memory");
+                r.field(super::csv_cell(&cell).as_bytes());
             }
-            w.write_record(None::<&[u8]>).expect("invariant: writing CSV to memory");
+            r.end();
         }
-        w.into_inner().expect("invariant: flushing CSV to memory")
+        out
     };
     let mut parts = vec![write(&[], Some(header))];
     parts.par_extend(items.par_chunks(ROWS_PER_TASK).map(|chunk| write(chunk, None)));

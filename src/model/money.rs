@@ -170,19 +170,38 @@ pub fn parse_amount(s: &str) -> Result<Decimal, MoneyError> {
 /// Rounded half away from zero to öre first (`-0.001` is `0.00`); written
 /// from the integer number of öre (faster than `Decimal`'s `Display`).
 pub fn fmt_amount(d: Decimal) -> String {
+    let mut out = Vec::with_capacity(16);
+    push_amount(&mut out, d);
+    String::from_utf8(out).expect("invariant: an amount is ASCII")
+}
+
+/// Appends `fmt_amount(d)` to `out` without a string of its own (the
+/// journals write millions of amounts).
+pub fn push_amount(out: &mut Vec<u8>, d: Decimal) {
     let mut r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
     r.rescale(2);
     if r.scale() != 2 {
-        return r.to_string(); // beyond 7.9e26: no room for two decimals
+        out.extend_from_slice(r.to_string().as_bytes()); // beyond 7.9e26: no room for two decimals
+        return;
     }
     let ore = r.mantissa();
-    let sign = if ore < 0 { "-" } else { "" };
-    let ore = ore.unsigned_abs();
-    match u64::try_from(ore) {
-        // 64-bit division: a 128-bit one is a library call.
-        Ok(ore) => format!("{sign}{}.{:02}", ore / 100, ore % 100),
-        Err(_) => format!("{sign}{}.{:02}", ore / 100, ore % 100),
+    if ore < 0 {
+        out.push(b'-');
     }
+    let ore = ore.unsigned_abs();
+    let mut digits = itoa::Buffer::new();
+    let cents = match u64::try_from(ore) {
+        // 64-bit division: a 128-bit one is a library call.
+        Ok(ore) => {
+            out.extend_from_slice(digits.format(ore / 100).as_bytes());
+            ore % 100
+        }
+        Err(_) => {
+            out.extend_from_slice(digits.format(ore / 100).as_bytes());
+            (ore % 100) as u64
+        }
+    };
+    out.extend_from_slice(&[b'.', b'0' + (cents / 10) as u8, b'0' + (cents % 10) as u8]);
 }
 
 /// Every place an amount is rounded, with the rule that decides how.

@@ -10,7 +10,8 @@
 
 use std::borrow::Borrow;
 
-use crate::model::{fmt_amount, Verification};
+use crate::emit::{csv_cell, push_iso_date, CsvRow};
+use crate::model::{push_amount, Verification};
 
 /// The header row, in column order.
 pub const COLUMNS: [&str; 8] =
@@ -18,28 +19,32 @@ pub const COLUMNS: [&str; 8] =
 
 /// The same postings as [`super::sie4::write`], as CSV bytes.
 pub fn write<V: Borrow<Verification>>(verifications: &[V]) -> Vec<u8> {
-    let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    // Writing to a Vec cannot fail; a failure here is a bug.
-    w.write_record(COLUMNS).expect("write CSV header to memory");
+    let mut out = Vec::new();
+    let mut header = CsvRow::new(&mut out);
+    for column in COLUMNS {
+        header.field(column.as_bytes());
+    }
+    header.end();
+    let (mut date, mut amount) = (Vec::new(), Vec::new());
+    let mut voucher_digits = itoa::Buffer::new();
     for v in verifications.iter().map(Borrow::borrow) {
-        let date = v.date().format("%Y-%m-%d").to_string();
-        let voucher = v.number().to_string();
+        date.clear();
+        push_iso_date(&mut date, v.date());
+        let voucher = voucher_digits.format(v.number());
         for p in v.postings() {
             let text = if p.text.is_empty() { v.text() } else { p.text.as_str() };
-            w.write_record([
-                date.as_str(),
-                voucher.as_str(),
-                p.account.as_str(),
-                fmt_amount(p.amount).as_str(),
-                v.currency().code(),
-                &crate::emit::csv_cell(&p.invoice_number),
-                &crate::emit::csv_cell(&p.claim_id),
-                &crate::emit::csv_cell(text),
-            ])
-            .expect("write CSV row to memory");
+            amount.clear();
+            push_amount(&mut amount, p.amount);
+            let mut row = CsvRow::new(&mut out);
+            row.field(&date).field(voucher.as_bytes()).field(p.account.as_bytes()).field(&amount);
+            row.field(v.currency().code().as_bytes());
+            for cell in [p.invoice_number.as_str(), p.claim_id.as_str(), text] {
+                row.field(csv_cell(cell).as_bytes());
+            }
+            row.end();
         }
     }
-    w.into_inner().expect("flush CSV to memory")
+    out
 }
 
 #[cfg(test)]

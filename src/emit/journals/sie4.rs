@@ -66,13 +66,12 @@
 use std::borrow::Borrow;
 use std::collections::BTreeSet;
 
-use rust_decimal::Decimal;
-
 use super::JournalHeader;
-use crate::model::{fmt_amount, Verification};
+use crate::emit::push_date;
+use crate::model::{push_amount, Verification};
 
 /// CR LF: the record terminator we write (see the module docs).
-const EOL: &str = "\r\n";
+const EOL: &[u8] = b"\r\n";
 
 /// The BAS account name used in `#KONTO`, "Konto NNNN" for accounts the
 /// collection pipeline does not know.
@@ -107,7 +106,7 @@ pub fn write<V: Borrow<Verification>>(header: &JournalHeader, verifications: &[V
         );
         for p in v.postings() {
             assert!(
-                p.amount.round_dp(2) == p.amount,
+                p.amount.scale() <= 2 || p.amount.round_dp(2) == p.amount,
                 "verification {} of creditor {}: amount {} on account {} is not in whole öre",
                 v.number(),
                 v.creditor_id(),
@@ -117,53 +116,69 @@ pub fn write<V: Borrow<Verification>>(header: &JournalHeader, verifications: &[V
         }
     }
 
-    let mut out = String::new();
-    let mut line = |s: String| {
-        out.push_str(&s);
-        out.push_str(EOL);
-    };
-
+    let mut out = Vec::new();
     let (program, version) = split_program(&header.program);
-    line("#FLAGGA 0".to_string());
-    line("#FORMAT PC8".to_string());
-    line("#SIETYP 4".to_string());
-    line(format!("#PROGRAM {} {}", quote(program), quote(version)));
-    line(format!("#GEN {}", sie_date(header.generated)));
-    line(format!("#FNAMN {}", quote(&header.company_name)));
-    line(format!("#ORGNR {}", org_no(&header.org_no)));
-    line(format!("#VALUTA {}", header.currency.code()));
-
-    let accounts: BTreeSet<&str> =
-        verifications().flat_map(|v| v.postings().iter().map(|p| p.account.as_str())).collect();
-    for account in accounts {
-        line(format!("#KONTO {} {}", bare(account), quote(&account_name(account))));
+    for record in [&b"#FLAGGA 0"[..], b"#FORMAT PC8", b"#SIETYP 4"] {
+        out.extend_from_slice(record);
+        out.extend_from_slice(EOL);
     }
-    let mut bytes = encode_cp437(&out);
+    out.extend_from_slice(b"#PROGRAM ");
+    push_quoted(&mut out, program);
+    out.push(b' ');
+    push_quoted(&mut out, version);
+    out.extend_from_slice(EOL);
+    out.extend_from_slice(b"#GEN ");
+    push_date(&mut out, header.generated, false);
+    out.extend_from_slice(EOL);
+    out.extend_from_slice(b"#FNAMN ");
+    push_quoted(&mut out, &header.company_name);
+    out.extend_from_slice(EOL);
+    out.extend_from_slice(b"#ORGNR ");
+    push_org_no(&mut out, &header.org_no);
+    out.extend_from_slice(EOL);
+    out.extend_from_slice(b"#VALUTA ");
+    out.extend_from_slice(header.currency.code().as_bytes());
+    out.extend_from_slice(EOL);
 
-    // The postings (a million on a big night): each row straight into the
-    // bytes, the account as a token, the text quoted.
+    // A few accounts among a million postings: a set filled one by one.
+    let mut accounts: BTreeSet<&str> = BTreeSet::new();
     for v in verifications() {
-        bytes.extend_from_slice(
-            encode_cp437(&format!("#VER \"\" \"\" {} {}", sie_date(v.date()), quote(v.text()))).as_slice(),
-        );
-        bytes.extend_from_slice(EOL.as_bytes());
-        bytes.extend_from_slice(b"{");
-        bytes.extend_from_slice(EOL.as_bytes());
         for p in v.postings() {
-            bytes.extend_from_slice(b"   #TRANS ");
-            bytes.extend_from_slice(&encode_cp437(&bare(&p.account)));
-            bytes.extend_from_slice(b" {} ");
-            bytes.extend_from_slice(amount(p.amount).as_bytes());
-            if !p.text.is_empty() {
-                bytes.extend_from_slice(b" \"\" ");
-                bytes.extend_from_slice(&encode_cp437(&quote(&p.text)));
-            }
-            bytes.extend_from_slice(EOL.as_bytes());
+            accounts.insert(p.account.as_str());
         }
-        bytes.extend_from_slice(b"}");
-        bytes.extend_from_slice(EOL.as_bytes());
     }
-    bytes
+    for account in accounts {
+        out.extend_from_slice(b"#KONTO ");
+        push_bare(&mut out, account);
+        out.push(b' ');
+        push_quoted(&mut out, &account_name(account));
+        out.extend_from_slice(EOL);
+    }
+
+    // The postings (a million on a big night): each straight into the bytes.
+    for v in verifications() {
+        out.extend_from_slice(b"#VER \"\" \"\" ");
+        push_date(&mut out, v.date(), false);
+        out.push(b' ');
+        push_quoted(&mut out, v.text());
+        out.extend_from_slice(EOL);
+        out.push(b'{');
+        out.extend_from_slice(EOL);
+        for p in v.postings() {
+            out.extend_from_slice(b"   #TRANS ");
+            push_bare(&mut out, &p.account);
+            out.extend_from_slice(b" {} ");
+            push_amount(&mut out, p.amount);
+            if !p.text.is_empty() {
+                out.extend_from_slice(b" \"\" ");
+                push_quoted(&mut out, &p.text);
+            }
+            out.extend_from_slice(EOL);
+        }
+        out.push(b'}');
+        out.extend_from_slice(EOL);
+    }
+    out
 }
 
 /// `"inkasso 0.1.0"` -> (`inkasso`, `0.1.0`); no space -> (whole, "").
@@ -174,55 +189,62 @@ fn split_program(program: &str) -> (&str, &str) {
     }
 }
 
-fn sie_date(d: chrono::NaiveDate) -> String {
-    d.format("%Y%m%d").to_string()
-}
-
-fn amount(d: Decimal) -> String {
-    fmt_amount(d)
-}
-
-/// `5561234567` -> `556123-4567`; anything else as given.
-fn org_no(s: &str) -> String {
+/// `5561234567` -> `556123-4567`; anything else as given (`push_bare`).
+fn push_org_no(out: &mut Vec<u8>, s: &str) {
     let digits: String = s.chars().filter(char::is_ascii_digit).collect();
     let only_digits_and_hyphen = s.trim().chars().all(|c| c.is_ascii_digit() || c == '-');
     if digits.len() == 10 && only_digits_and_hyphen {
-        format!("{}-{}", &digits[..6], &digits[6..])
+        out.extend_from_slice(format!("{}-{}", &digits[..6], &digits[6..]).as_bytes());
     } else {
-        bare(s.trim())
+        push_bare(out, s.trim());
     }
 }
 
 /// A field written without quotes when it is a plain token (account
 /// numbers), quoted otherwise.
-fn bare(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
-        s.to_string()
+fn push_bare(out: &mut Vec<u8>, s: &str) {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+        out.extend_from_slice(s.as_bytes());
     } else {
-        quote(s)
+        push_quoted(out, s);
     }
 }
 
-/// A quoted SIE string: characters outside CP437 substituted, control
-/// characters as spaces, `\` as `/`, `"` as `\"`.
-pub(crate) fn quote(s: &str) -> String {
-    let mut q = String::with_capacity(s.len() + 2);
-    q.push('"');
+/// A quoted SIE string in CP437: characters outside CP437 substituted,
+/// control characters as spaces, `\` as `/`, `"` as `\"`.
+fn push_quoted(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
     for c in s.chars() {
         match c {
-            '"' => q.push_str("\\\""),
-            '\\' => q.push('/'),
-            c if c.is_control() => q.push(' '),
-            c if c.is_ascii()
-                || oem_cp::encode_char_checked(c, &oem_cp::code_table::ENCODING_TABLE_CP437).is_some() =>
-            {
-                q.push(c);
-            }
-            c => q.push_str(substitute(c)),
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.push(b'/'),
+            c if c.is_control() => out.push(b' '),
+            c if c.is_ascii() => out.push(c as u8),
+            c => match cp437(c) {
+                Some(byte) => out.push(byte),
+                None => out.extend_from_slice(substitute(c).as_bytes()),
+            },
         }
     }
-    q.push('"');
-    q
+    out.push(b'"');
+}
+
+/// The CP437 byte of a character outside ASCII, if CP437 has one: for
+/// Latin-1 (å, ä, ö, é, ...) from a table made once from `oem_cp`'s, for
+/// the rest from `oem_cp` itself.
+fn cp437(c: char) -> Option<u8> {
+    use oem_cp::code_table::ENCODING_TABLE_CP437;
+    static LATIN1: std::sync::OnceLock<[Option<u8>; 128]> = std::sync::OnceLock::new();
+    let latin1 = LATIN1.get_or_init(|| {
+        std::array::from_fn(|i| {
+            let c = char::from_u32(0x80 + i as u32).expect("invariant: U+0080..U+00FF are characters");
+            oem_cp::encode_char_checked(c, &ENCODING_TABLE_CP437)
+        })
+    });
+    match u32::from(c) {
+        code @ 0x80..=0xFF => latin1[(code - 0x80) as usize],
+        _ => oem_cp::encode_char_checked(c, &ENCODING_TABLE_CP437),
+    }
 }
 
 /// What to write for a character CP437 lacks (see the module docs).
@@ -239,19 +261,12 @@ fn substitute(c: char) -> &'static str {
     }
 }
 
-/// CP437 bytes of `s` (ASCII is the same byte in both).
-fn encode_cp437(s: &str) -> Vec<u8> {
-    if s.is_ascii() {
-        return s.as_bytes().to_vec();
-    }
-    s.chars().map(|c| oem_cp::encode_char_lossy(c, &oem_cp::code_table::ENCODING_TABLE_CP437)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{Currency, Posting};
     use chrono::NaiveDate;
+    use rust_decimal::Decimal;
     use rust_decimal_macros::dec;
 
     fn posting(account: &str, amount: Decimal, text: &str, invoice: &str) -> Posting {
@@ -315,29 +330,52 @@ mod tests {
         assert_eq!(write(&header(), &[payment()]), got);
     }
 
+    fn quoted(s: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        push_quoted(&mut out, s);
+        out
+    }
+
     #[test]
     fn swedish_letters_are_cp437() {
-        assert_eq!(encode_cp437("åäöÅÄÖ"), vec![0x86, 0x84, 0x94, 0x8F, 0x8E, 0x99]);
-        assert_eq!(encode_cp437("æÆé"), vec![0x91, 0x92, 0x82]);
-        // ø/Ø are not in CP437: substituted before encoding.
-        assert_eq!(quote("Søren Ø"), "\"Soren O\"");
-        assert_eq!(quote("5 €"), "\"5 EUR\"");
-        assert_eq!(quote("日"), "\"?\"");
+        assert_eq!(quoted("åäöÅÄÖ"), b"\"\x86\x84\x94\x8F\x8E\x99\"");
+        assert_eq!(quoted("æÆé"), b"\"\x91\x92\x82\"");
+        // ø/Ø are not in CP437: substituted.
+        assert_eq!(quoted("Søren Ø"), b"\"Soren O\"");
+        assert_eq!(quoted("5 €"), b"\"5 EUR\"");
+        assert_eq!(quoted("日"), b"\"?\"");
+        // The Latin-1 table is oem_cp's own.
+        for c in (0x80..=0xFFu32).filter_map(char::from_u32) {
+            let want = oem_cp::encode_char_checked(c, &oem_cp::code_table::ENCODING_TABLE_CP437);
+            assert_eq!(cp437(c), want, "{c:?}");
+        }
+        assert_eq!(cp437('€'), None);
+        assert_eq!(cp437('\u{2248}'), Some(0xF7), "≈ is in CP437 beyond Latin-1");
     }
 
     #[test]
     fn quoting_escapes_quotes_and_removes_control_characters() {
-        assert_eq!(quote(""), "\"\"");
-        assert_eq!(quote("Faktura \"1001\""), "\"Faktura \\\"1001\\\"\"");
-        assert_eq!(quote("a\tb\r\nc\u{7f}"), "\"a b  c \"");
-        assert_eq!(quote("C:\\dir\\"), "\"C:/dir/\"");
-        assert_eq!(quote("„citat”"), "\"\\\"citat\\\"\"");
-        assert_eq!(bare("1510"), "1510");
-        assert_eq!(bare("15 10"), "\"15 10\"");
+        assert_eq!(quoted(""), b"\"\"");
+        assert_eq!(quoted("Faktura \"1001\""), b"\"Faktura \\\"1001\\\"\"");
+        assert_eq!(quoted("a\tb\r\nc\u{7f}"), b"\"a b  c \"");
+        assert_eq!(quoted("C:\\dir\\"), b"\"C:/dir/\"");
+        assert_eq!(quoted("„citat”"), b"\"\\\"citat\\\"\"");
+        let bare = |s| {
+            let mut out = Vec::new();
+            push_bare(&mut out, s);
+            out
+        };
+        assert_eq!(bare("1510"), b"1510");
+        assert_eq!(bare("15 10"), b"\"15 10\"");
     }
 
     #[test]
     fn header_fields() {
+        let org_no = |s| {
+            let mut out = Vec::new();
+            push_org_no(&mut out, s);
+            String::from_utf8(out).unwrap()
+        };
         assert_eq!(org_no("556123-4567"), "556123-4567");
         assert_eq!(org_no("5561234567"), "556123-4567");
         assert_eq!(org_no("SE556123456701"), "SE556123456701");
