@@ -13,7 +13,7 @@ use std::borrow::Cow;
 /// write (OWASP "CSV injection").
 pub fn csv_cell(s: &str) -> Cow<'_, str> {
     let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let number = {
+    let number = || {
         let t = s.strip_prefix(['-', '+']).unwrap_or(s);
         let (int, frac) = t.split_once('.').unwrap_or((t, "0"));
         !int.is_empty()
@@ -21,7 +21,7 @@ pub fn csv_cell(s: &str) -> Cow<'_, str> {
             && !frac.is_empty()
             && frac.bytes().all(|b| b.is_ascii_digit())
     };
-    if risky && !number {
+    if risky && !number() {
         Cow::Owned(format!("'{s}"))
     } else {
         Cow::Borrowed(s)
@@ -58,12 +58,9 @@ impl<'a> CsvRow<'a> {
         CsvRow { out, start, fields: 0 }
     }
 
-    /// Appends the next field.
+    /// Appends the next field as it is.
     pub fn field(&mut self, field: &[u8]) -> &mut Self {
-        if self.fields > 0 {
-            self.out.push(b',');
-        }
-        self.fields += 1;
+        self.separate();
         if field.iter().any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
             self.out.push(b'"');
             for &b in field {
@@ -79,6 +76,43 @@ impl<'a> CsvRow<'a> {
         self
     }
 
+    /// A text cell, made safe to open in a spreadsheet (`csv_cell`).
+    pub fn text(&mut self, text: &str) -> &mut Self {
+        self.field(csv_cell(text).as_bytes())
+    }
+
+    /// An amount as `fmt_amount` writes it: a number, which `csv_cell`
+    /// leaves alone and nothing in it needs quotes.
+    pub fn amount(&mut self, amount: rust_decimal::Decimal) -> &mut Self {
+        self.separate();
+        crate::model::push_amount(self.out, amount);
+        self
+    }
+
+    /// A date, `YYYY-MM-DD`.
+    pub fn date(&mut self, date: chrono::NaiveDate) -> &mut Self {
+        use chrono::Datelike;
+        if (0..=9999).contains(&date.year()) {
+            self.separate();
+            push_iso_date(self.out, date);
+            self
+        } else {
+            self.text(&date.to_string()) // a sign first: a cell like any text
+        }
+    }
+
+    /// A whole number.
+    pub fn number(&mut self, n: u64) -> &mut Self {
+        self.field(itoa::Buffer::new().format(n).as_bytes())
+    }
+
+    fn separate(&mut self) {
+        if self.fields > 0 {
+            self.out.push(b',');
+        }
+        self.fields += 1;
+    }
+
     /// Ends the row.
     pub fn end(self) {
         if self.fields == 1 && self.out.len() == self.start {
@@ -90,7 +124,7 @@ impl<'a> CsvRow<'a> {
 
 /// Appends `d` as `YYYY-MM-DD` (`NaiveDate`'s own text, without formatting
 /// machinery for the common years).
-pub fn push_iso_date(out: &mut Vec<u8>, d: chrono::NaiveDate) {
+fn push_iso_date(out: &mut Vec<u8>, d: chrono::NaiveDate) {
     push_date(out, d, true);
 }
 
@@ -149,6 +183,26 @@ mod tests {
                 r.end();
             }
             proptest::prop_assert_eq!(ours, w.into_inner().unwrap());
+        }
+
+        /// Amounts, dates and numbers give the cells their texts would.
+        #[test]
+        fn typed_cells_are_their_texts(
+            mantissa in proptest::num::i64::ANY,
+            scale in 0u32..8,
+            days in -1_000_000i32..4_000_000,
+            n in proptest::num::u64::ANY,
+        ) {
+            let amount = rust_decimal::Decimal::new(mantissa, scale);
+            let date = chrono::NaiveDate::from_num_days_from_ce_opt(days).unwrap();
+            let (mut typed, mut texts) = (Vec::new(), Vec::new());
+            let mut r = super::CsvRow::new(&mut typed);
+            r.amount(amount).date(date).number(n);
+            r.end();
+            let mut r = super::CsvRow::new(&mut texts);
+            r.text(&crate::model::fmt_amount(amount)).text(&date.to_string()).text(&n.to_string());
+            r.end();
+            proptest::prop_assert_eq!(typed, texts);
         }
 
         /// `YYYY-MM-DD` and `YYYYMMDD` as chrono writes them, any year.

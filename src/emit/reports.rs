@@ -2,21 +2,19 @@
 //! header row, dates YYYY-MM-DD, amounts with `.` and two decimals, never
 //! localised. Rows are sorted by the documented key of each file.
 
-use std::borrow::Cow;
-
 use rayon::prelude::*;
 
 use super::CsvRow;
 use crate::engine::{Allocation, Awaiting, Refund, Refusal, SuspenseItem};
 use crate::ingest::Error;
-use crate::model::{fmt_amount, sort_prefix, Letter};
+use crate::model::{sort_prefix, Letter};
 
 /// Rows per parallel task: each chunk is written by its own CSV writer, and
 /// the chunks are joined in order (the bytes are those of one writer).
 const ROWS_PER_TASK: usize = 8192;
 
-/// A CSV report: `header`, then `row(item)` for each item in order.
-fn to_bytes<T: Sync>(header: &[&str], items: &[T], row: impl Fn(&T) -> Vec<Cow<'_, str>> + Sync) -> Vec<u8> {
+/// A CSV report: `header`, then a row per item in order (`row` fills it).
+fn to_bytes<T: Sync>(header: &[&str], items: &[T], row: impl Fn(&T, &mut CsvRow) + Sync) -> Vec<u8> {
     let write = |items: &[T], header: Option<&[&str]>| -> Vec<u8> {
         let mut out = Vec::new();
         if let Some(header) = header {
@@ -28,9 +26,7 @@ fn to_bytes<T: Sync>(header: &[&str], items: &[T], row: impl Fn(&T) -> Vec<Cow<'
         }
         for item in items {
             let mut r = CsvRow::new(&mut out);
-            for cell in row(item) {
-                r.field(super::csv_cell(&cell).as_bytes());
-            }
+            row(item, &mut r);
             r.end();
         }
         out
@@ -65,26 +61,11 @@ pub fn letters_manifest(letters: &[Letter]) -> Vec<u8> {
             "page",
         ],
         &sorted,
-        |l| {
-            vec![
-                l.letter_id.as_str().into(),
-                l.claim_id.as_str().into(),
-                l.creditor_id.as_str().into(),
-                l.invoice_number.as_str().into(),
-                l.debtor.id.as_str().into(),
-                l.kind.as_str().into(),
-                l.language.as_str().into(),
-                l.channel.as_str().into(),
-                l.currency.code().into(),
-                fmt_amount(l.principal).into(),
-                fmt_amount(l.interest).into(),
-                fmt_amount(l.fees).into(),
-                fmt_amount(l.amount_due).into(),
-                l.pay_by.to_string().into(),
-                l.reference.as_str().into(),
-                l.file.as_str().into(),
-                l.page.to_string().into(),
-            ]
+        |l, r| {
+            r.text(&l.letter_id).text(&l.claim_id).text(&l.creditor_id).text(&l.invoice_number).text(&l.debtor.id);
+            r.text(l.kind.as_str()).text(&l.language).text(l.channel.as_str()).text(l.currency.code());
+            r.amount(l.principal).amount(l.interest).amount(l.fees).amount(l.amount_due).date(l.pay_by);
+            r.text(&l.reference).text(&l.file).number(u64::from(l.page));
         },
     )
 }
@@ -102,20 +83,12 @@ pub fn suspense(items: &[SuspenseItem]) -> Vec<u8> {
     to_bytes(
         &["payment_id", "source_file", "booking_date", "amount", "currency", "reference", "payer", "reason"],
         &sorted,
-        |s| {
+        |s, r| {
             let p = &s.payment;
             let reference =
                 if p.structured_ref.is_empty() { p.unstructured.as_str() } else { p.structured_ref.as_str() };
-            vec![
-                p.payment_id.as_str().into(),
-                p.source.file.as_str().into(),
-                p.booking_date.to_string().into(),
-                fmt_amount(p.amount.amount()).into(),
-                p.amount.currency().code().to_string().into(),
-                reference.into(),
-                p.payer.as_str().into(),
-                s.reason.as_str().into(),
-            ]
+            r.text(&p.payment_id).text(&p.source.file).date(p.booking_date).amount(p.amount.amount());
+            r.text(p.amount.currency().code()).text(reference).text(&p.payer).text(&s.reason);
         },
     )
 }
@@ -126,16 +99,9 @@ pub fn refunds(items: &[Refund]) -> Vec<u8> {
     sorted.sort_by(|a, b| {
         (a.payment.booking_date, &a.payment.payment_id).cmp(&(b.payment.booking_date, &b.payment.payment_id))
     });
-    to_bytes(&["payment_id", "claim_id", "booking_date", "amount", "currency", "payer", "reason"], &sorted, |r| {
-        vec![
-            r.payment.payment_id.as_str().into(),
-            r.claim_id.as_str().into(),
-            r.payment.booking_date.to_string().into(),
-            fmt_amount(r.amount).into(),
-            r.payment.amount.currency().code().to_string().into(),
-            r.payment.payer.as_str().into(),
-            r.reason.into(),
-        ]
+    to_bytes(&["payment_id", "claim_id", "booking_date", "amount", "currency", "payer", "reason"], &sorted, |f, r| {
+        r.text(&f.payment.payment_id).text(&f.claim_id).date(f.payment.booking_date).amount(f.amount);
+        r.text(f.payment.amount.currency().code()).text(&f.payment.payer).text(f.reason);
     })
 }
 
@@ -143,8 +109,8 @@ pub fn refunds(items: &[Refund]) -> Vec<u8> {
 pub fn awaiting(items: &[Awaiting]) -> Vec<u8> {
     let mut sorted: Vec<&Awaiting> = items.iter().collect();
     sorted.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
-    to_bytes(&["claim_id", "creditor_id", "step", "since"], &sorted, |a| {
-        vec![a.claim_id.as_str().into(), a.creditor_id.as_str().into(), a.step.into(), a.since.to_string().into()]
+    to_bytes(&["claim_id", "creditor_id", "step", "since"], &sorted, |a, r| {
+        r.text(&a.claim_id).text(&a.creditor_id).text(a.step).date(a.since);
     })
 }
 
@@ -152,15 +118,9 @@ pub fn awaiting(items: &[Awaiting]) -> Vec<u8> {
 pub fn refused(items: &[Refusal]) -> Vec<u8> {
     let mut sorted: Vec<&Refusal> = items.iter().collect();
     sorted.sort_by(|a, b| a.source.cmp(&b.source));
-    to_bytes(&["source_file", "line", "creditor_id", "invoice_number", "reason", "detail"], &sorted, |r| {
-        vec![
-            r.source.file.as_str().into(),
-            r.source.line.to_string().into(),
-            r.creditor_id.as_str().into(),
-            r.invoice_number.as_str().into(),
-            r.reason.into(),
-            r.detail.as_str().into(),
-        ]
+    to_bytes(&["source_file", "line", "creditor_id", "invoice_number", "reason", "detail"], &sorted, |f, r| {
+        r.text(&f.source.file).number(u64::from(f.source.line)).text(&f.creditor_id).text(&f.invoice_number);
+        r.text(f.reason).text(&f.detail);
     })
 }
 
@@ -168,14 +128,8 @@ pub fn refused(items: &[Refusal]) -> Vec<u8> {
 pub fn rejected_rows(items: &[Error]) -> Vec<u8> {
     let mut sorted: Vec<&Error> = items.iter().collect();
     sorted.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    to_bytes(&["source_file", "line", "field", "value", "expected"], &sorted, |e| {
-        vec![
-            e.file.as_str().into(),
-            e.line.to_string().into(),
-            e.field.as_str().into(),
-            e.value.as_str().into(),
-            e.expected.as_str().into(),
-        ]
+    to_bytes(&["source_file", "line", "field", "value", "expected"], &sorted, |e, r| {
+        r.text(&e.file).number(u64::from(e.line)).text(&e.field).text(&e.value).text(&e.expected);
     })
 }
 
@@ -202,19 +156,10 @@ pub fn allocations(items: &[Allocation]) -> Vec<u8> {
             "method",
         ],
         &sorted,
-        |a| {
-            vec![
-                a.payment_id.as_str().into(),
-                a.claim_id.as_str().into(),
-                a.creditor_id.as_str().into(),
-                a.invoice_number.as_str().into(),
-                a.booking_date.to_string().into(),
-                a.currency.code().into(),
-                fmt_amount(a.fees).into(),
-                fmt_amount(a.interest).into(),
-                fmt_amount(a.principal).into(),
-                a.method.into(),
-            ]
+        |a, r| {
+            r.text(&a.payment_id).text(&a.claim_id).text(&a.creditor_id).text(&a.invoice_number);
+            r.date(a.booking_date).text(a.currency.code()).amount(a.fees).amount(a.interest).amount(a.principal);
+            r.text(a.method);
         },
     )
 }
@@ -228,15 +173,18 @@ mod tests {
     #[test]
     fn parallel_chunks_join_into_one_writers_bytes() {
         let items: Vec<u32> = (0..3 * ROWS_PER_TASK as u32 + 17).collect();
-        fn row(i: &u32) -> Vec<Cow<'_, str>> {
-            vec![format!("P{i}").into(), format!("=cmd {i}").into(), format!("a \"quoted\", {i}").into(), "".into()]
-        }
+        let cells = |i: &u32| [format!("P{i}"), format!("=cmd {i}"), format!("a \"quoted\", {i}"), String::new()];
         let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::Any(b'\n')).from_writer(Vec::new());
         w.write_record(["id", "formula", "text", "empty"]).unwrap();
         for i in &items {
-            w.write_record(row(i).iter().map(|c| super::super::csv_cell(c).into_owned())).unwrap();
+            w.write_record(cells(i).iter().map(|c| super::super::csv_cell(c).into_owned())).unwrap();
         }
         let one_writer = w.into_inner().unwrap();
+        let row = |i: &u32, r: &mut CsvRow| {
+            for cell in cells(i) {
+                r.text(&cell);
+            }
+        };
         assert_eq!(to_bytes(&["id", "formula", "text", "empty"], &items, row), one_writer);
         assert!(String::from_utf8(one_writer).unwrap().contains("'=cmd 8192,\"a \"\"quoted\"\", 8192\",\n"));
     }

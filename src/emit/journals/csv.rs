@@ -10,8 +10,8 @@
 
 use std::borrow::Borrow;
 
-use crate::emit::{csv_cell, push_iso_date, CsvRow};
-use crate::model::{push_amount, Verification};
+use crate::emit::CsvRow;
+use crate::model::Verification;
 
 /// The header row, in column order.
 pub const COLUMNS: [&str; 8] =
@@ -25,22 +25,12 @@ pub fn write<V: Borrow<Verification>>(verifications: &[V]) -> Vec<u8> {
         header.field(column.as_bytes());
     }
     header.end();
-    let (mut date, mut amount) = (Vec::new(), Vec::new());
-    let mut voucher_digits = itoa::Buffer::new();
     for v in verifications.iter().map(Borrow::borrow) {
-        date.clear();
-        push_iso_date(&mut date, v.date());
-        let voucher = voucher_digits.format(v.number());
         for p in v.postings() {
             let text = if p.text.is_empty() { v.text() } else { p.text.as_str() };
-            amount.clear();
-            push_amount(&mut amount, p.amount);
             let mut row = CsvRow::new(&mut out);
-            row.field(&date).field(voucher.as_bytes()).field(p.account.as_bytes()).field(&amount);
-            row.field(v.currency().code().as_bytes());
-            for cell in [p.invoice_number.as_str(), p.claim_id.as_str(), text] {
-                row.field(csv_cell(cell).as_bytes());
-            }
+            row.date(v.date()).number(u64::from(v.number())).field(p.account.as_bytes()).amount(p.amount);
+            row.field(v.currency().code().as_bytes()).text(&p.invoice_number).text(&p.claim_id).text(text);
             row.end();
         }
     }
