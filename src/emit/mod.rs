@@ -124,7 +124,7 @@ impl<'a> CsvRow<'a> {
 
 /// Appends `d` as `YYYY-MM-DD` (`NaiveDate`'s own text, without formatting
 /// machinery for the common years).
-fn push_iso_date(out: &mut Vec<u8>, d: chrono::NaiveDate) {
+pub(crate) fn push_iso_date(out: &mut Vec<u8>, d: chrono::NaiveDate) {
     push_date(out, d, true);
 }
 
@@ -212,7 +212,9 @@ mod tests {
             let (mut iso, mut sie) = (Vec::new(), Vec::new());
             super::push_iso_date(&mut iso, d);
             super::push_date(&mut sie, d, false);
-            proptest::prop_assert_eq!(String::from_utf8(iso).unwrap(), d.to_string());
+            let iso = String::from_utf8(iso).unwrap();
+            proptest::prop_assert_eq!(&iso, &d.to_string());
+            proptest::prop_assert_eq!(&iso, &d.format("%Y-%m-%d").to_string());
             proptest::prop_assert_eq!(String::from_utf8(sie).unwrap(), d.format("%Y%m%d").to_string());
         }
     }

@@ -71,7 +71,9 @@ pub fn fmt_percent(p: Decimal) -> String {
 
 /// A date as printed on letters (ISO 8601, the Swedish standard form).
 pub fn fmt_date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    let mut out = Vec::with_capacity(10);
+    crate::emit::push_iso_date(&mut out, d); // `%Y-%m-%d` without chrono's formatter
+    String::from_utf8(out).expect("invariant: a date is ASCII")
 }
 
 /// Replaces ordinary spaces by no-break spaces so the text stays on one line.
