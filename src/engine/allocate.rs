@@ -21,9 +21,9 @@ use rust_decimal::Decimal;
 
 use super::accrue::{balance, interest_due};
 use super::matching::{ByReference, Index, Match, Pos};
-use super::{add_to_map, close};
 use super::{
-    event, Allocation, BookedPayment, EngineError, FastMap, FastSet, Ledger, Packs, Refund, State, SuspenseItem,
+    add_to_map, close, event, Allocation, BookedPayment, EngineError, FastMap, FastSet, Ledger, Packs, Refund, State,
+    SuspenseItem,
 };
 use crate::model::{
     BankTransaction, Claim, ClosedReason, Currency, Direction, Event, LetterKind, ManualMatch, Money, PrincipalCause,

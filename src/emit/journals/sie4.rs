@@ -95,6 +95,8 @@ pub fn account_name(account: &str) -> String {
 /// bugs in the caller, not data errors.
 pub fn write<V: Borrow<Verification>>(header: &JournalHeader, verifications: &[V]) -> Vec<u8> {
     let verifications = || verifications.iter().map(Borrow::borrow);
+    // A few accounts among a million postings: a set filled one by one.
+    let mut accounts: BTreeSet<&str> = BTreeSet::new();
     for v in verifications() {
         assert!(
             v.currency() == header.currency,
@@ -113,6 +115,7 @@ pub fn write<V: Borrow<Verification>>(header: &JournalHeader, verifications: &[V
                 p.amount,
                 p.account
             );
+            accounts.insert(p.account.as_str());
         }
     }
 
@@ -140,13 +143,6 @@ pub fn write<V: Borrow<Verification>>(header: &JournalHeader, verifications: &[V
     out.extend_from_slice(header.currency.code().as_bytes());
     out.extend_from_slice(EOL);
 
-    // A few accounts among a million postings: a set filled one by one.
-    let mut accounts: BTreeSet<&str> = BTreeSet::new();
-    for v in verifications() {
-        for p in v.postings() {
-            accounts.insert(p.account.as_str());
-        }
-    }
     for account in accounts {
         out.extend_from_slice(b"#KONTO ");
         push_bare(&mut out, account);
