@@ -586,3 +586,56 @@ fn add_to_map_keeps_the_last_value_of_a_repeated_key_one_by_one_or_merged() {
         assert_eq!((map[&1], map[&2], map.len()), ("b", "c", existing as usize + 2), "{existing} entries before");
     }
 }
+
+/// Each invariant check fires on the fault it guards against (a day made
+/// by the engine, then broken by hand). `verifications_balance` cannot be
+/// broken from here: `Verification::new` refuses an unbalanced one.
+#[test]
+fn every_check_catches_its_fault() {
+    let cfg = config();
+    let packs = Packs::new(&cfg).unwrap();
+    let (n1, ocr) = one_claim_reminded(&cfg);
+    let n2 = night(&n1.state, &cfg, "2024-12-04", vec![], vec![payment(&ocr, "", dec!(500), "2024-12-03", 1)]);
+    assert_eq!(n2.allocations.len(), 1);
+    let fired = |booked_before: &Ledger, day: &Day| -> Vec<&'static str> {
+        let checks: BTreeSet<&str> = checks::run(booked_before, day, &packs).1.iter().map(|v| v.check).collect();
+        checks.into_iter().collect()
+    };
+    let before = &n1.state.payments;
+    let claim = "5561234567-1";
+    let broken = |change: &dyn Fn(&mut Day)| {
+        let mut day = n2.clone();
+        change(&mut day);
+        fired(before, &day)
+    };
+    assert_eq!(fired(before, &n2), Vec::<&str>::new());
+
+    let one_ore_more = broken(&|d| d.allocations[0].principal += dec!(0.01));
+    assert_eq!(one_ore_more, ["journal_equals_allocations", "payments_conserved"]);
+    // The payment's key was booked on an earlier day.
+    assert_eq!(fired(&n2.state.payments, &n2), ["bank_txn_booked_once"]);
+    let twice = broken(&|d| d.allocations.push(d.allocations[0].clone()));
+    assert!(twice.contains(&"bank_txn_booked_once"), "{twice:?}");
+    let nowhere = broken(&|d| d.allocations.clear());
+    assert!(nowhere.contains(&"bank_txn_booked_once"), "{nowhere:?}");
+    let mut repeat = payment(&ocr, "", dec!(500), "2024-12-03", 1);
+    repeat.key = "K1 again".into();
+    assert_eq!(broken(&|d| d.duplicates.push(repeat.clone())), ["bank_txn_booked_once"]);
+
+    let overpaid_fees = broken(&|d| {
+        let c = Arc::make_mut(d.state.claims.get_mut(claim).unwrap());
+        c.fees_paid = c.fees.iter().map(|f| f.amount).sum::<Decimal>() + dec!(1);
+    });
+    assert_eq!(overpaid_fees, ["no_negative_claim"]);
+    let above_cap = broken(&|d| {
+        let c = Arc::make_mut(d.state.claims.get_mut(claim).unwrap());
+        let fee = Fee { kind: FeeKind::Collection, amount: dec!(180.01), date: d.date, rule: "test".into() };
+        c.fees.push(fee);
+    });
+    assert_eq!(above_cap, ["fee_within_cap"]);
+
+    let mut n1_closed = n1.clone();
+    Arc::make_mut(n1_closed.state.claims.get_mut(claim).unwrap()).stage = Stage::Closed(ClosedReason::Paid);
+    assert_eq!(n1.letters.len(), 1);
+    assert_eq!(fired(&Ledger::new(), &n1_closed), ["no_letter_for_closed_claim"]);
+}
