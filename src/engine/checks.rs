@@ -3,10 +3,11 @@
 //! creditor, and by how much.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::{Day, FastMap, FastSet, Ledger, Packs};
+use super::{BookedPayment, Day, FastMap, FastSet, Ledger, Packs};
 use crate::model::{Currency, Direction};
 
 /// One broken invariant.
@@ -110,11 +111,43 @@ fn journal_equals_allocations(_booked_before: &Ledger, day: &Day, _: &Packs) -> 
 }
 
 /// A transaction booked tonight was not booked before, and each booked
-/// credit ends in exactly one of allocations, refunds (closed claim) or suspense.
+/// credit ends in exactly one of allocations, refunds (closed claim) or
+/// suspense. The two halves run side by side (a million payments each).
 fn bank_txn_booked_once(booked_before: &Ledger, day: &Day, _: &Packs) -> Vec<Violation> {
+    let tonight = || day.state.payments.values().filter(|p| p.booked_on == day.date);
+    // About one outcome per payment booked tonight.
+    let n = day.allocations.len() + day.refunds.len() + day.suspense.len();
+    let (mut out, ended) = rayon::join(
+        || {
+            let mut out = Vec::new();
+            let released: FastSet<&str> = day.released.iter().map(|r| &*r.key).collect();
+            let mut seen: FastSet<&str> = FastSet::with_capacity_and_hasher(n, Default::default());
+            for p in tonight() {
+                if booked_before.contains_key(&p.key) && !released.contains(&*p.key) {
+                    out.push(v(
+                        "bank_txn_booked_once",
+                        p.payment_id.as_str(),
+                        format!("key {} was booked on an earlier day", p.key),
+                    ));
+                }
+                if !seen.insert(p.payment_id.as_str()) {
+                    let detail = "two transactions share the payment id".into();
+                    out.push(v("bank_txn_booked_once", p.payment_id.as_str(), detail));
+                }
+            }
+            out
+        },
+        || ended_once(day, tonight(), n),
+    );
+    out.extend(ended);
+    out
+}
+
+/// Each of tonight's booked credits (`tonight`) in exactly one outcome, and
+/// no duplicate among them.
+fn ended_once<'d>(day: &'d Day, tonight: impl Iterator<Item = &'d Arc<BookedPayment>>, n: usize) -> Vec<Violation> {
     let mut out = Vec::new();
     // Per payment id: (outcomes, allocations).
-    let n = day.allocations.len() + day.refunds.len() + day.suspense.len();
     let mut ended: FastMap<&str, (usize, usize)> = FastMap::with_capacity_and_hasher(n, Default::default());
     for a in &day.allocations {
         let e = ended.entry(a.payment_id.as_str()).or_default();
@@ -126,19 +159,7 @@ fn bank_txn_booked_once(booked_before: &Ledger, day: &Day, _: &Packs) -> Vec<Vio
     for s in &day.suspense {
         ended.entry(s.payment.payment_id.as_str()).or_default().0 += 1;
     }
-    let released: FastSet<&str> = day.released.iter().map(|r| &*r.key).collect();
-    let mut seen: FastSet<&str> = FastSet::with_capacity_and_hasher(n, Default::default());
-    for p in day.state.payments.values().filter(|p| p.booked_on == day.date) {
-        if booked_before.contains_key(&p.key) && !released.contains(&*p.key) {
-            out.push(v(
-                "bank_txn_booked_once",
-                p.payment_id.as_str(),
-                format!("key {} was booked on an earlier day", p.key),
-            ));
-        }
-        if !seen.insert(p.payment_id.as_str()) {
-            out.push(v("bank_txn_booked_once", p.payment_id.as_str(), "two transactions share the payment id".into()));
-        }
+    for p in tonight {
         let (outcomes, allocated) = ended.get(p.payment_id.as_str()).copied().unwrap_or_default();
         if outcomes == 0 {
             out.push(v(
