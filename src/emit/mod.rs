@@ -58,6 +58,15 @@ impl<'a> CsvRow<'a> {
         CsvRow { out, start, fields: 0 }
     }
 
+    /// Appends a header row: the column names as they are.
+    pub fn header(out: &mut Vec<u8>, columns: &[&str]) {
+        let mut row = CsvRow::new(out);
+        for column in columns {
+            row.field(column.as_bytes());
+        }
+        row.end();
+    }
+
     /// Appends the next field as it is.
     pub fn field(&mut self, field: &[u8]) -> &mut Self {
         self.separate();

@@ -15,15 +15,8 @@ const ROWS_PER_TASK: usize = 8192;
 
 /// A CSV report: `header`, then a row per item in order (`row` fills it).
 fn to_bytes<T: Sync>(header: &[&str], items: &[T], row: impl Fn(&T, &mut CsvRow) + Sync) -> Vec<u8> {
-    let write = |items: &[T], header: Option<&[&str]>| -> Vec<u8> {
+    let write = |items: &[T]| -> Vec<u8> {
         let mut out = Vec::new();
-        if let Some(header) = header {
-            let mut r = CsvRow::new(&mut out);
-            for column in header {
-                r.field(column.as_bytes());
-            }
-            r.end();
-        }
         for item in items {
             let mut r = CsvRow::new(&mut out);
             row(item, &mut r);
@@ -31,8 +24,10 @@ fn to_bytes<T: Sync>(header: &[&str], items: &[T], row: impl Fn(&T, &mut CsvRow)
         }
         out
     };
-    let mut parts = vec![write(&[], Some(header))];
-    parts.par_extend(items.par_chunks(ROWS_PER_TASK).map(|chunk| write(chunk, None)));
+    let mut head = Vec::new();
+    CsvRow::header(&mut head, header);
+    let mut parts = vec![head];
+    parts.par_extend(items.par_chunks(ROWS_PER_TASK).map(write));
     super::concat(parts)
 }
 

@@ -20,11 +20,7 @@ pub const COLUMNS: [&str; 8] =
 /// The same postings as [`super::sie4::write`], as CSV bytes.
 pub fn write<V: Borrow<Verification>>(verifications: &[V]) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut header = CsvRow::new(&mut out);
-    for column in COLUMNS {
-        header.field(column.as_bytes());
-    }
-    header.end();
+    CsvRow::header(&mut out, &COLUMNS);
     for v in verifications.iter().map(Borrow::borrow) {
         for p in v.postings() {
             let text = if p.text.is_empty() { v.text() } else { p.text.as_str() };
