@@ -402,19 +402,15 @@ fn repeated_keys<'t>(txs: &[&'t BankTransaction]) -> FastSet<&'t str> {
 /// million payments inside the loop kept one core busy for seconds.
 fn describe_allocations(claims: &[&mut Arc<Claim>], events: &mut [Event], out: &mut Booked) {
     use rayon::prelude::*;
-    // The claims are looked up here too: a million of them, scattered in
-    // memory, kept the loop below waiting for loads (~0.3 s at a million).
-    let texts: Vec<(CompactString, String)> = out
+    let details: Vec<String> = out
         .described_later
         .par_iter()
-        .map(|d| {
-            let claim_id = claims[d.claim as usize].claim_id.clone();
-            (claim_id, allocation_detail(&d.payment_id, &out.allocations[d.allocation]))
-        })
+        .map(|d| allocation_detail(&d.payment_id, &out.allocations[d.allocation]))
         .collect();
-    for (d, (claim_id, detail)) in out.described_later.iter().zip(texts) {
+    for (d, detail) in out.described_later.iter().zip(details) {
         let e = &mut events[d.event];
-        (e.claim_id, e.payment_id, e.detail) = (claim_id, d.payment_id.clone(), detail);
+        (e.claim_id, e.payment_id, e.detail) =
+            (claims[d.claim as usize].claim_id.clone(), d.payment_id.clone(), detail);
     }
     out.described_later = Vec::new();
 }
