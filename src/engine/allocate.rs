@@ -26,8 +26,8 @@ use super::{
     SuspenseItem,
 };
 use crate::model::{
-    BankTransaction, Claim, ClosedReason, Currency, Direction, Event, LetterKind, ManualMatch, Money, PrincipalCause,
-    PrincipalChange, Source, Stage,
+    push_decimal, BankTransaction, Claim, ClosedReason, Currency, Direction, Event, LetterKind, ManualMatch, Money,
+    PrincipalCause, PrincipalChange, Source, Stage,
 };
 use crate::rules::{Part, RulePack};
 
@@ -398,30 +398,57 @@ fn repeated_keys<'t>(txs: &[&'t BankTransaction]) -> FastSet<&'t str> {
 }
 
 /// Writes the ids and the detail of the event of each allocation made in
-/// the booking loop, the details in parallel: formatting them for a
-/// million payments inside the loop kept one core busy for seconds.
+/// the booking loop, in parallel: formatting them for a million payments
+/// inside the loop kept one core busy for seconds. The events are split
+/// into runs, one per run of allocations (their events come in the same
+/// order), so that each task writes its own.
 fn describe_allocations(claims: &[&mut Arc<Claim>], events: &mut [Event], out: &mut Booked) {
     use rayon::prelude::*;
-    let details: Vec<String> = out
-        .described_later
-        .par_iter()
-        .map(|d| allocation_detail(&d.payment_id, &out.allocations[d.allocation]))
-        .collect();
-    for (d, detail) in out.described_later.iter().zip(details) {
-        let e = &mut events[d.event];
-        (e.claim_id, e.payment_id, e.detail) =
-            (claims[d.claim as usize].claim_id.clone(), d.payment_id.clone(), detail);
+    let described = std::mem::take(&mut out.described_later);
+    let mut runs = Vec::with_capacity(described.len().div_ceil(DESCRIBED_PER_TASK));
+    let (mut rest, mut first) = (events, 0); // `rest` is `events[first..]`
+    for run in described.chunks(DESCRIBED_PER_TASK) {
+        let end = run.last().map_or(first, |d| d.event + 1);
+        let (these, after) = std::mem::take(&mut rest).split_at_mut(end - first);
+        runs.push((run, these, first));
+        (rest, first) = (after, end);
     }
-    out.described_later = Vec::new();
+    let allocations = &out.allocations;
+    runs.into_par_iter().for_each(|(run, events, first)| {
+        let mut date: Option<(NaiveDate, String)> = None;
+        for d in run {
+            let a = &allocations[d.allocation];
+            let date = match &mut date {
+                Some((day, text)) if *day == a.booking_date => text,
+                _ => &date.insert((a.booking_date, a.booking_date.to_string())).1,
+            };
+            let e = &mut events[d.event - first];
+            e.claim_id = claims[d.claim as usize].claim_id.clone();
+            e.payment_id = d.payment_id.clone();
+            e.detail = allocation_detail(&d.payment_id, a, date);
+        }
+    });
 }
+
+/// Allocations described by one task (`describe_allocations`); in tests,
+/// two, so that a night's few allocations span several tasks.
+const DESCRIBED_PER_TASK: usize = if cfg!(test) { 2 } else { 1 << 12 };
 
 /// An allocation event's detail: the payment, its booking date, the step
 /// that matched it and the split.
-fn allocation_detail(payment_id: &str, a: &Allocation) -> String {
-    format!(
-        "{payment_id} booked {} via {}: fees {} interest {} principal {}",
-        a.booking_date, a.method, a.fees, a.interest, a.principal
-    )
+/// `booking_date` is `a.booking_date`'s text (a night has few booking
+/// dates: each task formats each once).
+fn allocation_detail(payment_id: &str, a: &Allocation, booking_date: &str) -> String {
+    let mut detail = String::with_capacity(payment_id.len() + booking_date.len() + a.method.len() + 80);
+    for part in [payment_id, " booked ", booking_date, " via ", a.method, ": fees "] {
+        detail.push_str(part);
+    }
+    push_decimal(&mut detail, a.fees);
+    detail.push_str(" interest ");
+    push_decimal(&mut detail, a.interest);
+    detail.push_str(" principal ");
+    push_decimal(&mut detail, a.principal);
+    detail
 }
 
 /// Allocates, refunds or suspends one payment according to its match.

@@ -221,6 +221,32 @@ impl Rounding {
     }
 }
 
+/// Appends `d` as `Decimal`'s own text (`Display`: every digit of its
+/// scale, a `-` when its sign is negative), without the formatting
+/// machinery (the night writes a million allocation details).
+pub fn push_decimal(out: &mut String, d: Decimal) {
+    if d.is_sign_negative() {
+        out.push('-');
+    }
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(d.mantissa().unsigned_abs());
+    let scale = d.scale() as usize;
+    match digits.len().checked_sub(scale).filter(|whole| *whole > 0) {
+        Some(whole) => {
+            out.push_str(&digits[..whole]);
+            if scale > 0 {
+                out.push('.');
+                out.push_str(&digits[whole..]);
+            }
+        }
+        None => {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', scale - digits.len()));
+            out.push_str(digits);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +284,18 @@ mod tests {
             }
             r.rescale(2);
             proptest::prop_assert_eq!(fmt_amount(d), r.to_string());
+        }
+
+        /// Any mantissa (zero half the time, to reach every zero's text),
+        /// scale and sign.
+        #[test]
+        fn push_decimal_is_decimals_own_text(
+            lo: u32, mid: u32, hi: u32, zero: bool, negative: bool, scale in 0u32..=28,
+        ) {
+            let d = if zero { Decimal::from_parts(0, 0, 0, negative, scale) } else { Decimal::from_parts(lo, mid, hi, negative, scale) };
+            let mut text = String::from("x");
+            push_decimal(&mut text, d);
+            proptest::prop_assert_eq!(text, format!("x{d}"));
         }
     }
 }
