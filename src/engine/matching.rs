@@ -24,6 +24,8 @@
 //! Two or more candidates at any step is `ambiguous: N claims`: never a
 //! guess. Lookups use hash maps; nothing iterates them into an output.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -148,6 +150,41 @@ fn normalize_reference_into(s: &str, out: &mut String) {
     if !out.is_empty() && out.bytes().all(|b| b.is_ascii_digit()) {
         let zeros = out.len() - out.trim_start_matches('0').len();
         out.drain(..zeros.min(out.len() - 1)); // all zeros: "0"
+    }
+}
+
+thread_local! {
+    /// Where a payment's token and a candidate claim's field are normalised
+    /// for a lookup (`with_normalized`, `normalizes_to`): a string each
+    /// would be several allocations per payment, a million payments a night.
+    static TOKEN: RefCell<String> = const { RefCell::new(String::new()) };
+    static FIELD: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// `f` of `token` normalised (`normalize_reference`). `f` must not call
+/// `with_normalized` itself.
+fn with_normalized<R>(token: &str, f: impl FnOnce(&str) -> R) -> R {
+    TOKEN.with_borrow_mut(|buf| {
+        normalize_reference_into(token, buf);
+        f(buf)
+    })
+}
+
+/// True if `field` normalises to `normalized`.
+fn normalizes_to(field: &str, normalized: &str) -> bool {
+    FIELD.with_borrow_mut(|buf| {
+        normalize_reference_into(field, buf);
+        buf == normalized
+    })
+}
+
+/// `word` in lower case: itself when it has no upper-case letter and is
+/// ASCII (most of a payment's words are digits), else a lower-cased copy.
+fn lower_case(word: &str) -> Cow<'_, str> {
+    if word.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        Cow::Borrowed(word)
+    } else {
+        Cow::Owned(word.to_lowercase())
     }
 }
 
@@ -283,20 +320,20 @@ impl Index {
 
     /// Claims whose agency or invoice reference is `token` (normalised).
     fn by_reference(&self, token: &str, claims: &[&Claim], out: &mut BTreeSet<Pos>) {
-        let n = normalize_reference(token);
-        let h = key_hash(&n);
-        out.extend(
-            self.by_agency_ref.get(&h).filter(|p| normalize_reference(&claims[*p as usize].agency_reference) == n),
-        );
-        out.extend(
-            self.by_invoice_ref.get(&h).filter(|p| normalize_reference(&claims[*p as usize].invoice_reference) == n),
-        );
+        with_normalized(token, |n| {
+            let h = key_hash(n);
+            out.extend(self.by_agency_ref.get(&h).filter(|p| normalizes_to(&claims[*p as usize].agency_reference, n)));
+            out.extend(
+                self.by_invoice_ref.get(&h).filter(|p| normalizes_to(&claims[*p as usize].invoice_reference, n)),
+            );
+        });
     }
 
     /// True if `reference` (normalised) is a claim's agency reference.
     fn is_agency_reference(&self, reference: &str, claims: &[&Claim]) -> bool {
-        let n = normalize_reference(reference);
-        self.by_agency_ref.get(&key_hash(&n)).any(|p| normalize_reference(&claims[p as usize].agency_reference) == n)
+        with_normalized(reference, |n| {
+            self.by_agency_ref.get(&key_hash(n)).any(|p| normalizes_to(&claims[p as usize].agency_reference, n))
+        })
     }
 
     /// Step 1.
@@ -318,10 +355,11 @@ impl Index {
         let mut found = BTreeSet::new();
         let words: Vec<&str> =
             text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '/')).filter(|w| !w.is_empty()).collect();
+        let mut joined = String::new();
         for (i, w) in words.iter().enumerate() {
             self.by_reference(w, claims, &mut found);
             // Runs of digit groups split by spaces: "12 34561", "5567 0012 34".
-            let mut joined = String::new();
+            joined.clear();
             for next in words.iter().skip(i).take(5) {
                 if !next.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
                     break;
@@ -332,11 +370,10 @@ impl Index {
                 }
             }
             // Invoice numbers after (or glued to) a prefix.
-            let lower = w.to_lowercase();
+            let lower = lower_case(w);
             let after_prefix = INVOICE_PREFIXES.contains(&lower.trim_end_matches(['.', ':']));
             if after_prefix {
-                if let Some(next) = words.get(i + 1).filter(|n| !INVOICE_PREFIXES.contains(&n.to_lowercase().as_str()))
-                {
+                if let Some(next) = words.get(i + 1).filter(|n| !INVOICE_PREFIXES.contains(&&*lower_case(n))) {
                     self.by_invoice_number(next, claims, &mut found);
                 } else if let Some(next) = words.get(i + 2) {
                     self.by_invoice_number(next, claims, &mut found);
@@ -349,12 +386,11 @@ impl Index {
     }
 
     fn by_invoice_number(&self, token: &str, claims: &[&Claim], out: &mut BTreeSet<Pos>) {
-        let n = normalize_reference(token.trim_start_matches(['.', ':', '#']));
-        out.extend(
-            self.by_invoice_no
-                .get(&key_hash(&n))
-                .filter(|p| normalize_reference(&claims[*p as usize].invoice_number) == n),
-        );
+        with_normalized(token.trim_start_matches(['.', ':', '#']), |n| {
+            out.extend(
+                self.by_invoice_no.get(&key_hash(n)).filter(|p| normalizes_to(&claims[*p as usize].invoice_number, n)),
+            );
+        });
     }
 
     /// Step 3: `balance_at(claim, date)` gives a claim's amount due at a date.
@@ -470,6 +506,10 @@ mod tests {
         assert_eq!(normalize_reference("007"), "7");
         assert_eq!(normalize_reference("0A7"), "0A7");
         assert_eq!(normalize_name("Asa Oberg"), normalize_name("Åsa Öberg"));
+        assert!(matches!(lower_case("12345-fak"), Cow::Borrowed("12345-fak")));
+        assert_eq!((lower_case("FAKTURA:"), lower_case("ÅrsFakt")), (Cow::from("faktura:"), Cow::from("årsfakt")));
+        assert!(normalizes_to(" 0012 345-61 ", "1234561") && !normalizes_to("0012 345-62", "1234561"));
+        assert!(with_normalized("rf18 5390", |n| normalizes_to("RF18-5390", n)));
         assert!(strsim::jaro_winkler(&normalize_name("Per Eriksson"), &normalize_name("Åsa Öberg")) < NAME_SIMILARITY);
         assert!(strsim::jaro_winkler(&normalize_name("Åsa Öbergh"), &normalize_name("Åsa Öberg")) >= NAME_SIMILARITY);
     }
