@@ -210,6 +210,11 @@ pub fn rf_reference(reference: &str) -> Option<String> {
 
 /// True for a valid RF creditor reference (spaces allowed, case-insensitive).
 pub fn rf_valid(reference: &str) -> bool {
+    // Most references are not RF ones: told apart before any copy.
+    let mut start = reference.chars().filter(|c| !c.is_whitespace());
+    if !matches!((start.next(), start.next()), (Some('R' | 'r'), Some('F' | 'f'))) {
+        return false;
+    }
     let s: String = reference.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
     if !(5..=25).contains(&s.len()) || !s.starts_with("RF") || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return false;
@@ -298,7 +303,8 @@ mod tests {
         assert_eq!(rf_reference("2348231").unwrap(), "RF712348231");
         assert_eq!(rf_reference("12345672").unwrap(), "RF8512345672", "Finnish reference in RF form");
         assert!(rf_valid("RF720HYA6"));
-        assert!(rf_valid("rf18 5390 0754 7034"));
+        assert!(rf_valid("rf18 5390 0754 7034") && rf_valid(" R F18 5390 0754 7034"));
+        assert!(!rf_valid("SF18 5390 0754 7034") && !rf_valid("1234") && !rf_valid(""));
         assert!(!rf_valid("RF19GAX8WS5JYOOUJ87"));
         assert!(!rf_valid("RF18539007547035"));
     }
