@@ -13,6 +13,25 @@ pub use error::Error;
 use crate::model::{Approval, ManualMatch, ReceivableRow};
 use bank::BankFile;
 
+/// `YYYY-MM-DD` as chrono's `%Y-%m-%d` reads it. The common shape (exactly
+/// four, two and two digits) is read directly, which is much cheaper;
+/// anything else goes to chrono, so both accept and refuse the same text
+/// (property test: `bank::camt`'s `fast_paths_match_the_generic_parsers`).
+pub(crate) fn parse_ymd(part: &str) -> Option<chrono::NaiveDate> {
+    let b = part.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r)
+            .filter(|d| d.iter().all(u8::is_ascii_digit))
+            .map(|d| d.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0')))
+    };
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
+            return chrono::NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d);
+        }
+    }
+    chrono::NaiveDate::parse_from_str(part, "%Y-%m-%d").ok()
+}
+
 /// The data rows of a small staff CSV (`approvals.csv`, `matches.csv`):
 /// each with its 1-based line, trimmed; a row the CSV reader cannot read
 /// becomes an error expecting `layout`.

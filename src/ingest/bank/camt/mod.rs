@@ -119,7 +119,7 @@ use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use super::{canonical, payment_id, BankFile, Statement};
-use crate::ingest::Error;
+use crate::ingest::{parse_ymd, Error};
 use crate::model::{BankTransaction, Currency, Direction, Money, Source};
 use scan::{Attributes, StartTag, XmlError};
 use tag::Tag;
@@ -1593,24 +1593,6 @@ impl<'a> Parser<'a> {
 /// The local name of a tag name: everything after the first `:`.
 fn local_name(name: &str) -> &str {
     name.split_once(':').map_or(name, |(_, local)| local)
-}
-
-/// `YYYY-MM-DD` as chrono's `%Y-%m-%d` reads it. The common shape (exactly
-/// four, two and two digits) is read directly, which is much cheaper;
-/// anything else goes to chrono, so both accept and refuse the same text.
-fn parse_ymd(part: &str) -> Option<NaiveDate> {
-    let b = part.as_bytes();
-    let digits = |r: std::ops::Range<usize>| {
-        b.get(r)
-            .filter(|d| d.iter().all(u8::is_ascii_digit))
-            .map(|d| d.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0')))
-    };
-    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
-            return NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d);
-        }
-    }
-    NaiveDate::parse_from_str(part, "%Y-%m-%d").ok()
 }
 
 /// Appends a date as `NaiveDate`'s `Display` writes it (`2024-03-01`),
